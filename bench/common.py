@@ -1,0 +1,43 @@
+"""Helpers shared by the benchmarks: repeated timing and the record of the machine."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import time
+from datetime import datetime, timezone
+from typing import Callable
+
+
+def time_median(function: Callable[[], object], repeats: int = 5, warmup: int = 1) -> dict:
+    """Median, min and max wall time of ``function()`` in seconds, after ``warmup`` untimed calls."""
+    for _ in range(warmup):
+        function()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return {"median_s": statistics.median(times), "min_s": min(times), "max_s": max(times),
+            "repeats": repeats}
+
+
+def machine_record() -> dict:
+    import torch
+
+    record = {
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "cpu_count": os.cpu_count(),
+        "torch": torch.__version__,
+        "cuda_device": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+    }
+    try:
+        import streamlit
+
+        record["streamlit"] = streamlit.__version__
+    except ImportError:  # the GPU machine has no streamlit
+        pass
+    return record

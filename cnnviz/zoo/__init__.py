@@ -1,0 +1,19 @@
+"""The architecture zoo. Importing this package registers every family module's networks."""
+
+from cnnviz.zoo.registry import (
+    Architecture,
+    UnknownArchitecture,
+    create_model,
+    get_architecture,
+    list_architectures,
+    register_model,
+)
+
+__all__ = [
+    "Architecture",
+    "UnknownArchitecture",
+    "create_model",
+    "get_architecture",
+    "list_architectures",
+    "register_model",
+]
