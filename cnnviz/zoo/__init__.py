@@ -1,6 +1,6 @@
 """The architecture zoo. Importing this package registers every family module's networks."""
 
-from cnnviz.zoo import examples, lenet  # noqa: F401  (registration happens on import)
+from cnnviz.zoo import alexnet, examples, googlenet, lenet, nin, resnet, vgg  # noqa: F401  (registration happens on import)
 from cnnviz.zoo.registry import (
     Architecture,
     UnknownArchitecture,
