@@ -214,7 +214,7 @@ def test_a_kernel_larger_than_the_input_still_builds_for_the_diagnosis():
 def test_text_and_file_errors_are_spec_errors(tmp_path):
     with pytest.raises(SpecError, match="invalid JSON at line 1"):
         loads_spec('{"layers": [}')
-    with pytest.raises(SpecError, match="invalid YAML at line 2"):
+    with pytest.raises(SpecError, match="invalid YAML at line 3"):
         loads_spec("layers:\n  - [unclosed\n")
     with pytest.raises(SpecError, match="cannot read spec file"):
         load_spec(tmp_path / "missing.json")
