@@ -1,6 +1,10 @@
 """The architecture zoo. Importing this package registers every family module's networks."""
 
-from cnnviz.zoo import alexnet, examples, googlenet, lenet, nin, resnet, vgg  # noqa: F401  (registration happens on import)
+# Importing a family module registers its networks; the order here is the order of the list,
+# roughly the history of the architectures.
+# isort: off
+from cnnviz.zoo import lenet, examples, alexnet, vgg, nin, googlenet, resnet  # noqa: F401
+# isort: on
 from cnnviz.zoo.registry import (
     Architecture,
     UnknownArchitecture,
