@@ -1,0 +1,672 @@
+"""The layer table: what a student computes by hand, for every layer of any network.
+
+One pass of the model on PyTorch's *meta* device (shapes only: no weights, no arithmetic) with
+forward hooks on every module gives one :class:`LayerRow` per module call — output shape,
+activation size, weights and biases with the formula a student writes, MACs — while a
+``TorchFunctionMode`` follows the receptive field through every tensor operation, functional ones
+included (``torch.cat``, ``x + identity``, ``F.max_pool2d``). A network that does not fit its
+input gives no exception: the rows up to the failing layer and a :class:`Diagnosis`.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Callable
+
+import torch
+from torch import nn
+from torch.overrides import TorchFunctionMode
+
+from cnnviz.zoo import get_architecture
+
+Shape = tuple[int, ...]
+BYTES_PER_VALUE = 4  # float32
+
+
+@dataclass
+class LayerRow:
+    """One call of one module. A module called twice (a shared ReLU) gives two rows; its
+    parameters are counted on the first call only (``shared_with`` names that row)."""
+
+    name: str  # dotted module path, e.g. "features.0"
+    type: str  # the module's class name, e.g. "Conv2d"
+    depth: int  # 1 for children of the model, 2 for their children, ...
+    parent: str | None
+    is_leaf: bool
+    hyper: dict = field(default_factory=dict)  # kernel, stride, padding, dilation, groups ...
+    input_shape: Shape | None = None  # batch excluded, PyTorch order
+    output_shape: Shape | None = None  # None when the layer failed
+    activation_size: int = 0  # values in the output, batch excluded
+    weights: int = 0
+    biases: int = 0
+    params: int = 0  # weights + biases (for a container: every parameter below it, once)
+    trainable: int = 0
+    buffers: int = 0  # batch-norm running statistics: never counted as parameters
+    formula: str = ""  # "(5·5·3+1)·8 = 608"
+    macs: int = 0  # multiply-accumulates per image
+    flops: int = 0  # 2 · MACs, as torch.utils.flop_counter counts
+    receptive_field: tuple[int, int] | None = None  # (height, width) on the input
+    jump: tuple[int, int] | None = None  # input pixels between neighbouring outputs
+    call_index: int = 0  # 0 for the first call of this module, 1 for the second ...
+    shared_with: str | None = None  # a later call of a shared module: where its params count
+    failed: bool = False  # the layer where the network stopped fitting its input
+
+    @property
+    def textbook_shape(self) -> Shape | None:
+        """(H, W, C) as on the slides; (F, 1) for a vector."""
+        shape = self.output_shape
+        if shape is None:
+            return None
+        if len(shape) == 3:
+            return (shape[1], shape[2], shape[0])
+        if len(shape) == 1:
+            return (shape[0], 1)
+        return shape
+
+
+@dataclass
+class Diagnosis:
+    layer: str
+    message: str
+    suggestion: str
+
+
+@dataclass
+class Analysis:
+    model_id: str
+    title: str
+    input_shape: Shape
+    rows: list[LayerRow]
+    total_params: int  # each parameter tensor once, even when shared
+    trainable_params: int
+    total_buffers: int
+    total_macs: int
+    total_flops: int
+    activation_memory_bytes: int  # every leaf's output, batch 1, float32, forward only
+    param_memory_bytes: int
+    output_shape: Shape | None
+    receptive_field: tuple[int, int] | None  # of one unit of the last spatial layer
+    diagnosis: Diagnosis | None = None
+
+    @property
+    def fits(self) -> bool:
+        return self.diagnosis is None
+
+    def rows_at_depth(self, depth: int | None) -> list[LayerRow]:
+        """Rows down to ``depth`` (None: the leaves). A container at the cut shows its subtree's
+        parameters and MACs; containers above the cut are left out (their children stand)."""
+        if depth is None:
+            return [row for row in self.rows if row.is_leaf or row.failed]
+        return [row for row in self.rows
+                if row.depth == depth or (row.depth < depth and (row.is_leaf or row.failed))]
+
+    @property
+    def max_depth(self) -> int:
+        return max((row.depth for row in self.rows), default=1)
+
+    def to_dict(self, depth: int | None = None) -> dict:
+        """The JSON of ``python -m cnnviz summary --format json``."""
+        return {
+            "id": self.model_id,
+            "title": self.title,
+            "input_shape": list(self.input_shape),
+            "output_shape": list(self.output_shape) if self.output_shape else None,
+            "total_params": self.total_params,
+            "trainable_params": self.trainable_params,
+            "total_buffers": self.total_buffers,
+            "total_macs": self.total_macs,
+            "total_flops": self.total_flops,
+            "activation_memory_bytes": self.activation_memory_bytes,
+            "param_memory_bytes": self.param_memory_bytes,
+            "receptive_field": list(self.receptive_field) if self.receptive_field else None,
+            "layers": [
+                {
+                    "name": row.name,
+                    "type": row.type,
+                    "depth": row.depth,
+                    "hyper": row.hyper,
+                    "output_shape": list(row.output_shape) if row.output_shape else None,
+                    "activation_size": row.activation_size,
+                    "params": row.params,
+                    "weights": row.weights,
+                    "biases": row.biases,
+                    "buffers": row.buffers,
+                    "formula": row.formula,
+                    "macs": row.macs,
+                    "flops": row.flops,
+                    "receptive_field": list(row.receptive_field) if row.receptive_field else None,
+                    "jump": list(row.jump) if row.jump else None,
+                }
+                for row in self.rows_at_depth(depth)
+            ],
+            "diagnosis": asdict(self.diagnosis) if self.diagnosis else None,
+        }
+
+
+# --------------------------------------------------------------------------- hyper-parameters
+
+
+def _pair(value) -> tuple[int, int]:
+    return tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+
+
+def _fmt_pair(value) -> str:
+    a, b = _pair(value)
+    return str(a) if a == b else f"{a}×{b}"
+
+
+def hyper_parameters(module: nn.Module) -> dict:
+    """The settings a student reads off a layer: f, s, p, d, groups; pool size; features."""
+    if isinstance(module, nn.modules.conv._ConvNd):
+        hyper = {"filters": module.out_channels, "kernel": _fmt_pair(module.kernel_size),
+                 "stride": _fmt_pair(module.stride), "padding": _fmt_pair(module.padding)
+                 if not isinstance(module.padding, str) else module.padding}
+        if _pair(module.dilation) != (1, 1):
+            hyper["dilation"] = _fmt_pair(module.dilation)
+        if module.groups != 1:
+            hyper["groups"] = module.groups
+        return hyper
+    if isinstance(module, (nn.MaxPool2d, nn.AvgPool2d)):
+        hyper = {"kernel": _fmt_pair(module.kernel_size),
+                 "stride": _fmt_pair(module.stride or module.kernel_size),
+                 "padding": _fmt_pair(module.padding)}
+        if isinstance(module, nn.MaxPool2d) and _pair(module.dilation) != (1, 1):
+            hyper["dilation"] = _fmt_pair(module.dilation)
+        return hyper
+    if isinstance(module, (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)):
+        return {"output size": _fmt_pair(module.output_size)}
+    if isinstance(module, nn.Linear):
+        return {"in features": module.in_features, "out features": module.out_features}
+    if isinstance(module, nn.modules.batchnorm._BatchNorm):
+        return {"features": module.num_features}
+    if isinstance(module, nn.Dropout):
+        return {"p": module.p}
+    return {}
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+def _fmt(n: int) -> str:
+    return f"{n:,}"
+
+
+def parameter_formula(module: nn.Module) -> str:
+    """The count as a student writes it: (f·f·C_in+1)·n for a conv, (in+1)·out for a linear."""
+    weight = getattr(module, "weight", None)
+    bias = getattr(module, "bias", None)
+    has_bias = isinstance(bias, nn.Parameter)
+    if isinstance(module, nn.modules.conv._ConvNd) and isinstance(weight, nn.Parameter):
+        kh, kw = _pair(module.kernel_size)
+        per_filter = f"{kh}·{kw}·{module.in_channels // module.groups}"
+        total = weight.numel() + (bias.numel() if has_bias else 0)
+        if has_bias:
+            return f"({per_filter}+1)·{module.out_channels} = {_fmt(total)}"
+        return f"{per_filter}·{module.out_channels} = {_fmt(total)}"
+    if isinstance(module, nn.Linear) and isinstance(weight, nn.Parameter):
+        total = weight.numel() + (bias.numel() if has_bias else 0)
+        if has_bias:
+            return f"({module.in_features}+1)·{module.out_features} = {_fmt(total)}"
+        return f"{module.in_features}·{module.out_features} = {_fmt(total)}"
+    if isinstance(module, nn.modules.batchnorm._BatchNorm) and module.affine:
+        return f"2·{module.num_features} = {_fmt(2 * module.num_features)} (γ and β)"
+    return ""
+
+
+def _split_weights_biases(module: nn.Module, first_call: bool) -> tuple[int, int, int, int]:
+    """(weights, biases, trainable, buffers) owned directly by ``module``."""
+    if not first_call:
+        return 0, 0, 0, 0
+    weights = biases = trainable = 0
+    for name, parameter in module.named_parameters(recurse=False):
+        if isinstance(parameter, nn.parameter.UninitializedParameter):
+            continue
+        if name == "bias" or name.endswith("bias"):
+            biases += parameter.numel()
+        else:
+            weights += parameter.numel()
+        if parameter.requires_grad:
+            trainable += parameter.numel()
+    buffers = sum(b.numel() for name, b in module.named_buffers(recurse=False)
+                  if not name.endswith("num_batches_tracked"))
+    return weights, biases, trainable, buffers
+
+
+def layer_macs(module: nn.Module, output: torch.Tensor) -> int:
+    """Multiply-accumulates per image of a conv or linear layer (other layers: 0)."""
+    per_image = output.numel() // output.shape[0] if output.dim() > 1 else output.numel()
+    if isinstance(module, nn.modules.conv._ConvNd):
+        kernel = 1
+        for k in module.kernel_size:
+            kernel *= k
+        return per_image * (module.in_channels // module.groups) * kernel
+    if isinstance(module, nn.Linear):
+        return per_image * module.in_features
+    return 0
+
+
+# --------------------------------------------------------------------------- receptive field
+
+_WINDOW_OPS = {"conv2d", "max_pool2d", "_max_pool2d", "max_pool2d_with_indices", "avg_pool2d"}
+_ADAPTIVE_OPS = {"adaptive_avg_pool2d", "adaptive_max_pool2d", "adaptive_max_pool2d_with_indices"}
+_WHOLE_INPUT_OPS = {"linear", "flatten", "view", "reshape", "mean"}
+
+
+def _window(func_name: str, args, kwargs, input_tensor) -> tuple[tuple[int, int], tuple[int, int],
+                                                                 tuple[int, int]]:
+    """(kernel, stride, dilation) of a conv or pooling call, from its arguments."""
+    def argument(index, name, default):
+        if name in kwargs:
+            return kwargs[name]
+        return args[index] if len(args) > index else default
+
+    if func_name == "conv2d":
+        weight = argument(1, "weight", None)
+        kernel = tuple(weight.shape[-2:])
+        stride = _pair(argument(3, "stride", 1))
+        dilation = _pair(argument(5, "dilation", 1))
+        return kernel, stride, dilation
+    kernel = _pair(argument(1, "kernel_size", None))
+    stride = argument(2, "stride", None)
+    stride = _pair(stride) if stride not in (None, []) else kernel
+    dilation = _pair(argument(4, "dilation", 1)) if "max" in func_name else (1, 1)
+    return kernel, stride, dilation
+
+
+def _adaptive_window(in_hw, out_hw) -> tuple[tuple[int, int], tuple[int, int]]:
+    stride = tuple(max(n // o, 1) for n, o in zip(in_hw, out_hw))
+    kernel = tuple(n - (o - 1) * s for n, o, s in zip(in_hw, out_hw, stride))
+    return kernel, stride
+
+
+class _ShapeTracker(TorchFunctionMode):
+    """Follows receptive fields through every tensor op, and remembers the op that failed."""
+
+    def __init__(self, image_hw: tuple[int, int]):
+        super().__init__()
+        self.image_hw = image_hw
+        self.fields: dict[int, tuple[tuple[int, int], tuple[int, int]]] = {}
+        self.keep: list[torch.Tensor] = []  # ids stay unique while the analysis runs
+        self.failed_op: tuple[str, list[Shape]] | None = None
+
+    def field_of(self, tensor) -> tuple[tuple[int, int], tuple[int, int]]:
+        return self.fields.get(id(tensor), ((1, 1), (1, 1)))
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        try:
+            result = func(*args, **kwargs)
+        except Exception:
+            if self.failed_op is None:
+                shapes = [tuple(a.shape[1:]) for a in _tensors_in((args, kwargs)) if a.dim() > 0]
+                self.failed_op = (getattr(func, "__name__", str(func)), shapes)
+            raise
+        inputs = [t for t in _tensors_in(args) if id(t) in self.fields] or list(_tensors_in(args))[:1]
+        outputs = list(_tensors_in(result))
+        if not inputs or not outputs:
+            return result
+        name = getattr(func, "__name__", "")
+        (rh, rw), (jh, jw) = max((self.field_of(t) for t in inputs), key=lambda f: f[0][0] * f[0][1])
+        if name in _WINDOW_OPS or name in _ADAPTIVE_OPS:
+            if name in _ADAPTIVE_OPS:  # the window PyTorch uses when the sizes divide
+                (kh, kw), (sh, sw) = _adaptive_window(inputs[0].shape[-2:], outputs[0].shape[-2:])
+                dh = dw = 1
+            else:
+                (kh, kw), (sh, sw), (dh, dw) = _window(name, args, kwargs, inputs[0])
+            rh, rw = rh + (dh * (kh - 1)) * jh, rw + (dw * (kw - 1)) * jw
+            jh, jw = jh * sh, jw * sw
+        elif name in _WHOLE_INPUT_OPS and not (name in {"view", "reshape", "flatten"}
+                                                and outputs[0].dim() >= 4):
+            rh, rw = self.image_hw
+        for tensor in outputs:
+            self.fields[id(tensor)] = ((rh, rw), (jh, jw))
+            self.keep.append(tensor)
+        return result
+
+
+def _tensors_in(obj):
+    if isinstance(obj, torch.Tensor):
+        yield obj
+    elif isinstance(obj, (list, tuple)):
+        for item in obj:
+            yield from _tensors_in(item)
+    elif isinstance(obj, dict):
+        for item in obj.values():
+            yield from _tensors_in(item)
+
+
+# --------------------------------------------------------------------------- the analysis
+
+
+class _Recorder:
+    """Forward hooks that turn module calls into rows."""
+
+    def __init__(self, model: nn.Module, tracker: _ShapeTracker):
+        self.tracker = tracker
+        self.rows: list[LayerRow] = []
+        self.stack: list[LayerRow] = []
+        self.calls: dict[int, LayerRow] = {}  # id(module) -> its first row
+        self.names = {id(module): name for name, module in model.named_modules() if name}
+        self.depths = {name: name.count(".") + 1 for name in self.names.values()}
+        self.handles = []
+        for module in model.modules():
+            if id(module) in self.names:
+                self.handles.append(module.register_forward_pre_hook(self.before))
+                self.handles.append(module.register_forward_hook(self.after))
+
+    def before(self, module, inputs):
+        name = self.names[id(module)]
+        first = self.calls.get(id(module))
+        tensors = list(_tensors_in(inputs))
+        row = LayerRow(
+            name=name, type=type(module).__name__, depth=self.depths[name],
+            parent=name.rsplit(".", 1)[0] if "." in name else None,
+            is_leaf=not any(True for _ in module.children()),
+            hyper=hyper_parameters(module),
+            input_shape=tuple(tensors[0].shape[1:]) if tensors else None,
+            call_index=0 if first is None else first.call_index + 1,
+            shared_with=None if first is None else first.name,
+            failed=True,  # until the forward hook says otherwise
+        )
+        if first is None:
+            self.calls[id(module)] = row
+        self.rows.append(row)
+        self.stack.append(row)
+
+    def after(self, module, inputs, output):
+        row = self.stack.pop()
+        row.failed = False
+        tensors = list(_tensors_in(output))
+        if tensors:
+            out = tensors[0]
+            row.output_shape = tuple(out.shape[1:])
+            row.activation_size = sum(t[0].numel() if t.dim() > 0 else 1 for t in tensors)
+            (rh, rw), (jh, jw) = self.tracker.field_of(out)
+            if len(row.output_shape) == 3:
+                row.receptive_field, row.jump = (rh, rw), (jh, jw)
+            else:
+                row.receptive_field = (rh, rw)
+            if row.is_leaf:
+                row.macs = layer_macs(module, out)
+                row.flops = 2 * row.macs
+        first_call = row.call_index == 0
+        if row.is_leaf:
+            row.weights, row.biases, row.trainable, row.buffers = _split_weights_biases(module, first_call)
+            row.params = row.weights + row.biases
+            if first_call:
+                row.formula = parameter_formula(module)
+        elif first_call:
+            unique = {id(p): p for p in module.parameters()
+                      if not isinstance(p, nn.parameter.UninitializedParameter)}
+            row.params = sum(p.numel() for p in unique.values())
+            row.trainable = sum(p.numel() for p in unique.values() if p.requires_grad)
+            row.buffers = sum(b.numel() for n, b in module.named_buffers()
+                              if not n.endswith("num_batches_tracked"))
+
+    def close(self):
+        for handle in self.handles:
+            handle.remove()
+
+
+def _roll_up_macs(rows: list[LayerRow]) -> None:
+    """A container's MACs are the sum of its calls' leaves (rows are in call order)."""
+    open_containers: list[LayerRow] = []
+    for row in rows:
+        while open_containers and not row.name.startswith(open_containers[-1].name + "."):
+            open_containers.pop()
+        if row.is_leaf:
+            for container in open_containers:
+                container.macs += row.macs
+                container.flops += row.flops
+        else:
+            open_containers.append(row)
+
+
+def propagate(model: nn.Module, input_shape: Shape) -> tuple[list[LayerRow], BaseException | None,
+                                                             _ShapeTracker, torch.Tensor | None]:
+    """Run ``model`` (on the meta device) on one image of ``input_shape``; rows and the error."""
+    tracker = _ShapeTracker(image_hw=tuple(input_shape[1:3]) if len(input_shape) >= 3 else (1, 1))
+    recorder = _Recorder(model, tracker)
+    error = None
+    output = None
+    try:
+        with tracker, torch.no_grad():
+            x = torch.zeros((1, *input_shape), device="meta")
+            output = model(x)
+    except Exception as exc:  # a network that does not fit: diagnosed, never raised
+        error = exc
+    finally:
+        recorder.close()
+    return recorder.rows, error, tracker, output
+
+
+def analyze_model(model: nn.Module | Callable[[], nn.Module], input_shape: Shape, model_id: str = "custom",
+                  title: str | None = None, diagnose: bool = True) -> Analysis:
+    """The layer table of ``model`` on one image of ``input_shape`` (C, H, W).
+
+    ``model`` may be a builder; it is then built on the meta device (nothing allocated). A model
+    already built is moved to the meta device (a copy: the caller's weights are untouched).
+    """
+    model = _on_meta(model)
+    model.eval()
+    input_shape = tuple(int(v) for v in input_shape)
+    rows, error, tracker, output = propagate(model, input_shape)
+    _roll_up_macs(rows)
+    unique = {id(p): p for p in model.parameters()
+              if not isinstance(p, nn.parameter.UninitializedParameter)}
+    total_params = sum(p.numel() for p in unique.values())
+    leaves = [row for row in rows if row.is_leaf and not row.failed]
+    spatial = [row for row in leaves if row.output_shape and len(row.output_shape) == 3]
+    diagnosis = None
+    if error is not None:
+        diagnosis = diagnose_failure(model, input_shape, rows, error, tracker) if diagnose else \
+            Diagnosis(layer=_failed_layer(rows), message=_one_line(error), suggestion="")
+    out_tensors = list(_tensors_in(output)) if output is not None else []
+    return Analysis(
+        model_id=model_id,
+        title=title or model_id,
+        input_shape=input_shape,
+        rows=rows,
+        total_params=total_params,
+        trainable_params=sum(p.numel() for p in unique.values() if p.requires_grad),
+        total_buffers=sum(b.numel() for n, b in model.named_buffers()
+                          if not n.endswith("num_batches_tracked")),
+        total_macs=sum(row.macs for row in leaves),
+        total_flops=sum(row.flops for row in leaves),
+        activation_memory_bytes=BYTES_PER_VALUE * sum(row.activation_size for row in leaves),
+        param_memory_bytes=BYTES_PER_VALUE * total_params,
+        output_shape=tuple(out_tensors[0].shape[1:]) if out_tensors else None,
+        receptive_field=spatial[-1].receptive_field if spatial else None,
+        diagnosis=diagnosis,
+    )
+
+
+def _on_meta(model: nn.Module | Callable[[], nn.Module]) -> nn.Module:
+    if isinstance(model, nn.Module):
+        if any(p.device.type != "meta" for p in model.parameters()):
+            return copy.deepcopy(model).to("meta")
+        return model
+    with torch.device("meta"):
+        return model()
+
+
+@functools.lru_cache(maxsize=256)
+def analyze_architecture(arch_id: str, input_shape: Shape | None = None,
+                         num_classes: int | None = None) -> Analysis:
+    """The layer table of a zoo entry, at its default input unless another is given.
+
+    Cached: the page asks again on every rerun. Treat the result as read-only.
+    """
+    arch = get_architecture(arch_id)
+    shape = tuple(input_shape) if input_shape else arch.input_shape
+    in_channels = shape[0] if arch.configurable else None
+    classes = num_classes if arch.configurable else None
+    return analyze_model(
+        functools.partial(arch.build, in_channels=in_channels, num_classes=classes),
+        shape, model_id=arch.id, title=arch.title,
+    )
+
+
+# --------------------------------------------------------------------------- diagnosis
+
+
+def _one_line(error: BaseException) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+def _failed_layer(rows: list[LayerRow]) -> str:
+    failed = [row for row in rows if row.failed]
+    return failed[-1].name if failed else "(input)"
+
+
+def _times(shape: Shape) -> str:
+    return "×".join(str(v) for v in shape)
+
+
+def _modules_by_name(model: nn.Module) -> dict[str, nn.Module]:
+    return dict(model.named_modules())
+
+
+def _fits(model: nn.Module, input_shape: Shape) -> bool:
+    _, error, _, _ = propagate(model, input_shape)
+    return error is None
+
+
+def _fitting_input(model: nn.Module, input_shape: Shape) -> Shape | None:
+    """The square input nearest to ``input_shape`` that the network accepts, if one is near."""
+    channels, height = input_shape[0], input_shape[1]
+    for delta in range(1, 257):
+        for size in (height + delta, height - delta):
+            if 1 <= size <= 1024 and _fits(model, (channels, size, size)):
+                return (channels, size, size)
+    return None
+
+
+def _without_padding(model: nn.Module) -> nn.Module:
+    variant = copy.deepcopy(model)
+    for module in variant.modules():
+        if isinstance(module, nn.Conv2d):
+            module.padding = (0, 0)
+    return variant
+
+
+def _features_after_change(model: nn.Module, input_shape: Shape, linear_name: str) -> Shape | None:
+    """The shape that reaches layer ``linear_name``'s input in a changed model."""
+    rows, _, _, _ = propagate(model, input_shape)
+    for row in rows:
+        if row.name == linear_name:
+            return row.input_shape
+    return None
+
+
+def diagnose_failure(model: nn.Module, input_shape: Shape, rows: list[LayerRow], error: BaseException,
+                     tracker: _ShapeTracker) -> Diagnosis:
+    """Name the layer that does not fit, say what it expected and what it got, suggest a fix."""
+    failed = [row for row in rows if row.failed]
+    leaf = failed[-1] if failed else None
+    layer = leaf.name if leaf else "(input)"
+    module = _modules_by_name(model).get(layer)
+    got = leaf.input_shape if leaf else None
+    last_spatial = next((row.output_shape for row in reversed(rows)
+                         if not row.failed and row.output_shape and len(row.output_shape) == 3), None)
+
+    if isinstance(module, nn.Linear) and got:
+        features = got[-1]
+        origin = f" = {_times(last_spatial)}" if last_spatial and _prod(last_spatial) == features else ""
+        message = (f"{layer} expects {module.in_features:,} input features but receives "
+                   f"{features:,}{origin}.")
+        fixes = [f"set in_features={features} in {layer}"]
+        unpadded = _without_padding(model)
+        if any(isinstance(m, nn.Conv2d) and _pair(m.padding) != (0, 0) for m in model.modules()):
+            if _fits(unpadded, input_shape):
+                shape = _features_after_change(unpadded, input_shape, layer)
+                before = _last_spatial_before(unpadded, input_shape, layer)
+                detail = f" gives {_times(before)} = {_prod(before):,}" if before else ""
+                if shape:
+                    fixes.append(f"padding=0 in the convs{detail}")
+        better = _fitting_input(model, input_shape)
+        if better:
+            fixes.append(f"an input of {_times(better)}")
+        return Diagnosis(layer, message, "Fix: " + ", or ".join(fixes) + ".")
+
+    if isinstance(module, nn.modules.conv._ConvNd) and got:
+        if got[0] != module.in_channels:
+            return Diagnosis(
+                layer,
+                f"{layer} expects {module.in_channels} input channels but receives {got[0]} "
+                f"(input {_times(got)}).",
+                f"Fix: set in_channels={got[0]} in {layer}, or give the network "
+                f"{module.in_channels}-channel input.",
+            )
+        return _too_small(model, input_shape, layer, module, got)
+
+    if isinstance(module, (nn.MaxPool2d, nn.AvgPool2d)) and got:
+        return _too_small(model, input_shape, layer, module, got)
+
+    if tracker.failed_op is not None:
+        op, shapes = tracker.failed_op
+        shown = " and ".join(_times(s) for s in shapes) or "its inputs"
+        if op in ("add", "__add__", "add_", "__iadd__"):
+            return Diagnosis(
+                layer,
+                f"the residual add in {layer} gets tensors of different shapes: {shown}.",
+                "Fix: a skip connection adds equal shapes — when the block changes the channels or "
+                "the size, give the shortcut a 1×1 conv with the same stride (a projection).",
+            )
+        if op == "cat":
+            return Diagnosis(
+                layer,
+                f"the concat in {layer} joins branches of different sizes: {shown}.",
+                "Fix: every branch of a concat must keep the same height and width — use padding "
+                "(f=3 needs p=1, f=5 needs p=2) and the same stride in each branch.",
+            )
+        return Diagnosis(layer, f"{op} in {layer} fails on {shown}: {_one_line(error)}",
+                         "Fix: check the shapes that reach this layer in the table above.")
+    return Diagnosis(layer, _one_line(error), "Fix: check the shapes that reach this layer in the table above.")
+
+
+def _last_spatial_before(model: nn.Module, input_shape: Shape, layer: str) -> Shape | None:
+    rows, _, _, _ = propagate(model, input_shape)
+    last = None
+    for row in rows:
+        if row.name == layer:
+            return last
+        if row.output_shape and len(row.output_shape) == 3:
+            last = row.output_shape
+    return None
+
+
+def _prod(shape: Shape) -> int:
+    result = 1
+    for value in shape:
+        result *= value
+    return result
+
+
+def _too_small(model: nn.Module, input_shape: Shape, layer: str, module: nn.Module, got: Shape) -> Diagnosis:
+    kernel = _pair(module.kernel_size)
+    padding = _pair(module.padding) if not isinstance(module.padding, str) else (0, 0)
+    dilation = _pair(getattr(module, "dilation", 1))
+    effective = tuple(d * (k - 1) + 1 for d, k in zip(dilation, kernel))
+    padded = tuple(n + 2 * p for n, p in zip(got[1:3], padding))
+    message = (f"{layer} has a {_times(kernel)} kernel but its input is only {_times(got[1:3])} "
+               f"(padded: {_times(padded)}): the window does not fit.")
+    if effective != kernel:
+        message = message.replace("kernel", f"kernel (dilated to {_times(effective)})", 1)
+    better = _fitting_input(model, input_shape) if input_shape[1] < 1024 else None
+    fix = f"an input of at least {_times(better)}" if better else "a larger input"
+    return Diagnosis(layer, message, f"Fix: {fix}, more padding, or fewer downsampling layers before {layer}.")
+
+
+def parse_shape(text: str) -> Shape:
+    """'1,28,28' -> (1, 28, 28); a clear ValueError for anything else."""
+    parts = [part for part in re.split(r"[,\sx×]+", text.strip()) if part]
+    if len(parts) != 3 or not all(part.isdigit() for part in parts):
+        raise ValueError(f"input shape must be three positive integers C,H,W (e.g. 1,28,28), got {text!r}")
+    shape = tuple(int(part) for part in parts)
+    if min(shape) <= 0:
+        raise ValueError(f"input shape must be positive, got {text!r}")
+    return shape
