@@ -454,6 +454,12 @@ def analyze_model(model: nn.Module | Callable[[], nn.Module], input_shape: Shape
     model.eval()
     input_shape = tuple(int(v) for v in input_shape)
     rows, error, tracker, output = propagate(model, input_shape)
+    for row in rows:  # the layer that failed still has its parameters: show them
+        if row.failed and row.is_leaf and row.call_index == 0:
+            module = model.get_submodule(row.name)
+            row.weights, row.biases, row.trainable, row.buffers = _split_weights_biases(module, True)
+            row.params = row.weights + row.biases
+            row.formula = parameter_formula(module)
     _roll_up_macs(rows)
     unique = {id(p): p for p in model.parameters()
               if not isinstance(p, nn.parameter.UninitializedParameter)}
@@ -479,9 +485,17 @@ def analyze_model(model: nn.Module | Callable[[], nn.Module], input_shape: Shape
         activation_memory_bytes=BYTES_PER_VALUE * sum(row.activation_size for row in leaves),
         param_memory_bytes=BYTES_PER_VALUE * total_params,
         output_shape=tuple(out_tensors[0].shape[1:]) if out_tensors else None,
-        receptive_field=spatial[-1].receptive_field if spatial else None,
+        receptive_field=_network_receptive_field(out_tensors, spatial, tracker),
         diagnosis=diagnosis,
     )
+
+
+def _network_receptive_field(outputs, spatial_rows, tracker) -> tuple[int, int] | None:
+    """Of one unit of the output when it is a feature map, else of the widest feature map."""
+    if outputs and outputs[0].dim() == 4:
+        return tracker.field_of(outputs[0])[0]
+    fields = [row.receptive_field for row in spatial_rows]
+    return max(fields, key=lambda f: f[0] * f[1]) if fields else None
 
 
 def _on_meta(model: nn.Module | Callable[[], nn.Module]) -> nn.Module:

@@ -1,0 +1,175 @@
+"""Formatting of an :class:`~cnnviz.analysis.Analysis`: tables, text, CSV, Markdown, LaTeX, JSON.
+
+The analysis computes; this module only presents. Numbers are written for people: thousands
+separators (46,764,746) and short forms (46.8M).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from cnnviz.analysis import Analysis, LayerRow
+
+ORDERS = ("pytorch", "textbook")
+
+
+def human_count(value: int | float) -> str:
+    """46764746 -> '46.8M'; 61706 -> '61.7K'; 850 -> '850'."""
+    for limit, suffix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "K")):
+        if abs(value) >= limit:
+            return f"{value / limit:.1f}{suffix}"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:.3g}"
+
+
+def human_bytes(value: int) -> str:
+    """Bytes in decimal units, as the course writes them (412 MB)."""
+    for limit, suffix in ((1e9, "GB"), (1e6, "MB"), (1e3, "kB")):
+        if value >= limit:
+            return f"{value / limit:.1f} {suffix}"
+    return f"{value} B"
+
+
+def shape_text(shape: tuple[int, ...] | None, order: str = "pytorch") -> str:
+    """(96, 54, 54) -> '96×54×54' in PyTorch order, '(54, 54, 96)' in the textbook's."""
+    if shape is None:
+        return "—"
+    if order == "textbook":
+        if len(shape) == 3:
+            shape = (shape[1], shape[2], shape[0])
+        elif len(shape) == 1:
+            shape = (shape[0], 1)
+        return "(" + ", ".join(str(v) for v in shape) + ")"
+    return "×".join(str(v) for v in shape)
+
+
+def _hyper_text(row: LayerRow) -> str:
+    names = {"kernel": "f", "stride": "s", "padding": "p", "filters": "n", "dilation": "d"}
+    return ", ".join(f"{names.get(key, key)}={value}" for key, value in row.hyper.items())
+
+
+def _rf_text(row: LayerRow) -> str:
+    if row.receptive_field is None:
+        return ""
+    h, w = row.receptive_field
+    return f"{h}×{w}" if h != w else f"{h}"
+
+
+def layer_table(analysis: Analysis, depth: int | None = None, order: str = "pytorch",
+                with_input: bool = True) -> pd.DataFrame:
+    """The layer table as a DataFrame, one row per layer (plus an 'Input' row, as on the slides)."""
+    shape_column = "activation shape (C×H×W)" if order == "pytorch" else "activation shape (H, W, C)"
+    records = []
+    if with_input:
+        size = 1
+        for value in analysis.input_shape:
+            size *= value
+        records.append({"layer": "Input", "type": "", "f, s, p, n": "",
+                        shape_column: shape_text(analysis.input_shape, order), "activation size": size,
+                        "# parameters": 0, "weights": 0, "biases": 0, "formula": "", "MACs": 0,
+                        "receptive field": "1", "buffers": 0})
+    for row in analysis.rows_at_depth(depth):
+        name = row.name if row.call_index == 0 else f"{row.name} (call {row.call_index + 1})"
+        records.append({
+            "layer": ("  " * (row.depth - 1)) + name if depth != 1 else name,
+            "type": row.type,
+            "f, s, p, n": _hyper_text(row),
+            shape_column: "does not fit" if row.failed else shape_text(row.output_shape, order),
+            "activation size": row.activation_size,
+            "# parameters": row.params,
+            "weights": row.weights,
+            "biases": row.biases,
+            "formula": row.formula or (f"shared with {row.shared_with}" if row.shared_with else ""),
+            "MACs": row.macs,
+            "receptive field": _rf_text(row),
+            "buffers": row.buffers,
+        })
+    return pd.DataFrame.from_records(records)
+
+
+def totals(analysis: Analysis) -> dict[str, str]:
+    """The headline numbers, formatted: exact with separators and short."""
+    return {
+        "# parameters": f"{analysis.total_params:,} ({human_count(analysis.total_params)})",
+        "trainable": f"{analysis.trainable_params:,}",
+        "buffers (not parameters)": f"{analysis.total_buffers:,}",
+        "MACs per image": f"{analysis.total_macs:,} ({human_count(analysis.total_macs)})",
+        "FLOPs per image": f"{analysis.total_flops:,} ({human_count(analysis.total_flops)})",
+        "activation memory": human_bytes(analysis.activation_memory_bytes),
+        "parameter memory": human_bytes(analysis.param_memory_bytes),
+    }
+
+
+def _text_cell(value) -> str:
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def text_table(frame: pd.DataFrame) -> str:
+    """A fixed-width table for the terminal."""
+    cells = [[str(c) for c in frame.columns]] + [[_text_cell(v) for v in row] for row in frame.itertuples(index=False)]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(frame.columns))]
+    numeric = [pd.api.types.is_numeric_dtype(frame[c]) for c in frame.columns]
+    lines = []
+    for n, row in enumerate(cells):
+        lines.append("  ".join(cell.rjust(w) if numeric[i] and n else cell.ljust(w)
+                               for i, (cell, w) in enumerate(zip(row, widths))).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def markdown_table(frame: pd.DataFrame) -> str:
+    """A GitHub-flavoured Markdown table (no extra dependency)."""
+    def escape(value) -> str:
+        return _text_cell(value).replace("|", "\\|").strip()
+
+    header = "| " + " | ".join(escape(c) for c in frame.columns) + " |"
+    rule = "|" + "|".join("---:" if pd.api.types.is_numeric_dtype(frame[c]) else "---"
+                          for c in frame.columns) + "|"
+    body = ["| " + " | ".join(escape(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([header, rule, *body])
+
+
+def latex_table(frame: pd.DataFrame) -> str:
+    """A LaTeX tabular for lecture notes."""
+    formatted = frame.map(_text_cell)
+    return formatted.to_latex(index=False, escape=True)
+
+
+def csv_table(frame: pd.DataFrame) -> str:
+    return frame.to_csv(index=False)
+
+
+def diagnosis_text(analysis: Analysis) -> str:
+    if analysis.diagnosis is None:
+        return ""
+    d = analysis.diagnosis
+    return f"Does not fit at {d.layer}: {d.message}\n{d.suggestion}"
+
+
+def summary_text(analysis: Analysis, depth: int | None = None, order: str = "pytorch") -> str:
+    """The whole summary as terminal text: title, table, totals, diagnosis."""
+    parts = [f"{analysis.title} — input {shape_text(analysis.input_shape, order)}",
+             text_table(layer_table(analysis, depth, order)), ""]
+    parts += [f"{key}: {value}" for key, value in totals(analysis).items()]
+    if analysis.diagnosis:
+        parts += ["", diagnosis_text(analysis)]
+    return "\n".join(parts)
+
+
+def to_json(analysis: Analysis, depth: int | None = None) -> str:
+    return json.dumps(analysis.to_dict(depth), indent=2)
+
+
+def torchinfo_text(model_factory, input_shape: tuple[int, ...], depth: int = 3) -> str:
+    """torchinfo's familiar summary. It runs the model for real, so it allocates the weights."""
+    import torch
+    import torchinfo
+
+    model = model_factory()
+    with torch.no_grad():
+        stats = torchinfo.summary(model, input_size=(1, *input_shape), depth=depth, verbose=0,
+                                  col_names=("output_size", "num_params", "mult_adds"),
+                                  device="cpu")
+    return str(stats)

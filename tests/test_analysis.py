@@ -1,0 +1,227 @@
+"""The layer table against independent references: torch itself, torchvision's published counts,
+FlopCounterMode, torchinfo, the printed d2l summaries and hand-derived values."""
+
+import pytest
+import torch
+import torchinfo
+import torchvision
+from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
+
+from cnnviz.analysis import analyze_architecture, analyze_model, parse_shape
+from cnnviz.spec import build_model, parse_spec
+from cnnviz.zoo import create_model, get_architecture, list_architectures
+
+TORCHVISION = ["alexnet", "vgg11", "vgg16", "vgg19", "googlenet", "resnet18", "resnet34"]
+SMALL = ["lenet5", "lenet5-padded", "lenet5-fashion", "pytorch-tutorial-net", "ng-example", "ng-39",
+         "vgg-style", "resnet20", "plain20", "resnet-small", "inception-block"]
+
+
+@pytest.mark.parametrize("arch_id", TORCHVISION)
+def test_totals_equal_torchvision_published_counts(arch_id):
+    published = torchvision.models.get_model_weights(arch_id).DEFAULT.meta["num_params"]
+    assert analyze_architecture(arch_id).total_params == published
+
+
+@pytest.mark.parametrize("arch", list_architectures(), ids=lambda a: a.id)
+def test_every_zoo_entry_totals_its_unique_parameters(arch):
+    analysis = analyze_architecture(arch.id)
+    with torch.device("meta"):
+        model = arch.build()
+    unique = {id(p): p.numel() for p in model.parameters()}
+    assert analysis.total_params == sum(unique.values())
+    leaves = [row for row in analysis.rows if row.is_leaf]
+    assert sum(row.params for row in leaves) == analysis.total_params
+    assert all(row.params == row.weights + row.biases for row in leaves)
+
+
+def _real_outputs(model, input_shape):
+    """Output shape of every module call in a real CPU forward, in call order."""
+    shapes = []
+    handles = [m.register_forward_hook(lambda m, i, o, name=name: shapes.append((name, tuple(o.shape[1:]))))
+               for name, m in model.named_modules() if name]
+    with torch.no_grad():
+        model(torch.randn(2, *input_shape))
+    for handle in handles:
+        handle.remove()
+    return shapes
+
+
+@pytest.mark.parametrize("arch_id", SMALL)
+def test_output_shapes_equal_a_real_forward(arch_id):
+    arch = get_architecture(arch_id)
+    model = arch.build().eval()
+    analysis = analyze_architecture(arch_id)
+    computed = sorted((row.name, row.output_shape) for row in analysis.rows)
+    assert computed == sorted(_real_outputs(model, arch.input_shape))
+
+
+@pytest.mark.parametrize("arch_id", ["lenet5", "ng-example", "resnet20", "alexnet-d2l", "inception-block",
+                                     "vgg-style", "googlenet-d2l"])
+def test_conv_and_linear_macs_equal_flop_counter(arch_id):
+    arch = get_architecture(arch_id)
+    model = arch.build().eval()
+    counter = FlopCounterMode(display=False)
+    with counter, torch.no_grad():
+        model(torch.randn(1, *arch.input_shape))
+    analysis = analyze_architecture(arch_id)
+    assert 2 * analysis.total_macs == counter.get_total_flops()
+    assert analysis.total_flops == counter.get_total_flops()
+
+
+def test_torchinfo_agrees_on_resnet18_totals():
+    model = create_model("resnet18")
+    stats = torchinfo.summary(model, input_size=(1, 3, 224, 224), verbose=0)
+    analysis = analyze_architecture("resnet18")
+    assert analysis.total_params == stats.total_params
+    # torchinfo also counts one mult-add per batch-norm parameter and per linear bias; we count
+    # the multiply-accumulates of conv and linear weights only (as FlopCounterMode does).
+    bn_params = sum(row.params for row in analysis.rows if row.type == "BatchNorm2d")
+    fc_biases = sum(row.biases for row in analysis.rows if row.type == "Linear")
+    assert analysis.total_macs + bn_params + fc_biases == stats.total_mult_adds
+
+
+# The DSCI 565 document's printed layer summaries, as printed.
+ALEXNET_D2L_PRINTED = [
+    ("Conv2d", (96, 54, 54)), ("ReLU", (96, 54, 54)), ("MaxPool2d", (96, 26, 26)),
+    ("Conv2d", (256, 26, 26)), ("ReLU", (256, 26, 26)), ("MaxPool2d", (256, 12, 12)),
+    ("Conv2d", (384, 12, 12)), ("ReLU", (384, 12, 12)), ("Conv2d", (384, 12, 12)),
+    ("ReLU", (384, 12, 12)), ("Conv2d", (256, 12, 12)), ("ReLU", (256, 12, 12)),
+    ("MaxPool2d", (256, 5, 5)), ("Flatten", (6400,)), ("Linear", (4096,)), ("ReLU", (4096,)),
+    ("Dropout", (4096,)), ("Linear", (4096,)), ("ReLU", (4096,)), ("Dropout", (4096,)),
+    ("Linear", (10,)),
+]
+VGG11_D2L_PRINTED = [
+    ("Sequential", (64, 112, 112)), ("Sequential", (128, 56, 56)), ("Sequential", (256, 28, 28)),
+    ("Sequential", (512, 14, 14)), ("Sequential", (512, 7, 7)), ("Flatten", (25088,)),
+    ("Linear", (4096,)), ("ReLU", (4096,)), ("Dropout", (4096,)), ("Linear", (4096,)),
+    ("ReLU", (4096,)), ("Dropout", (4096,)), ("Linear", (10,)),
+]
+
+
+@pytest.mark.parametrize("arch_id, printed", [("alexnet-d2l", ALEXNET_D2L_PRINTED),
+                                              ("vgg11-d2l", VGG11_D2L_PRINTED)])
+def test_printed_d2l_layer_summaries_are_reproduced(arch_id, printed):
+    rows = analyze_architecture(arch_id).rows_at_depth(1)
+    assert [(row.type, row.output_shape) for row in rows] == printed
+
+
+def test_alexnet_d2l_total_and_fc_formula():
+    analysis = analyze_architecture("alexnet-d2l")
+    assert analysis.total_params == 46_764_746
+    fc6 = next(row for row in analysis.rows if row.name == "fc6")
+    assert fc6.formula == "(6400+1)·4096 = 26,218,496"
+    assert (fc6.weights, fc6.biases) == (6400 * 4096, 4096)
+
+
+def test_lenet5_rows_by_hand():
+    rows = {row.name: row for row in analyze_architecture("lenet5").rows}
+    assert rows["conv1"].formula == "(5·5·1+1)·6 = 156"
+    assert rows["conv2"].formula == "(5·5·6+1)·16 = 2,416"
+    assert rows["conv1"].macs == 28 * 28 * 6 * 5 * 5
+    assert rows["conv2"].activation_size == 1600
+    assert rows["conv2"].textbook_shape == (10, 10, 16)
+    # receptive field, by hand: r += (k-1)·j, j *= s
+    assert [rows[n].receptive_field[0] for n in ("conv1", "pool1", "conv2", "pool2")] == [5, 6, 14, 16]
+    assert [rows[n].jump[0] for n in ("conv1", "pool1", "conv2", "pool2")] == [1, 2, 2, 4]
+
+
+def test_receptive_field_of_vgg16_and_dilation():
+    assert analyze_architecture("vgg16").receptive_field == (212, 212)
+    dilated = nn.Sequential(nn.Conv2d(1, 1, 3, dilation=2), nn.Conv2d(1, 1, 3, stride=2), nn.Conv2d(1, 1, 3))
+    analysis = analyze_model(dilated, (1, 32, 32))
+    assert [row.receptive_field[0] for row in analysis.rows] == [5, 7, 11]
+
+
+def test_receptive_field_takes_the_widest_branch():
+    analysis = analyze_architecture("inception-block")
+    assert analysis.receptive_field == (5, 5)  # the 1×1 then 5×5 branch
+
+
+def test_a_shared_module_is_counted_once():
+    analysis = analyze_architecture("simple-cnn")
+    pools = [row for row in analysis.rows if row.name == "pool"]
+    assert [row.call_index for row in pools] == [0, 1]
+    assert analysis.total_params == 8_490
+    relu_rows = [row for row in analyze_architecture("resnet18").rows if row.name == "layer1.0.relu"]
+    assert len(relu_rows) == 2  # torchvision's BasicBlock calls its ReLU twice
+
+
+def test_batch_norm_buffers_are_not_parameters():
+    analysis = analyze_architecture("vgg-style")
+    bn = [row for row in analysis.rows if row.type == "BatchNorm2d"]
+    assert sum(row.buffers for row in bn) == 2 * sum(row.output_shape[0] for row in bn)
+    assert analysis.total_buffers == sum(row.buffers for row in bn)
+    model = create_model("vgg-style")
+    assert analysis.total_params == sum(p.numel() for p in model.parameters())
+    assert all(row.formula.startswith(f"2·{row.output_shape[0]} = ") for row in bn)
+
+
+def test_analysis_allocates_no_weights_and_leaves_a_real_model_untouched():
+    model = nn.Sequential(nn.Conv2d(3, 8, 3), nn.Flatten(), nn.Linear(8 * 30 * 30, 5))
+    before = model[0].weight.detach().clone()
+    analysis = analyze_model(model, (3, 32, 32))
+    assert analysis.total_params == 3 * 8 * 9 + 8 + 8 * 30 * 30 * 5 + 5
+    assert model[0].weight.device.type == "cpu"
+    assert torch.equal(model[0].weight, before)
+
+
+def test_memory_totals():
+    analysis = analyze_architecture("lenet5")
+    leaves = [row for row in analysis.rows if row.is_leaf]
+    assert analysis.activation_memory_bytes == 4 * sum(row.activation_size for row in leaves)
+    assert analysis.param_memory_bytes == 4 * 61_706
+
+
+def test_simple_cnn_diagnosis_names_the_layer_and_the_fix():
+    analysis = analyze_architecture("simple-cnn")
+    assert analysis.diagnosis.layer == "fc"
+    assert analysis.diagnosis.message == "fc expects 320 input features but receives 500 = 20×5×5."
+    assert "in_features=500" in analysis.diagnosis.suggestion
+    assert "padding=0 in the convs gives 20×4×4 = 320" in analysis.diagnosis.suggestion
+    assert [row.name for row in analysis.rows if not row.failed][-1] == "flatten"
+
+
+def test_kernel_larger_than_its_input_is_diagnosed():
+    analysis = analyze_architecture("lenet5", (1, 8, 8))
+    assert analysis.diagnosis.layer == "conv2"
+    assert analysis.diagnosis.message.startswith("conv2 has a 5×5 kernel but its input is only 2×2")
+    assert "at least 1×" in analysis.diagnosis.suggestion
+
+
+def test_channel_mismatch_is_diagnosed():
+    model = nn.Sequential(nn.Conv2d(3, 4, 3))
+    analysis = analyze_model(model, (1, 8, 8))
+    assert analysis.diagnosis.message == "0 expects 3 input channels but receives 1 (input 1×8×8)."
+
+
+def test_residual_add_of_mismatched_shapes_is_diagnosed():
+    spec = parse_spec({"name": "bad-residual", "input_shape": [3, 8, 8], "layers": [
+        {"type": "residual", "layers": [{"type": "conv", "filters": 16, "kernel": 3, "stride": 2,
+                                          "padding": 1}]}]})
+    analysis = analyze_model(lambda: build_model(spec), (3, 8, 8))
+    assert analysis.diagnosis is not None
+    assert "residual add" in analysis.diagnosis.message
+    assert "16×4×4 and 3×8×8" in analysis.diagnosis.message
+
+
+def test_rows_at_depth_cut_nested_blocks():
+    analysis = analyze_architecture("resnet18")
+    top = analysis.rows_at_depth(1)
+    assert [row.name for row in top][:5] == ["conv1", "bn1", "relu", "maxpool", "layer1"]
+    layer1 = next(row for row in top if row.name == "layer1")
+    assert layer1.params == 2 * (2 * (64 * 64 * 9) + 2 * 128)
+    assert layer1.macs == 2 * 2 * 56 * 56 * 64 * 64 * 9
+    assert sum(row.macs for row in top) == analysis.total_macs
+
+
+@pytest.mark.parametrize("text, shape", [("1,28,28", (1, 28, 28)), ("3x32x32", (3, 32, 32)),
+                                         (" 3, 224, 224 ", (3, 224, 224))])
+def test_parse_shape_accepts(text, shape):
+    assert parse_shape(text) == shape
+
+
+@pytest.mark.parametrize("text", ["1,28", "a,b,c", "0,28,28", "-1,28,28", ""])
+def test_parse_shape_refuses(text):
+    with pytest.raises(ValueError, match="input shape must be"):
+        parse_shape(text)

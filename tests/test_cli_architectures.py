@@ -1,0 +1,102 @@
+"""``python -m cnnviz list`` and ``summary`` in a subprocess, as a user runs them."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from cnnviz.zoo import list_architectures
+from tests.conftest import ROOT
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "cnnviz", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=180)
+
+
+def test_list_json_has_every_entry_with_its_fields():
+    result = cli("list", "--json")
+    assert result.returncode == 0
+    entries = json.loads(result.stdout)
+    assert [e["id"] for e in entries] == [a.id for a in list_architectures()]
+    lenet = next(e for e in entries if e["id"] == "lenet5")
+    assert lenet["input_shape"] == [1, 32, 32]
+    assert lenet["num_classes"] == 10
+    assert set(lenet) == {"id", "title", "family", "source", "input_shape", "num_classes"}
+
+
+def test_summary_json_of_alexnet_d2l():
+    result = cli("summary", "alexnet-d2l", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["total_params"] == 46_764_746
+    assert data["input_shape"] == [1, 224, 224]
+    assert data["diagnosis"] is None
+    conv1 = data["layers"][0]
+    assert conv1["name"] == "conv1"
+    assert conv1["output_shape"] == [96, 54, 54]
+    assert conv1["activation_size"] == 96 * 54 * 54
+    assert conv1["formula"] == "(11·11·1+1)·96 = 11,712"
+    assert conv1["macs"] == 96 * 54 * 54 * 11 * 11
+    assert conv1["receptive_field"] == [11, 11]
+
+
+def test_summary_with_other_input_and_classes():
+    data = json.loads(cli("summary", "resnet18", "--input", "1,64,64", "--classes", "7",
+                          "--depth", "1", "--format", "json").stdout)
+    assert data["input_shape"] == [1, 64, 64]
+    assert data["layers"][-1]["output_shape"] == [7]
+    assert data["layers"][0]["formula"] == "7·7·1·64 = 3,136"
+
+
+def test_summary_of_a_net_that_does_not_fit_prints_table_and_diagnosis():
+    result = cli("summary", "simple-cnn")
+    assert result.returncode == 3
+    assert "Traceback" not in result.stderr
+    assert "fc expects 320 input features but receives 500 = 20×5×5." in result.stdout
+    assert "20×5×5" in result.stdout
+    data = json.loads(cli("summary", "simple-cnn", "--format", "json").stdout)
+    assert data["diagnosis"]["layer"] == "fc"
+    assert "in_features=500" in data["diagnosis"]["suggestion"]
+
+
+def test_summary_of_a_spec_file(tmp_path):
+    spec = {"name": "tiny", "input_shape": [1, 8, 8], "layers": [
+        {"type": "conv", "filters": 4, "kernel": 3}, {"type": "relu"}, {"type": "flatten"},
+        {"type": "linear", "out_features": 2}]}
+    path = tmp_path / "tiny.json"
+    path.write_text(json.dumps(spec))
+    data = json.loads(cli("summary", "--spec", str(path), "--format", "json").stdout)
+    assert data["total_params"] == (9 + 1) * 4 + (4 * 6 * 6 + 1) * 2
+    assert [layer["output_shape"] for layer in data["layers"]] == [[4, 6, 6], [4, 6, 6], [144], [2]]
+
+
+@pytest.mark.parametrize("fmt, marker", [("markdown", "| conv1 | Conv2d |"), ("csv", "conv1,Conv2d,"),
+                                         ("latex", "\\begin{tabular}"), ("torchinfo", "Total params: 61,706")])
+def test_summary_formats(fmt, marker):
+    result = cli("summary", "lenet5", "--format", fmt)
+    assert result.returncode == 0, result.stderr
+    assert marker in result.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (("summary", "lenet6"), "unknown architecture 'lenet6'. Did you mean lenet5"),
+    (("summary", "lenet5", "--input", "1,28"), "input shape must be three positive integers"),
+    (("summary", "lenet5", "--input", "0,28,28"), "input shape must be positive"),
+    (("summary", "lenet5", "--classes", "0"), "--classes must be a positive integer"),
+    (("summary",), "give either an architecture ID or --spec FILE"),
+    (("summary", "--spec", "/no/such/file.json"), "/no/such/file.json"),
+])
+def test_bad_input_is_one_line_without_traceback(args, message):
+    result = cli(*args)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_input_too_small_prints_the_diagnosis():
+    result = cli("summary", "lenet5", "--input", "1,8,8")
+    assert result.returncode == 3
+    assert "conv2 has a 5×5 kernel but its input is only 2×2" in result.stdout
