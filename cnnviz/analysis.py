@@ -90,6 +90,7 @@ class Analysis:
     output_shape: Shape | None
     receptive_field: tuple[int, int] | None  # of one unit of the last spatial layer
     diagnosis: Diagnosis | None = None
+    model_type: str = ""  # the class of the whole network, e.g. "Inception" for a lone block
 
     @property
     def fits(self) -> bool:
@@ -487,6 +488,7 @@ def analyze_model(model: nn.Module | Callable[[], nn.Module], input_shape: Shape
         output_shape=tuple(out_tensors[0].shape[1:]) if out_tensors else None,
         receptive_field=_network_receptive_field(out_tensors, spatial, tracker),
         diagnosis=diagnosis,
+        model_type=type(model).__name__,
     )
 
 

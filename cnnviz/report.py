@@ -173,3 +173,59 @@ def torchinfo_text(model_factory, input_shape: tuple[int, ...], depth: int = 3) 
                                   col_names=("output_size", "num_params", "mult_adds"),
                                   device="cpu")
     return str(stats)
+
+
+def stage_shapes(analysis: Analysis) -> list[tuple[int, ...]]:
+    """The activation shape at the end of each stage: every time the height and width change,
+    the last shape before the change (and the output)."""
+    shapes = [row.output_shape for row in analysis.rows_at_depth(None)
+              if row.output_shape and not row.failed]
+    stages = []
+    for shape, following in zip(shapes, shapes[1:] + [None]):
+        if following is None or len(shape) != len(following) or shape[1:] != following[1:]:
+            if not stages or stages[-1] != shape:
+                stages.append(shape)
+    return stages
+
+
+def weight_layers(analysis: Analysis) -> int:
+    """Depth as the papers count it: layers with weights (conv and linear), e.g. 16 for VGG-16."""
+    return sum(1 for row in analysis.rows if row.is_leaf and row.call_index == 0
+               and row.type in ("Conv2d", "Linear"))
+
+
+def comparison_table(analyses: list[Analysis]) -> pd.DataFrame:
+    """One column per network: the numbers a student compares."""
+    def rf(a: Analysis) -> str:
+        return "—" if a.receptive_field is None else "×".join(str(v) for v in a.receptive_field)
+
+    data = {
+        a.model_id: {
+            "input": shape_text(a.input_shape),
+            "# parameters": f"{a.total_params:,} ({human_count(a.total_params)})",
+            "MACs per image": f"{a.total_macs:,} ({human_count(a.total_macs)})",
+            "activation memory": human_bytes(a.activation_memory_bytes),
+            "parameter memory": human_bytes(a.param_memory_bytes),
+            "weight layers (depth)": str(weight_layers(a)),
+            "receptive field": rf(a),
+            "output": shape_text(a.output_shape) if a.fits else "does not fit",
+            "stages": " → ".join(shape_text(s) for s in stage_shapes(a)),
+        }
+        for a in analyses
+    }
+    return pd.DataFrame(data)
+
+
+def checks_table(checks) -> pd.DataFrame:
+    """The textbook check as a table: claimed vs computed, and why a claim is wrong."""
+    def value(v) -> str:
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            return f"{v:,}" if float(v).is_integer() else f"{v:,.3g}"
+        return str(v)
+
+    return pd.DataFrame.from_records([
+        {"": "✓" if c.matches else "✗", "source": c.source, "network": c.architecture, "item": c.item,
+         "quantity": c.quantity, "claimed": value(c.claimed), "computed": value(c.computed),
+         "explanation": c.explanation}
+        for c in checks
+    ])

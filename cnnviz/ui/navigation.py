@@ -16,4 +16,23 @@ class PageInfo:
 
 
 PAGES: list[PageInfo] = [
+    PageInfo("pages/architectures.py", "Architectures", ":material/account_tree:", "architectures",
+             "LeNet-5 to ResNet, layer by layer: activation shapes and sizes, # parameters with "
+             "their formula, MACs, receptive fields, diagrams — and the textbook's tables checked."),
 ]
+
+
+def run_through_app() -> None:
+    """Make sure this page runs inside app.py's navigation.
+
+    A server's very first visit straight to a page URL (say /architectures) makes Streamlit use its
+    old multipage mode, because a pages/ folder exists: it runs the page file alone, without
+    app.py — no navigation, no page config. Leaving that mode and rerunning runs app.py, which
+    then opens the requested page through st.navigation.
+    """
+    import streamlit as st
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()

@@ -1,0 +1,173 @@
+"""Architectures: browse, inspect, compare and check every network of the course."""
+
+import json
+
+import streamlit as st
+
+from cnnviz import figures, report, textbook
+from cnnviz.analysis import analyze_architecture, analyze_model
+from cnnviz.spec import EXAMPLE_SPECS, SpecError, build_model, parse_spec
+from cnnviz.ui.architectures import (
+    CUSTOM,
+    architecture_label,
+    read_url_state,
+    reset_input_to_defaults,
+    write_url_state,
+)
+from cnnviz.ui.navigation import run_through_app
+from cnnviz.zoo import list_architectures
+
+run_through_app()
+st.title("Architectures")
+st.caption("Every layer's activation shape, activation size and # parameters — as you would compute "
+           "them by hand — plus MACs and receptive fields. Change the input and everything updates.")
+
+architectures = {arch.id: arch for arch in list_architectures()}
+for warning in read_url_state(architectures):
+    st.warning(warning)
+
+# ---------------------------------------------------------------- choice of network and input
+choice_col, c_col, h_col, w_col, classes_col = st.columns([4, 1, 1, 1, 1.3])
+arch_id = choice_col.selectbox(
+    "Architecture", [*architectures, CUSTOM], key="arch",
+    format_func=lambda id: architecture_label(architectures, id), on_change=reset_input_to_defaults,
+    args=(architectures,), help="Type to search by name or family.",
+)
+arch = architectures.get(arch_id)
+fixed = arch is not None and not arch.configurable
+channels = c_col.number_input("channels (C)", 1, 1024, key="in_c", disabled=fixed)
+height = h_col.number_input("height (H)", 1, 1024, key="in_h")
+width = w_col.number_input("width (W)", 1, 1024, key="in_w")
+classes = classes_col.number_input("classes", 1, 100_000, key="classes",
+                                   disabled=fixed or arch_id == CUSTOM)
+input_shape = (int(channels), int(height), int(width))
+
+if arch is not None:
+    st.markdown(f"**{arch.title}** · {arch.family} · default input "
+                f"{report.shape_text(arch.input_shape)}  \n*Source:* {arch.source}")
+    st.info(arch.notes, icon=":material/lightbulb:")
+    if fixed:
+        st.caption("This network is built exactly as the document writes it: its channels and classes "
+                   "are fixed; you can still change the height and width.")
+    analysis = analyze_architecture(arch.id, input_shape, None if fixed else int(classes))
+else:
+    with st.container(border=True):
+        st.markdown("**Custom network** — a list of layers as JSON (data, never code). Layer types: "
+                    "conv, maxpool, avgpool, batchnorm, relu, tanh, sigmoid, dropout, flatten, linear, "
+                    "globalavgpool, residual, concat.")
+        example = st.selectbox("Start from an example", list(EXAMPLE_SPECS), key="example")
+        if st.session_state.get("spec_example") != example:
+            st.session_state.spec_example = example
+            st.session_state.spec_text = json.dumps(EXAMPLE_SPECS[example], indent=2)
+        text = st.text_area("Network spec (JSON)", key="spec_text", height=320)
+    try:
+        spec = parse_spec(json.loads(text))
+    except json.JSONDecodeError as error:
+        st.error(f"The spec is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}.")
+        st.stop()
+    except SpecError as error:
+        st.error(f"Invalid spec — {error}")
+        st.stop()
+    st.download_button("Export spec (JSON)", json.dumps(spec.to_dict(), indent=2),
+                       file_name=f"{spec.name}.json", mime="application/json")
+    try:
+        model_factory = lambda: build_model(spec, input_shape)  # noqa: E731
+        analysis = analyze_model(model_factory, input_shape, model_id=spec.name, title=spec.name)
+    except SpecError as error:
+        st.error(f"Invalid spec — {error}")
+        st.stop()
+
+write_url_state()
+
+# ---------------------------------------------------------------- totals and diagnosis
+metrics = st.columns(5)
+metrics[0].metric("# parameters", f"{analysis.total_params:,}", report.human_count(analysis.total_params),
+                  delta_color="off", delta_arrow="off")
+metrics[1].metric("MACs per image", report.human_count(analysis.total_macs), f"{analysis.total_macs:,}",
+                  delta_color="off", delta_arrow="off")
+metrics[2].metric("activation memory", report.human_bytes(analysis.activation_memory_bytes),
+                  "batch 1, float32", delta_color="off", delta_arrow="off")
+metrics[3].metric("parameter memory", report.human_bytes(analysis.param_memory_bytes), "float32",
+                  delta_color="off", delta_arrow="off")
+rf = analysis.receptive_field
+metrics[4].metric("receptive field", "—" if rf is None else "×".join(str(v) for v in rf),
+                  "of one unit of the last feature map", delta_color="off", delta_arrow="off")
+if analysis.diagnosis:
+    st.error(f"**Does not fit at `{analysis.diagnosis.layer}`:** {analysis.diagnosis.message}  \n"
+             f"{analysis.diagnosis.suggestion}", icon=":material/error:")
+
+table_tab, charts_tab, diagram_tab, check_tab, compare_tab, torchinfo_tab = st.tabs(
+    ["Layer table", "Charts", "Diagram", "Textbook check", "Compare", "torchinfo"])
+
+with table_tab:
+    order_col, depth_col = st.columns([1, 2])
+    textbook_order = order_col.toggle("Textbook order (H, W, C)", key="textbook_order",
+                                      help="PyTorch writes C×H×W; the slides write (H, W, C).")
+    order = "textbook" if textbook_order else "pytorch"
+    depth_options = ["every layer", *range(1, analysis.max_depth + 1)]
+    depth_choice = depth_col.select_slider("Depth of nested blocks", depth_options,
+                                           value="every layer" if analysis.max_depth > 1 else 1,
+                                           disabled=analysis.max_depth == 1)
+    depth = None if depth_choice == "every layer" else int(depth_choice)
+    frame = report.layer_table(analysis, depth, order)
+    st.dataframe(frame, hide_index=True, width="stretch",
+                 column_config={c: st.column_config.NumberColumn(format="localized")
+                                for c in ("activation size", "# parameters", "weights", "biases", "MACs",
+                                          "buffers")})
+    st.caption("Batch-norm running statistics are buffers, not parameters. MACs count the "
+               "multiply-accumulates of conv and linear layers per image; FLOPs = 2 × MACs.")
+    downloads = st.columns(3)
+    downloads[0].download_button("CSV", report.csv_table(frame), f"{analysis.model_id}.csv", "text/csv")
+    downloads[1].download_button("Markdown", report.markdown_table(frame), f"{analysis.model_id}.md",
+                                 "text/markdown")
+    downloads[2].download_button("LaTeX", report.latex_table(frame), f"{analysis.model_id}.tex",
+                                 "application/x-tex")
+
+with charts_tab:
+    st.plotly_chart(figures.per_layer_figure(analysis, depth=None), key="per_layer")
+    st.caption("Parameters pile up in the fully-connected layers, while activations shrink with depth.")
+
+with diagram_tab:
+    diagram_depth = st.slider("Diagram depth", 1, max(analysis.max_depth, 2),
+                              figures.default_diagram_depth(analysis), disabled=analysis.max_depth == 1)
+    st.plotly_chart(figures.diagram_figure(analysis, diagram_depth, order), key="diagram")
+    st.caption("Green boxes are residual blocks, with their skip connection drawn as a green arc; "
+               "Inception branches stand side by side and are joined by a concat.")
+
+with check_tab:
+    try:
+        checks = textbook.check(arch_id) if arch is not None else []
+    except textbook.UnknownSource:
+        checks = []
+    if checks:
+        wrong = [c for c in checks if not c.matches]
+        st.markdown(f"**{len(checks)} claims** about this network in the course documents: "
+                    f"{len(checks) - len(wrong)} correct, **{len(wrong)} wrong**.")
+        st.dataframe(report.checks_table(checks), hide_index=True, width="stretch")
+    else:
+        st.info("No course document makes a claim about this network. The ones that do: "
+                "lenet5, ng-example, alexnet, alexnet-d2l, vgg16, vgg11-d2l, googlenet-d2l.")
+    with st.expander("Every claim of the course documents"):
+        st.dataframe(report.checks_table(textbook.check()), hide_index=True, width="stretch")
+
+with compare_tab:
+    st.session_state.compare = [a for a in st.session_state.get("compare", []) if a != arch_id]
+    others = st.multiselect("Compare with", [a for a in architectures if a != arch_id], key="compare",
+                            format_func=lambda id: architecture_label(architectures, id))
+    compared = [analysis] + [analyze_architecture(other) for other in others]
+    if others:
+        st.dataframe(report.comparison_table(compared), width="stretch")
+        st.plotly_chart(figures.comparison_figure(compared), key="comparison")
+    else:
+        st.caption("Choose one or more networks to compare (each at its default input).")
+
+with torchinfo_tab:
+    st.caption("torchinfo's familiar summary. It builds the network with real weights, so it can take "
+               "a few seconds for the big ones.")
+    if analysis.diagnosis:
+        st.warning("torchinfo cannot summarise a network that does not fit its input.")
+    elif st.button("Show the torchinfo summary"):
+        factory = (lambda: arch.build(in_channels=None if fixed else input_shape[0],
+                                      num_classes=None if fixed else int(classes))) if arch else model_factory
+        with st.spinner("Running torchinfo…"):
+            st.code(report.torchinfo_text(factory, input_shape), language=None)
