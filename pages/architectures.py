@@ -27,20 +27,13 @@ for warning in read_url_state(architectures):
     st.warning(warning)
 
 # ---------------------------------------------------------------- choice of network and input
-choice_col, c_col, h_col, w_col, classes_col = st.columns([4, 1, 1, 1, 1.3])
-arch_id = choice_col.selectbox(
+arch_id = st.selectbox(
     "Architecture", [*architectures, CUSTOM], key="arch",
     format_func=lambda id: architecture_label(architectures, id), on_change=reset_input_to_defaults,
     args=(architectures,), help="Type to search by name or family.",
 )
 arch = architectures.get(arch_id)
 fixed = arch is not None and not arch.configurable
-channels = c_col.number_input("channels (C)", 1, 1024, key="in_c", disabled=fixed)
-height = h_col.number_input("height (H)", 1, 1024, key="in_h")
-width = w_col.number_input("width (W)", 1, 1024, key="in_w")
-classes = classes_col.number_input("classes", 1, 100_000, key="classes",
-                                   disabled=fixed or arch_id == CUSTOM)
-input_shape = (int(channels), int(height), int(width))
 
 if arch is not None:
     st.markdown(f"**{arch.title}** · {arch.family} · default input "
@@ -49,7 +42,6 @@ if arch is not None:
     if fixed:
         st.caption("This network is built exactly as the document writes it: its channels and classes "
                    "are fixed; you can still change the height and width.")
-    analysis = analyze_architecture(arch.id, input_shape, None if fixed else int(classes))
 else:
     with st.container(border=True):
         st.markdown("**Custom network** — a list of layers as JSON (data, never code). Layer types: "
@@ -59,7 +51,8 @@ else:
         if st.session_state.get("spec_example") != example:
             st.session_state.spec_example = example
             st.session_state.spec_text = json.dumps(EXAMPLE_SPECS[example], indent=2)
-        text = st.text_area("Network spec (JSON)", key="spec_text", height=320)
+        text = st.text_area("Network spec (JSON)", key="spec_text", height=320,
+                            help="Edit, then press Ctrl+Enter (or click outside) to analyse.")
     try:
         spec = parse_spec(json.loads(text))
     except json.JSONDecodeError as error:
@@ -68,8 +61,24 @@ else:
     except SpecError as error:
         st.error(f"Invalid spec — {error}")
         st.stop()
+    if st.session_state.get("spec_input") != spec.input_shape:  # a new spec brings its own input
+        st.session_state.spec_input = spec.input_shape
+        st.session_state.in_c, st.session_state.in_h, st.session_state.in_w = spec.input_shape
     st.download_button("Export spec (JSON)", json.dumps(spec.to_dict(), indent=2),
                        file_name=f"{spec.name}.json", mime="application/json")
+
+c_col, h_col, w_col, classes_col = st.columns(4)
+channels = c_col.number_input("channels (C)", 1, 1024, key="in_c", disabled=fixed)
+height = h_col.number_input("height (H)", 1, 1024, key="in_h")
+width = w_col.number_input("width (W)", 1, 1024, key="in_w")
+classes = classes_col.number_input("classes", 1, 100_000, key="classes", disabled=fixed or arch is None,
+                                   help="The custom network's last layer sets its classes."
+                                   if arch is None else None)
+input_shape = (int(channels), int(height), int(width))
+
+if arch is not None:
+    analysis = analyze_architecture(arch.id, input_shape, None if fixed else int(classes))
+else:
     try:
         model_factory = lambda: build_model(spec, input_shape)  # noqa: E731
         analysis = analyze_model(model_factory, input_shape, model_id=spec.name, title=spec.name)
@@ -110,7 +119,7 @@ with table_tab:
                                            disabled=analysis.max_depth == 1)
     depth = None if depth_choice == "every layer" else int(depth_choice)
     frame = report.layer_table(analysis, depth, order)
-    st.dataframe(frame, hide_index=True, width="stretch",
+    st.dataframe(frame, hide_index=True, width="stretch", height=min(40 + 35 * len(frame), 1400),
                  column_config={c: st.column_config.NumberColumn(format="localized")
                                 for c in ("activation size", "# parameters", "weights", "biases", "MACs",
                                           "buffers")})

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -57,7 +58,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_healthy(server: AppServer, timeout_s: float = 90.0) -> None:
+def _wait_healthy(server: AppServer, timeout_s: float) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
@@ -72,14 +73,14 @@ def _wait_healthy(server: AppServer, timeout_s: float = 90.0) -> None:
     raise RuntimeError(f"streamlit did not become healthy in {timeout_s} s:\n{server.log()}")
 
 
-@pytest.fixture(scope="session")
-def app_server(tmp_path_factory) -> AppServer:
-    """``streamlit run app.py`` on a free port of 127.0.0.1, with its own CNNVIZ_HOME."""
-    home = tmp_path_factory.mktemp("server-home")
-    port = _free_port()
+def start_server(home: Path, command: list[str] | None = None, port: int | None = None) -> AppServer:
+    """Start ``streamlit run app.py`` (or ``command``, which must serve on ``port``) and wait
+    until it answers its health check."""
+    port = port or _free_port()
+    home.mkdir(parents=True, exist_ok=True)
     log_path = home / "streamlit.log"
     env = {**os.environ, "CNNVIZ_HOME": str(home), "PYTHONUNBUFFERED": "1"}
-    command = [
+    command = command or [
         sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
         "--server.address", "127.0.0.1",
         "--server.port", str(port),
@@ -87,17 +88,34 @@ def app_server(tmp_path_factory) -> AppServer:
         "--browser.gatherUsageStats", "false",
     ]
     with open(log_path, "w") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
     server = AppServer(url=f"http://127.0.0.1:{port}", home=home, process=process, log_path=log_path)
     try:
-        _wait_healthy(server)
-        yield server
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        _wait_healthy(server, timeout_s=600)
+    except BaseException:
+        stop_server(server)
+        raise
+    return server
+
+
+def stop_server(server: AppServer) -> None:
+    """Stop the server and everything it started (its process group)."""
+    try:
+        os.killpg(server.process.pid, signal.SIGTERM)
+        server.process.wait(timeout=20)
+    except ProcessLookupError:
+        pass
+    except subprocess.TimeoutExpired:
+        os.killpg(server.process.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory) -> AppServer:
+    """``streamlit run app.py`` on a free port of 127.0.0.1, with its own CNNVIZ_HOME."""
+    server = start_server(tmp_path_factory.mktemp("server-home"))
+    yield server
+    stop_server(server)
 
 
 # --------------------------------------------------------------------------- the browser

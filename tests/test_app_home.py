@@ -1,19 +1,18 @@
 """The home page, in Streamlit's AppTest (no browser) and in a real Chromium."""
 
-import os
-import subprocess
-
 import pytest
+from playwright.sync_api import expect
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.ui.navigation import PAGES
-from tests.conftest import ROOT, AppServer, StreamlitPage, _free_port, _wait_healthy
+from tests.conftest import ROOT, StreamlitPage, _free_port, start_server, stop_server
 
 
 def test_home_page_renders_title_and_a_card_per_page():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     assert not at.exception
     assert at.title[0].value == "cnnviz"
+    assert [header.value for header in at.subheader] == [info.title for info in PAGES]
 
 
 @pytest.mark.browser
@@ -27,7 +26,7 @@ def test_home_page_in_a_real_browser(app: StreamlitPage):
 def test_every_page_opens_without_exception(app: StreamlitPage):
     for url_path in ["", *(info.url_path for info in PAGES)]:
         page = app.open(f"/{url_path}")
-        assert page.url.rstrip("/") == f"{app.server.url}/{url_path}".rstrip("/")
+        assert page.url.split("?")[0].rstrip("/") == f"{app.server.url}/{url_path}".rstrip("/")
         app.assert_healthy()
 
 
@@ -35,21 +34,28 @@ def test_every_page_opens_without_exception(app: StreamlitPage):
 def test_make_run_serves_the_home_page(app: StreamlitPage, tmp_path):
     """`make run`, as the README says, with a free port so it can run beside the test server."""
     port = _free_port()
-    log_path = tmp_path / "make-run.log"
-    env = {**os.environ, "CNNVIZ_HOME": str(tmp_path / "home")}
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            ["make", "--no-print-directory", "run", f"STREAMLIT_ARGS=--server.port {port}"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-    server = AppServer(url=f"http://127.0.0.1:{port}", home=tmp_path / "home", process=process,
-                       log_path=log_path)
+    server = start_server(tmp_path / "home", port=port, command=[
+        "make", "--no-print-directory", "run", f"STREAMLIT_ARGS=--server.port {port}"])
     try:
-        _wait_healthy(server, timeout_s=600)
         made = StreamlitPage(app.page, server)
         page = made.open("/")
         assert page.locator("h1").first.inner_text().strip() == "cnnviz"
         made.assert_healthy()
     finally:
-        os.killpg(process.pid, 15)
-        process.wait(timeout=20)
+        stop_server(server)
+
+
+@pytest.mark.browser
+def test_first_visit_of_a_fresh_server_straight_to_a_page_runs_through_the_app(app: StreamlitPage, tmp_path):
+    """Streamlit's old multipage mode would run the page file alone, without navigation."""
+    server = start_server(tmp_path / "home")
+    try:
+        fresh = StreamlitPage(app.page, server)
+        page = fresh.open("/architectures?arch=alexnet-d2l")
+        nav = page.locator('[data-testid="stSidebarNav"]')
+        expect(nav.get_by_text("Home")).to_be_visible()
+        expect(nav.get_by_text("app", exact=True)).to_have_count(0)
+        expect(page.get_by_text("46,764,746").first).to_be_visible()
+        fresh.assert_healthy()
+    finally:
+        stop_server(server)
