@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.ui.navigation import PAGES
-from tests.conftest import ROOT, StreamlitPage, _free_port, start_server, stop_server
+from tests.live_app import ROOT, StreamlitPage, free_port, start_server, stop_server
 
 
 def test_home_page_renders_title_and_a_card_per_page():
@@ -33,7 +33,7 @@ def test_every_page_opens_without_exception(app: StreamlitPage):
 @pytest.mark.browser
 def test_make_run_serves_the_home_page(app: StreamlitPage, tmp_path):
     """`make run`, as the README says, with a free port so it can run beside the test server."""
-    port = _free_port()
+    port = free_port()
     server = start_server(tmp_path / "home", port=port, command=[
         "make", "--no-print-directory", "run", f"STREAMLIT_ARGS=--server.port {port}"])
     try:
