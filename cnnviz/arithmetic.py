@@ -237,26 +237,22 @@ def validate(problem: Problem) -> list[str]:
         if messages:
             return messages
     kh, kw = problem.kernel_hw
-    for axis, s in zip(("height", "width"), problem.stride, strict=True):
-        if s < 1:
-            messages.append(f"stride (s) must be at least 1 (got {s} for the {axis}): the window has "
-                            "to move by at least one cell.")
-    for axis, p in zip(("height", "width"), problem.padding, strict=True):
-        if p < 0:
-            messages.append(f"padding (p) cannot be negative (got {p} for the {axis}).")
-    for axis, d in zip(("height", "width"), problem.dilation, strict=True):
-        if d < 1:
-            messages.append(f"dilation must be at least 1 (got {d} for the {axis}); 1 means no gaps.")
+    messages += _per_axis(problem.stride, lambda s: s < 1, lambda s, where: (
+        f"stride (s) must be at least 1 (got {s}{where}): the window has to move by at least one cell."))
+    messages += _per_axis(problem.padding, lambda p: p < 0, lambda p, where: (
+        f"padding (p) cannot be negative (got {p}{where})."))
+    messages += _per_axis(problem.dilation, lambda d: d < 1, lambda d, where: (
+        f"dilation must be at least 1 (got {d}{where}); 1 means no gaps."))
     if problem.op != "conv":
         if kh < 1 or kw < 1:
             messages.append(f"The pool size (f) must be at least 1 (got {kh}×{kw}).")
         elif kh > MAX_SIDE or kw > MAX_SIDE:
             messages.append(f"The pool size (f) is at most {MAX_SIDE}.")
-        for axis, p, k in zip(("height", "width"), problem.padding, (kh, kw), strict=True):
-            if p > k // 2 and k >= 1:
-                messages.append(f"Pooling padding (p) may be at most half the pool size (f): p = {p} "
-                                f"but f = {k} along the {axis} allows at most {k // 2} (PyTorch's rule: "
-                                "otherwise a window could hold only padding).")
+        messages += _per_axis(tuple(zip(problem.padding, (kh, kw), strict=True)),
+                              lambda pk: pk[0] > pk[1] // 2, lambda pk, where: (
+            f"Pooling padding (p) may be at most half the pool size (f): p = {pk[0]} with f = {pk[1]}"
+            f"{where} allows at most {pk[1] // 2} (PyTorch's rule: otherwise a window could hold "
+            "only padding)."))
         if problem.dilation != (1, 1):
             messages.append("Pooling here has no dilation: set it to 1.")
         if problem.bias is not None:
@@ -272,6 +268,15 @@ def validate(problem: Problem) -> list[str]:
                         f"{padded[0]}×{padded[1]}: it does not fit anywhere. Use a smaller kernel, less "
                         "dilation or more padding (p).")
     return messages
+
+
+def _per_axis(values, is_bad, message) -> list[str]:
+    """One message for a bad setting: once when both axes share it, else once per axis."""
+    height, width = values
+    if height == width:
+        return [message(height, "")] if is_bad(height) else []
+    return [message(value, f" for the {axis}") for axis, value in (("height", height), ("width", width))
+            if is_bad(value)]
 
 
 def _validate_kernels(problem: Problem) -> list[str]:
