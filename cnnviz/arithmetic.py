@@ -90,10 +90,10 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def matrices_text(channels: list[list[list[float]]]) -> str:
-    """The inverse of :func:`parse_matrices`: ``"0 1; 2 3 | 4 5; 6 7"``."""
-    return " | ".join("; ".join(" ".join(format_number(v) for v in row) for row in channel)
-                      for channel in channels)
+def matrices_text(channels: list[list[list[float]]], rows: str = "; ", between: str = " | ") -> str:
+    """The inverse of :func:`parse_matrices`: ``"0 1; 2 3 | 4 5; 6 7"`` (or one row a line)."""
+    return between.join(rows.join(" ".join(format_number(v) for v in row) for row in channel)
+                        for channel in channels)
 
 
 def pair(value: int | tuple[int, int] | list[int]) -> Pair:

@@ -269,8 +269,10 @@ def arithmetic_figure(result: Result, step: int = 0, *, hide_current: bool = Fal
             height = row_heights[panel.row - 1]
             figure.update_xaxes(range=[-0.5, width - 0.5], row=panel.row, col=panel.col)
             figure.update_yaxes(range=[height - 0.5, -0.5], row=panel.row, col=panel.col)
-    figure.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, constrain="domain")
-    figure.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, constrain="domain")
+    hidden_axis = dict(showticklabels=False, showgrid=False, zeroline=False, showline=False, ticks="",
+                       constrain="domain")
+    figure.update_xaxes(**hidden_axis)
+    figure.update_yaxes(**hidden_axis)
     for index in range(1, n_rows * n_cols + 1):
         suffix = "" if index == 1 else str(index)
         figure.layout[f"yaxis{suffix}"].scaleanchor = f"x{suffix}"
@@ -281,7 +283,7 @@ def arithmetic_figure(result: Result, step: int = 0, *, hide_current: bool = Fal
     title_lines = max(len(step_title(result, s).split("<br>")) for s in steps)
     with_frames = animate and not hide_current and len(steps) <= MAX_FRAMES
     top = 30 + 22 * title_lines
-    bottom = 110 if with_frames else 10
+    bottom = 150 if with_frames else 10
     figure.update_layout(
         title=dict(text=step_title(result, steps[step], hide_current), x=0, xanchor="left", y=1,
                    yanchor="top", pad=dict(t=10), font=dict(size=15)),
@@ -306,7 +308,7 @@ def _add_controls(figure: go.Figure, result: Result, active: int) -> None:
     figure.update_layout(
         updatemenus=[dict(
             type="buttons", direction="left", x=0, y=0, xanchor="left", yanchor="top",
-            pad=dict(t=50, r=10), showactive=False,
+            pad=dict(t=20, r=10), showactive=False,
             buttons=[
                 dict(label="▶ Play", method="animate", args=[None, {**playing, "fromcurrent": True}]),
                 dict(label="❚❚ Pause", method="animate",
@@ -316,7 +318,7 @@ def _add_controls(figure: go.Figure, result: Result, active: int) -> None:
             ],
         )],
         sliders=[dict(
-            active=active, x=0.32, len=0.68, y=0, yanchor="top", pad=dict(t=40),
+            active=active, x=0, len=1, y=0, yanchor="top", pad=dict(t=75),
             currentvalue=dict(prefix="step ", visible=True, xanchor="left"),
             steps=[dict(label=str(s.index + 1), method="animate", args=[[str(s.index)], still])
                    for s in result.steps],
