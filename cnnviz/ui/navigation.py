@@ -19,6 +19,9 @@ PAGES: list[PageInfo] = [
     PageInfo("pages/architectures.py", "Architectures", ":material/account_tree:", "architectures",
              "LeNet-5 to ResNet, layer by layer: activation shapes and sizes, # parameters with "
              "their formula, MACs, receptive fields, diagrams — and the textbook's tables checked."),
+    PageInfo("pages/arithmetic.py", "Conv arithmetic", ":material/calculate:", "arithmetic",
+             "Convolution, padding, stride, dilation, channels and pooling on small matrices, step by "
+             "step: every product written out, an animation, and your own guesses checked."),
 ]
 
 

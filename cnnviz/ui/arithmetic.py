@@ -1,0 +1,178 @@
+"""State of the Conv arithmetic page: presets and controls <-> widgets <-> URL.
+
+A preset fills the controls; editing any control turns the example into "custom" (the student's
+own, starting from the preset). The URL holds ``?preset=NAME``, or for a custom example every
+setting (``op, input, kernel (one per filter), p, s, d, f, bias``), so a link reopens exactly it.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cnnviz.arithmetic import PRESETS, Problem, matrices_text, parse_matrices
+
+CUSTOM = "custom"
+DEFAULT_PRESET = "cs540-basic"
+MAX_FILTERS = 4
+# the widgets' bounds: every value inside them must give a result or a message, never an exception
+LIMITS = {"pad": (0, 8), "stride": (1, 8), "dil": (1, 4), "pool_f": (1, 8)}
+
+
+def preset_label(name: str) -> str:
+    return "Custom: your own matrices" if name == CUSTOM else f"{PRESETS[name].title} ({name})"
+
+
+def _load_problem(problem: Problem) -> None:
+    state = st.session_state
+    state.op = problem.op
+    state.input_text = matrices_text(problem.input, "\n", "\n|\n")
+    state.pad_h, state.pad_w = problem.padding
+    state.stride_h, state.stride_w = problem.stride
+    state.dil_h, state.dil_w = problem.dilation
+    state.pool_f = problem.pool_size[0]
+    kernels = problem.kernels or [[[[1.0, 0.0], [0.0, 1.0]]] * problem.input_channels]
+    state.filters = len(kernels)
+    for index in range(MAX_FILTERS):
+        state[f"kernel_{index}"] = matrices_text(kernels[min(index, len(kernels) - 1)], "\n", "\n|\n")
+    state.bias_text = ", ".join(f"{b:g}" for b in problem.bias) if problem.bias else ""
+    state.step = 1
+    state.revealed = set()
+
+
+def load_selected_preset() -> None:
+    """on_change of the preset box: fill every control from the preset (custom keeps them)."""
+    name = st.session_state.preset
+    if name != CUSTOM:
+        _load_problem(PRESETS[name].problem)
+
+
+def mark_custom() -> None:
+    """on_change of a control: the example is now the student's own."""
+    st.session_state.preset = CUSTOM
+    st.session_state.step = 1
+    st.session_state.revealed = set()
+
+
+def ensure_defaults() -> None:
+    """Controls that were not drawn last run lose their state in Streamlit: give it back."""
+    if "op" not in st.session_state:
+        st.session_state.preset = DEFAULT_PRESET
+        load_selected_preset()
+    for index in range(MAX_FILTERS):
+        st.session_state.setdefault(f"kernel_{index}", st.session_state.get("kernel_0", "1 0; 0 1"))
+
+
+def read_url_state() -> list[str]:
+    """Fill the controls from the URL, once per session; warnings for what cannot be used."""
+    if st.session_state.get("url_read"):
+        return []
+    st.session_state.url_read = True
+    params = st.query_params
+    name = params.get("preset", DEFAULT_PRESET)
+    if name not in PRESETS and name != CUSTOM:
+        st.session_state.preset = DEFAULT_PRESET
+        load_selected_preset()
+        return [f"There is no preset '{name}' — showing {DEFAULT_PRESET}. Presets: {', '.join(PRESETS)}."]
+    st.session_state.preset = name if name in PRESETS else DEFAULT_PRESET
+    load_selected_preset()
+    if name != CUSTOM:
+        return []
+    st.session_state.preset = CUSTOM
+    return _read_custom(params)
+
+
+def _read_custom(params) -> list[str]:
+    state, warnings = st.session_state, []
+    if params.get("op") in ("conv", "max", "avg"):
+        state.op = params["op"]
+    if "input" in params:
+        state.input_text = params["input"]
+    kernels = params.get_all("kernel")[:MAX_FILTERS]
+    if kernels:
+        state.filters = len(kernels)
+        for index, text in enumerate(kernels):
+            state[f"kernel_{index}"] = text
+    for param, keys, (low, high) in (("p", ("pad_h", "pad_w"), LIMITS["pad"]),
+                                     ("s", ("stride_h", "stride_w"), LIMITS["stride"]),
+                                     ("d", ("dil_h", "dil_w"), LIMITS["dil"]),
+                                     ("f", ("pool_f",), LIMITS["pool_f"])):
+        if param not in params:
+            continue
+        parts = params[param].split(",")
+        if all(p.strip().isdigit() and low <= int(p) <= high for p in parts) and len(parts) in (1, len(keys)):
+            for key, part in zip(keys, parts * len(keys), strict=False):
+                state[key] = int(part)
+        else:
+            warnings.append(f"Ignoring the link's {param}={params[param]!r}: use whole numbers from "
+                            f"{low} to {high}.")
+    state.bias_text = params.get("bias", "")
+    return warnings
+
+
+def write_url_state() -> None:
+    """The address bar follows the page: a link to exactly this example."""
+    state = st.session_state
+    if state.preset != CUSTOM:
+        wanted = {"preset": state.preset}
+    else:
+        wanted = {"preset": CUSTOM, "op": state.op, "input": state.input_text,
+                  "p": f"{state.pad_h},{state.pad_w}", "s": f"{state.stride_h},{state.stride_w}"}
+        if state.op == "conv":
+            wanted["kernel"] = [state[f"kernel_{i}"] for i in range(state.filters)]
+            wanted["d"] = f"{state.dil_h},{state.dil_w}"
+            if state.bias_text.strip():
+                wanted["bias"] = state.bias_text
+        else:
+            wanted["f"] = str(state.pool_f)
+    current = {key: st.query_params.get_all(key) for key in st.query_params}
+    normalized = {key: value if isinstance(value, list) else [value] for key, value in wanted.items()}
+    if current != normalized:
+        st.query_params.from_dict(wanted)
+
+
+def problem_from_state() -> tuple[Problem | None, list[str]]:
+    """The controls as a Problem, or None with messages that say what to fix in the text."""
+    state = st.session_state
+    errors = []
+    try:
+        matrix = parse_matrices(state.input_text, "input")
+    except ValueError as error:
+        matrix, errors = None, [str(error)]
+    settings = dict(padding=(state.pad_h, state.pad_w), stride=(state.stride_h, state.stride_w))
+    if state.op != "conv":
+        if matrix is None:
+            return None, errors
+        return Problem(state.op, matrix, pool_size=(state.pool_f, state.pool_f), **settings), errors
+    kernels = []
+    for index in range(state.filters):
+        try:
+            kernels.append(parse_matrices(state[f"kernel_{index}"],
+                                          f"kernel of filter {index + 1}" if state.filters > 1 else "kernel"))
+        except ValueError as error:
+            errors.append(str(error))
+    bias = None
+    if state.bias_text.strip():
+        try:
+            bias = [float(v) for v in state.bias_text.replace(",", " ").split()]
+        except ValueError:
+            errors.append(f"bias (b): {state.bias_text!r} is not a list of numbers (e.g. \"1\" or \"1, -2\").")
+        else:
+            bias = bias * state.filters if len(bias) == 1 else bias
+    if errors:
+        return None, errors
+    return Problem("conv", matrix, kernels, dilation=(state.dil_h, state.dil_w), bias=bias, **settings), []
+
+
+def parse_guess(text: str) -> float | None:
+    """A student's typed value ("19", "3.75", "-2", "7/2"), or None when it is not a number."""
+    text = text.strip().replace("−", "-").replace(",", ".")
+    if "/" in text:
+        numerator, _, denominator = text.partition("/")
+        try:
+            return float(numerator) / float(denominator)
+        except (ValueError, ZeroDivisionError):
+            return None
+    try:
+        return float(text)
+    except ValueError:
+        return None

@@ -1,0 +1,255 @@
+"""The conv-arithmetic engine against PyTorch (property-based) and against the course's examples."""
+
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cnnviz.arithmetic import (
+    PRESETS,
+    InvalidSettings,
+    Problem,
+    compute,
+    format_number,
+    matrices_text,
+    output_shape,
+    parse_matrices,
+    validate,
+)
+
+SETTINGS = settings(max_examples=60, deadline=None)
+
+
+def torch_reference(problem: Problem) -> torch.Tensor:
+    x = torch.tensor(problem.input, dtype=torch.float64)[None]
+    if problem.op == "conv":
+        weight = torch.tensor(problem.kernels, dtype=torch.float64)
+        bias = torch.tensor(problem.bias, dtype=torch.float64) if problem.bias is not None else None
+        return F.conv2d(x, weight, bias, stride=problem.stride, padding=problem.padding,
+                        dilation=problem.dilation)[0]
+    pool = F.max_pool2d if problem.op == "max" else F.avg_pool2d
+    return pool(x, problem.pool_size, problem.stride, problem.padding)[0]
+
+
+small_numbers = st.integers(-9, 9).map(float) | st.floats(-5, 5, allow_nan=False).map(lambda v: round(v, 2))
+
+
+def tensors(draw, *shape):
+    count = math.prod(shape)
+    flat = draw(st.lists(small_numbers, min_size=count, max_size=count))
+    return torch.tensor(flat, dtype=torch.float64).reshape(shape).tolist()
+
+
+@st.composite
+def conv_problems(draw):
+    c_in, c_out = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    kh, kw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    dilation = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    padding = (draw(st.integers(0, 3)), draw(st.integers(0, 3)))
+    stride = (draw(st.integers(1, 4)), draw(st.integers(1, 4)))
+    span_h, span_w = dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1
+    h = draw(st.integers(max(1, span_h - 2 * padding[0]), 12))
+    w = draw(st.integers(max(1, span_w - 2 * padding[1]), 12))
+    bias = draw(st.none() | st.lists(small_numbers, min_size=c_out, max_size=c_out))
+    return Problem("conv", tensors(draw, c_in, h, w), tensors(draw, c_out, c_in, kh, kw),
+                   padding=padding, stride=stride, dilation=dilation, bias=bias)
+
+
+@st.composite
+def pool_problems(draw):
+    op = draw(st.sampled_from(["max", "avg"]))
+    channels, kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    padding = (draw(st.integers(0, kh // 2)), draw(st.integers(0, kw // 2)))
+    stride = (draw(st.integers(1, 4)), draw(st.integers(1, 4)))
+    h = draw(st.integers(max(1, kh - 2 * padding[0]), 9))
+    w = draw(st.integers(max(1, kw - 2 * padding[1]), 9))
+    return Problem(op, tensors(draw, channels, h, w), pool_size=(kh, kw), padding=padding, stride=stride)
+
+
+def assert_matches_torch(problem: Problem):
+    assert validate(problem) == []
+    result = compute(problem)
+    expected = torch_reference(problem)
+    assert result.shape.shape == tuple(expected.shape)
+    assert torch.allclose(torch.tensor(result.output, dtype=torch.float64), expected, atol=1e-9)
+    assert len(result.steps) == expected.numel()
+    for step in result.steps:  # each step's value is the output cell it fills
+        assert step.value == result.output[step.channel][step.row][step.col]
+    return result
+
+
+@SETTINGS
+@given(conv_problems())
+def test_convolution_matches_torch_conv2d(problem):
+    result = assert_matches_torch(problem)
+    for step in result.steps:  # the per-channel partial results add up to the cell
+        partial_sum = sum(term.value for term in step.terms) + (step.bias or 0)
+        assert math.isclose(partial_sum, step.value, abs_tol=1e-9)
+        for term in step.terms:
+            assert math.isclose(sum(term.products), term.value, abs_tol=1e-9)
+            assert term.value == result.partials[step.channel][term.channel][step.row][step.col]
+
+
+@SETTINGS
+@given(pool_problems())
+def test_pooling_matches_torch_max_and_avg_pool2d(problem):
+    result = assert_matches_torch(problem)
+    if problem.op == "max":
+        for step in result.steps:
+            row, col = step.winner
+            assert result.padded[step.channel][row][col] == step.value
+            assert not result.is_padding(row, col)  # padding (−∞) never wins
+
+
+@SETTINGS
+@given(conv_problems())
+def test_output_size_formulas_agree_with_torch(problem):
+    shape = problem.shape()
+    expected = torch_reference(problem).shape
+    for axis, size in zip((shape.height, shape.width), expected[1:], strict=True):
+        # both textbook formulas, evaluated from their own numbers, give torch's size
+        assert axis.out == size
+        assert (axis.n - axis.effective_kernel + 2 * axis.p + axis.s) // axis.s == size
+        assert axis.torch_formula.endswith(f"= {size}") and axis.course_formula.endswith(f"= {size}")
+
+
+# --------------------------------------------------------------------------- the course's examples
+
+DOCUMENTED = {
+    "cs540-basic": [[[19, 25], [37, 43]]],
+    "cs540-padding": [[[0, 3, 8, 4], [9, 19, 25, 10], [21, 37, 43, 16], [6, 7, 8, 0]]],
+    "cs540-stride": [[[0, 8], [6, 8]]],
+    "multi-channel": [[[56, 72], [104, 120]]],
+    "multi-output": [[[56, 72], [104, 120]], [[76, 100], [148, 172]], [[96, 128], [192, 224]]],
+    "one-by-one": [[[2, 5, 8], [11, 14, 17], [20, 23, 26]],
+                   [[0.5, 1.5, 2.5], [3.5, 4.5, 5.5], [6.5, 7.5, 8.5]]],
+    "maxpool-2x2": [[[4, 5], [7, 8]]],
+    "ufv-max-4x4": [[[9, 2], [6, 3]]],
+    "ufv-avg-4x4": [[[3.75, 1.25], [3.75, 2]]],
+    "ufv-exercise-5x5": [[[9, 9, 5], [9, 9, 5], [8, 6, 9]]],
+}
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_every_preset_matches_torch(name):
+    assert_matches_torch(PRESETS[name].problem)
+
+
+@pytest.mark.parametrize("name", list(DOCUMENTED))
+def test_course_examples_give_the_documented_output(name):
+    assert compute(PRESETS[name].problem).output == DOCUMENTED[name]
+
+
+def test_pooling_over_a_volume_keeps_the_channels():
+    result = compute(PRESETS["pool-volume"].problem)
+    assert result.shape.shape == (3, 3, 3)  # 5×5×3 -> 3×3×3
+    assert result.output[0] == DOCUMENTED["ufv-exercise-5x5"][0]
+
+
+def test_cs540_expressions_are_written_as_on_the_slide():
+    steps = compute(PRESETS["cs540-basic"].problem).steps
+    assert [s.expression for s in steps] == [
+        "0×0 + 1×1 + 3×2 + 4×3 = 19", "1×0 + 2×1 + 4×2 + 5×3 = 25",
+        "3×0 + 4×1 + 6×2 + 7×3 = 37", "4×0 + 5×1 + 7×2 + 8×3 = 43"]
+    first = steps[0]
+    assert (first.top, first.left) == (0, 0)
+    assert first.terms[0].cells == ((0, 0), (0, 1), (1, 0), (1, 1))
+    assert first.terms[0].products == (0, 1, 6, 12)
+
+
+def test_padding_and_stride_expressions():
+    padded = compute(PRESETS["cs540-padding"].problem)
+    assert padded.steps[0].expression == "0×0 + 0×1 + 0×2 + 0×3 = 0"
+    assert padded.is_padding(0, 0) and not padded.is_padding(1, 1)
+    strided = compute(PRESETS["cs540-stride"].problem)
+    assert [s.expression for s in strided.steps][1:3] == ["0×0 + 0×1 + 1×2 + 2×3 = 8",
+                                                          "0×0 + 6×1 + 0×2 + 0×3 = 6"]
+    assert [(s.top, s.left) for s in strided.steps] == [(0, 0), (0, 2), (3, 0), (3, 2)]
+
+
+def test_multi_channel_and_pooling_expressions():
+    step = compute(PRESETS["multi-channel"].problem).steps[0]
+    assert [t.expression for t in step.terms] == ["0×0 + 1×1 + 3×2 + 4×3 = 19",
+                                                  "1×1 + 2×2 + 4×3 + 5×4 = 37"]
+    assert step.expression == "19 + 37 = 56"
+    assert compute(PRESETS["maxpool-2x2"].problem).steps[0].expression == "max(0, 1, 3, 4) = 4"
+    assert compute(PRESETS["ufv-avg-4x4"].problem).steps[0].expression == "(1 + 3 + 2 + 9) / 4 = 3.75"
+    winner = compute(PRESETS["ufv-max-4x4"].problem).steps[0].winner
+    assert winner == (1, 1)  # the 9
+
+
+def test_bias_negative_numbers_and_padding_in_expressions():
+    problem = Problem("conv", [[[0, 1], [3, 4]]], [[[[-1, 0.5], [2, 3]]]], bias=[-1.5])
+    assert compute(problem).steps[0].expression == "0×(-1) + 1×0.5 + 3×2 + 4×3 + (-1.5) = 17"
+    max_pool = Problem("max", [[[0, 1], [3, 4]]], pool_size=(2, 2), padding=(1, 1), stride=(2, 2))
+    assert compute(max_pool).steps[0].expression == "max(-∞, -∞, -∞, 0) = 0"
+    avg_pool = Problem("avg", [[[0, 1], [3, 4]]], pool_size=(2, 2), padding=(1, 1), stride=(2, 2))
+    # torch's count_include_pad=True: the padding zeros count in the mean
+    assert compute(avg_pool).steps[3].expression == "(4 + 0 + 0 + 0) / 4 = 1"
+    assert torch_reference(avg_pool)[0, 1, 1].item() == 1
+
+
+def test_output_shape_formula_text():
+    shape = output_shape(1, (3, 3), (2, 2), (1, 1), (3, 2))
+    assert shape.height.torch_formula == "⌊(3 + 2×1 − 1×(2−1) − 1)/3⌋ + 1 = 2"
+    assert shape.height.course_formula == "⌊(3 − 2 + 2 + 3)/3⌋ = 2"
+    assert shape.width.course_formula == "⌊(3 − 2 + 2 + 2)/2⌋ = 2"
+    dilated = output_shape(1, (7, 7), (3, 3), (0, 0), (1, 1), (2, 2))
+    assert dilated.height.out == 3
+    assert "dilation 2 spreads the height's kernel of 3 over 5 cells: 2×(3−1)+1" in dilated.formula_lines()
+
+
+# --------------------------------------------------------------------------- impossible settings
+
+
+@pytest.mark.parametrize(("problem", "words"), [
+    (Problem("conv", [[[0, 1], [2, 3]]], [[[[1, 1, 1]] * 3]]), "larger than the padded input 2×2"),
+    (Problem("conv", [[[0, 1], [2, 3]]], [[[[1]]]], stride=(0, 1)), "stride (s) must be at least 1"),
+    (Problem("conv", [[[0, 1], [2, 3]]], [[[[1]]]], padding=(-1, 0)), "padding (p) cannot be negative"),
+    (Problem("conv", [[[0, 1], [2, 3]]], [[[[1, 1], [1, 1]]]], dilation=(2, 2)), "dilated to 3×3"),
+    (Problem("conv", [[[0, 1], [2, 3]]], [[[[1]], [[1]]]]), "the input has 1"),
+    (Problem("conv", [[[0, 1], [2, 3]]], [[[[1]]]], bias=[1, 2]), "one value per filter"),
+    (Problem("max", [[[0, 1], [2, 3]]], pool_size=(3, 3), padding=(2, 2)), "at most half the pool size"),
+    (Problem("avg", [[[0, 1], [2, 3]]], pool_size=(0, 0)), "pool size (f) must be at least 1"),
+    (Problem("max", [[[0.0] * 33] * 2]), "at most 32×32"),
+])
+def test_impossible_settings_are_explained(problem, words):
+    messages = validate(problem)
+    assert any(words in message for message in messages), messages
+    with pytest.raises(InvalidSettings):
+        compute(problem)
+
+
+def test_torch_agrees_the_pool_padding_rule():
+    """Our message fires exactly where torch refuses: p > ⌊f/2⌋."""
+    x = torch.zeros(1, 1, 6, 6)
+    for f in range(1, 5):
+        for p in range(0, 4):
+            problem = Problem("max", x[0].tolist(), pool_size=(f, f), padding=(p, p), stride=(1, 1))
+            try:
+                F.max_pool2d(x, f, 1, p)
+                refused = False
+            except RuntimeError:
+                refused = True
+            assert bool(validate(problem)) == refused, (f, p)
+
+
+# --------------------------------------------------------------------------- text in and out
+
+
+def test_parse_matrices_rows_channels_and_errors():
+    assert parse_matrices("0 1 2; 3 4 5") == [[[0, 1, 2], [3, 4, 5]]]
+    assert parse_matrices("1,2\n3,4 | 5 6; 7 8") == [[[1, 2], [3, 4]], [[5, 6], [7, 8]]]
+    assert matrices_text(parse_matrices("1 2; 3 4.5 | 5 6; 7 8")) == "1 2; 3 4.5 | 5 6; 7 8"
+    for text, words in [("0 1; 2", "ragged rows"), ("0 x", "'x' is not a number"), ("  ", "is empty"),
+                        ("1 2 | 3", "same height and width"), ("1 nan", "finite")]:
+        with pytest.raises(ValueError, match=words):
+            parse_matrices(text)
+
+
+def test_number_formatting():
+    assert [format_number(v) for v in (19.0, -3.0, 3.75, 1 / 3, 0.00001, -math.inf, 1e6)] == [
+        "19", "-3", "3.75", "0.3333", "1e-05", "-∞", "1000000"]

@@ -1,0 +1,97 @@
+"""``python -m cnnviz conv`` and ``pool`` in a subprocess, as a student runs them."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+X = "0 1 2; 3 4 5; 6 7 8"
+UFV_4X4 = "1 3 2 1; 2 9 1 1; 1 3 2 3; 5 6 1 2"
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "cnnviz", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+
+
+def cli_json(*args: str) -> dict:
+    result = cli(*args, "--json")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_conv_text_with_steps_as_on_the_slide():
+    result = cli("conv", "--input", X, "--kernel", "0 1; 2 3", "--steps")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[lines.index("output") + 1:lines.index("output") + 3] == ["  19 25", "  37 43"]
+    assert "  [0,0] window at (0,0): 0×0 + 1×1 + 3×2 + 4×3 = 19" in lines
+    assert "  [1,1] window at (1,1): 4×0 + 5×1 + 7×2 + 8×3 = 43" in lines
+    assert "output shape (C×H×W): 1×2×2" in lines
+
+
+def test_conv_json_padding_and_stride():
+    data = cli_json("conv", "--input", X, "--kernel", "0 1; 2 3", "--padding", "1")
+    assert data["output"] == [[0, 3, 8, 4], [9, 19, 25, 10], [21, 37, 43, 16], [6, 7, 8, 0]]
+    assert data["output_shape"] == [1, 4, 4]
+    assert "steps" not in data
+    data = cli_json("conv", "--input", X, "--kernel", "0 1; 2 3", "--padding", "1", "--stride", "3,2",
+                    "--steps")
+    assert data["output"] == [[0, 8], [6, 8]]
+    assert "height: ⌊(3 + 2×1 − 1×(2−1) − 1)/3⌋ + 1 = 2" in data["formula"]
+    assert "width (course, p = total padding): ⌊(3 − 2 + 2 + 2)/2⌋ = 2" in data["formula"]
+    assert [s["expression"] for s in data["steps"]][1:3] == ["0×0 + 0×1 + 1×2 + 2×3 = 8",
+                                                             "0×0 + 6×1 + 0×2 + 0×3 = 6"]
+    assert data["steps"][2]["window_top_left"] == [3, 0]
+    assert data["steps"][1]["terms"][0]["products"] == [0, 0, 2, 6]
+
+
+def test_conv_several_channels_filters_bias_and_dilation():
+    two_channels = f"{X} | 1 2 3; 4 5 6; 7 8 9"
+    data = cli_json("conv", "--input", two_channels, "--kernel", "0 1; 2 3 | 1 2; 3 4",
+                    "--kernel", "1 2; 3 4 | 2 3; 4 5", "--bias", "1,-1", "--steps")
+    assert data["output"] == [[[57, 73], [105, 121]], [[75, 99], [147, 171]]]
+    assert data["output_shape"] == [2, 2, 2]
+    assert data["steps"][0]["expression"] == "19 + 37 + 1 = 57"
+    assert [t["expression"] for t in data["steps"][0]["terms"]] == [
+        "0×0 + 1×1 + 3×2 + 4×3 = 19", "1×1 + 2×2 + 4×3 + 5×4 = 37"]
+    dilated = cli_json("conv", "--input", X, "--kernel", "1 1; 1 1", "--dilation", "2")
+    assert dilated["output"] == [[0 + 2 + 6 + 8]]
+
+
+def test_pool_max_and_avg():
+    assert cli_json("pool", "--op", "max", "--input", UFV_4X4, "--size", "2")["output"] == [[9, 2], [6, 3]]
+    assert cli_json("pool", "--op", "avg", "--input", UFV_4X4, "--size", "2")["output"] == [
+        [3.75, 1.25], [3.75, 2]]
+    exercise = "1 3 2 1 3; 2 9 1 1 5; 1 3 2 3 2; 8 3 5 1 0; 5 6 1 2 9"
+    data = cli_json("pool", "--op", "max", "--input", exercise, "--size", "3", "--stride", "1", "--steps")
+    assert data["output"] == [[9, 9, 5], [9, 9, 5], [8, 6, 9]]
+    result = cli("pool", "--op", "max", "--input", X, "--size", "2", "--stride", "1", "--steps")
+    assert "max(0, 1, 3, 4) = 4" in result.stdout
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["conv", "--input", "0 1; 2", "--kernel", "1"], "ragged rows"),
+    (["conv", "--input", "0 one", "--kernel", "1"], "'one' is not a number"),
+    (["conv", "--input", X, "--kernel", "1", "--stride", "0"], "stride (s) must be at least 1"),
+    (["conv", "--input", X, "--kernel", "1 1 1 1; 1 1 1 1; 1 1 1 1; 1 1 1 1"], "larger than the padded"),
+    (["conv", "--input", "; ".join([" ".join(["1"] * 33)] * 2), "--kernel", "1"], "at most 32×32"),
+    (["conv", "--input", X, "--kernel", "1", "--padding", "a"], "--padding must be a whole number"),
+    (["conv", "--input", X, "--kernel", "1 | 1"], "the input has 1"),
+    (["pool", "--op", "max", "--input", X, "--size", "3", "--padding", "2"], "at most half the pool size"),
+])
+def test_bad_input_is_one_line_without_traceback(args, words):
+    result = cli(*args)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: ")
+    assert words in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_help_explains_channels_and_filters():
+    result = cli("conv", "--help")
+    assert "repeat --kernel, once per filter" in " ".join(result.stdout.split())
