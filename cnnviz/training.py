@@ -303,3 +303,24 @@ def train(config: TrainConfig, recorder: Recorder) -> TrainResult:
         misclassified=misclassified,
         state_dict={k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()},
     )
+
+
+@dataclass
+class Experiment:
+    """Several runs that answer one question when their curves are compared."""
+
+    explanation: str
+    configs: list[TrainConfig]
+
+
+EXPERIMENTS = {
+    "LeNet-5 vs VGG-style vs ResNet": Experiment(
+        "the three networks of the CS-E4890 assignment on the same data (digits, 8 epochs each).",
+        [TrainConfig(arch=arch, epochs=8) for arch in ("lenet5-padded", "vgg-style", "resnet-small")],
+    ),
+    "Plain vs residual as depth grows": Experiment(
+        "He et al.'s 20- and 56-layer nets with and without skip connections (digits, 3 epochs each: the "
+        "deep plain net learns slowest).",
+        [TrainConfig(arch=arch, epochs=3, lr=5e-3) for arch in ("plain20", "resnet20", "plain56", "resnet56")],
+    ),
+}
