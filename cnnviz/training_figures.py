@@ -18,17 +18,17 @@ def metrics_frame(metrics: list[MetricRecord]) -> pd.DataFrame:
     return pd.DataFrame([{c: getattr(m, c) for c in columns} for m in metrics], columns=columns)
 
 
-def series(frame: pd.DataFrame, split: str, name: str) -> pd.DataFrame:
+def metric_series(frame: pd.DataFrame, split: str, name: str) -> pd.DataFrame:
     return frame[(frame["split"] == split) & (frame["name"] == name)]
 
 
 def live_figure(frame: pd.DataFrame) -> go.Figure:
     """Loss (train per logged step, test per epoch) and test accuracy per epoch, against the epoch."""
     figure = make_subplots(rows=1, cols=2, subplot_titles=("loss", "accuracy"), horizontal_spacing=0.08)
-    train = series(frame, "train", "loss")
-    test_loss = series(frame, "test", "loss")
-    train_accuracy = series(frame, "train", "accuracy")
-    test_accuracy = series(frame, "test", "accuracy")
+    train = metric_series(frame, "train", "loss")
+    test_loss = metric_series(frame, "test", "loss")
+    train_accuracy = metric_series(frame, "train", "accuracy")
+    test_accuracy = metric_series(frame, "test", "accuracy")
     figure.add_scatter(x=train["epoch"], y=train["value"], name="train loss (per logged step)", mode="lines",
                        line=dict(color="#3b5bdb"), row=1, col=1)
     figure.add_scatter(x=test_loss["epoch"], y=test_loss["value"], name="test loss", mode="lines+markers",
@@ -51,7 +51,7 @@ def comparison_figure(frames: dict[str, pd.DataFrame], x: str = "epoch", metric:
     column = {"step": "step", "epoch": "epoch", "time": "time"}[x]
     figure = go.Figure()
     for label, frame in frames.items():
-        series = series(frame, split, name)
+        series = metric_series(frame, split, name)
         figure.add_scatter(x=series[column], y=series["value"], name=label,
                            mode="lines" if name == "loss" and split == "train" else "lines+markers")
     figure.update_layout(height=380, margin=dict(l=10, r=10, t=30, b=10), xaxis_title=X_AXES[x], yaxis_title=metric,
@@ -114,12 +114,12 @@ def runs_table(runs: list[RunRecord]) -> pd.DataFrame:
 def progress(run: RunRecord, frame: pd.DataFrame) -> tuple[float, str]:
     """(fraction done, a line with the epoch, images/s and time left)."""
     total = run.info.get("total_steps")
-    steps = series(frame, "train", "loss")
+    steps = metric_series(frame, "train", "loss")
     if not total or steps.empty:
         return 0.0, "starting…"
     step = int(steps["step"].iloc[-1])
     epochs = run.config.get("epochs")
-    speed = series(frame, "train", "images_per_s")
+    speed = metric_series(frame, "train", "images_per_s")
     images_per_s = float(speed["value"].iloc[-1]) if not speed.empty else 0.0
     elapsed = float(steps["time"].iloc[-1])
     left = elapsed / step * (total - step) if step else 0.0

@@ -104,7 +104,7 @@ def live_view(run_id: int) -> None:
         message = {"failed": st.error, "diverged": st.error, "interrupted": st.warning, "cancelled": st.info}
         message[run.status](f"**{run.status.capitalize()}:** {run.error}")
     st.plotly_chart(tf.live_figure(frame), key=f"live-{run.id}")
-    st.caption(f"{len(tf.series(frame, 'train', 'loss'))} loss points")
+    st.caption(f"{len(tf.metric_series(frame, 'train', 'loss'))} loss points")
     if st.session_state.get(f"was_active-{run_id}") and not run.active:
         st.session_state[f"was_active-{run_id}"] = False
         st.rerun(scope="app")  # the run ended: redraw the page once, without the timer

@@ -1,0 +1,167 @@
+"""The Training page: AppTest for its logic, real Chromium for the live view."""
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+from playwright.sync_api import expect
+from streamlit.testing.v1 import AppTest
+
+from cnnviz.runs import RunStore
+from cnnviz.training import TrainConfig
+from cnnviz.worker import execute
+from tests.live_app import ROOT, StreamlitPage
+
+PAGE = str(ROOT / "pages" / "training.py")
+
+
+def open_page(**params) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def completed_run(**changes) -> int:
+    store = RunStore()
+    run_id = store.create_run(TrainConfig(arch="lenet5", epochs=2, **changes))
+    assert execute(store, run_id) == "completed"
+    return run_id
+
+
+def test_empty_store_invites_a_first_run():
+    at = open_page()
+    assert not at.exception
+    assert "No runs yet" in at.info[0].value
+
+
+def test_a_completed_run_shows_its_result_and_sections():
+    run_id = completed_run()
+    record = RunStore().get_run(run_id)
+    at = open_page(run=str(run_id))
+    assert not at.exception
+    assert f"test accuracy **{record.final['test_accuracy']:.2%}**" in at.success[0].value
+    assert at.selectbox(key="run_choice").value == run_id
+    assert [s.value for s in at.subheader][-2:] == [f"Results of run {run_id}", "All runs"]
+    table = at.dataframe[0].value
+    assert table.loc[0, "status"] == "completed" and table.loc[0, "architecture"] == "lenet5"
+
+
+def test_an_unknown_run_in_the_link_falls_back_with_a_message():
+    run_id = completed_run()
+    at = open_page(run="999")
+    assert "There is no run '999'" in at.warning[0].value
+    assert at.selectbox(key="run_choice").value == run_id
+
+
+def test_failed_and_diverged_runs_say_why():
+    store = RunStore()
+    run_id = store.create_run(TrainConfig(arch="lenet5-padded", epochs=1, lr=1e9, optimizer="sgd",
+                                          schedule="constant"))
+    assert execute(store, run_id) == "diverged"
+    at = open_page(run=str(run_id))
+    assert "Diverged:" in at.error[0].value and "learning rate" in at.error[0].value
+
+
+def test_bad_values_are_refused_before_anything_starts():
+    at = open_page()
+    at.number_input[2].set_value(0.0)  # learning rate
+    at.button[0].click().run()
+    assert "Not started: learning rate must be positive" in at.error[0].value
+    assert RunStore().list_runs() == []
+
+
+def test_compare_two_runs():
+    first, second = completed_run(), completed_run(seed=1)
+    at = open_page(run=str(first))
+    at.multiselect(key="compare_runs").set_value([first, second]).run()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) >= 1
+
+
+# --------------------------------------------------------------------------- in a real browser
+
+
+def loss_points(page) -> int:
+    text = page.get_by_text(re.compile(r"^\d+ loss points$")).inner_text()
+    return int(text.split()[0])
+
+
+@pytest.mark.browser
+def test_browser_start_a_run_and_watch_it_grow(app: StreamlitPage):
+    page = app.open("/training")
+    form = page.locator('[data-testid="stForm"]')
+    form.get_by_label("epochs").fill("20")
+    form.get_by_label("architecture", exact=False).first.click()
+    page.get_by_role("option", name="lenet5", exact=True).click()
+    form.get_by_role("button", name="Start").click()
+    expect(page).to_have_url(re.compile(r"run=\d+"))
+    expect(page.get_by_text(re.compile(r"^\d+ loss points$"))).to_be_visible(timeout=30_000)
+    page.wait_for_function("""() => [...document.querySelectorAll('p')].some(
+        p => /^([1-9]\\d*) loss points$/.test(p.innerText))""", timeout=30_000)
+    first = loss_points(page)
+    page.wait_for_function(f"""() => [...document.querySelectorAll('p')].some(p => {{
+        const m = p.innerText.match(/^(\\d+) loss points$/); return m && +m[1] > {first}; }})""", timeout=60_000)
+    assert loss_points(page) > first
+    expect(page.get_by_text(re.compile(r"^Completed: test accuracy"))).to_be_visible(timeout=120_000)
+
+
+@pytest.mark.browser
+def test_browser_a_cli_run_appears_and_updates(app: StreamlitPage):
+    env = {**os.environ, "CNNVIZ_HOME": str(app.server.home)}
+    process = subprocess.Popen([sys.executable, "-m", "cnnviz", "train", "--arch", "resnet20", "--epochs", "3",
+                                "--json"], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        import json
+
+        started = json.loads(process.stdout.readline())
+        run_id = started["run_id"]
+        page = app.open(f"/training?run={run_id}")
+        expect(page.get_by_text(f"Run {run_id}", exact=False).first).to_be_visible()
+        page.wait_for_function("""() => [...document.querySelectorAll('p')].some(
+            p => /^([1-9]\\d*) loss points$/.test(p.innerText))""", timeout=60_000)
+        first = loss_points(page)
+        page.wait_for_function(f"""() => [...document.querySelectorAll('p')].some(p => {{
+            const m = p.innerText.match(/^(\\d+) loss points$/); return m && +m[1] > {first}; }})""",
+                               timeout=60_000)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@pytest.mark.browser
+def test_browser_stop_a_run(app: StreamlitPage):
+    page = app.open("/training")
+    form = page.locator('[data-testid="stForm"]')
+    form.get_by_label("epochs").fill("50")
+    form.get_by_label("architecture", exact=False).first.click()
+    page.get_by_role("option", name="resnet20", exact=True).click()
+    form.get_by_role("button", name="Start").click()
+    stop = page.get_by_role("button", name="Stop")
+    expect(stop).to_be_visible(timeout=30_000)
+    stop.click()
+    expect(page.get_by_text(re.compile(r"^Cancelled:"))).to_be_visible(timeout=30_000)
+
+
+@pytest.mark.browser
+def test_browser_compare_two_runs(app: StreamlitPage):
+    import json
+
+    env = {**os.environ, "CNNVIZ_HOME": str(app.server.home)}
+    run_ids = []
+    for seed in ("1", "2"):
+        result = subprocess.run([sys.executable, "-m", "cnnviz", "train", "--arch", "lenet5", "--epochs", "2",
+                                 "--seed", seed, "--json"], cwd=ROOT, env=env, check=True, capture_output=True,
+                                text=True, timeout=300)
+        run_ids.append(json.loads(result.stdout.splitlines()[0])["run_id"])
+    page = app.open("/training")
+    for run_id in run_ids:
+        page.locator('[data-testid="stMultiSelect"]').first.click()
+        page.keyboard.type(f"{run_id}: lenet5")
+        page.get_by_role("option", name=f"{run_id}: lenet5", exact=True).click()
+        page.keyboard.press("Escape")
+        app.wait_idle()
+    chart = page.locator('[data-testid="stPlotlyChart"]').last
+    expect(chart.locator("g.trace.scatter")).to_have_count(2, timeout=30_000)
