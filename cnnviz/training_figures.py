@@ -63,7 +63,8 @@ def comparison_figure(frames: dict[str, pd.DataFrame], x: str = "epoch", metric:
 
 def confusion_figure(confusion: list[list[int]], classes: list[str]) -> go.Figure:
     figure = go.Figure(go.Heatmap(z=confusion, x=classes, y=classes, colorscale="Blues", text=confusion,
-                                  texttemplate="%{text}", hovertemplate="true %{y}, predicted %{x}: %{z}<extra></extra>"))
+                                  texttemplate="%{text}",
+                                  hovertemplate="true %{y}, predicted %{x}: %{z}<extra></extra>"))
     figure.update_layout(height=420, margin=dict(l=10, r=10, t=30, b=10), xaxis_title="predicted",
                          yaxis_title="true", yaxis_autorange="reversed", xaxis_type="category",
                          yaxis_type="category")
