@@ -6,8 +6,8 @@ import os
 import platform
 import statistics
 import time
-from datetime import datetime, timezone
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 
 def time_median(function: Callable[[], object], repeats: int = 5, warmup: int = 1) -> dict:
@@ -27,7 +27,7 @@ def machine_record() -> dict:
     import torch
 
     record = {
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "platform": platform.platform(),
         "python": platform.python_version(),
         "cpu_count": os.cpu_count(),

@@ -13,8 +13,8 @@ from __future__ import annotations
 import copy
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Callable
 
 import torch
 from torch import nn
@@ -283,6 +283,15 @@ def _adaptive_window(in_hw, out_hw) -> tuple[tuple[int, int], tuple[int, int]]:
     return kernel, stride
 
 
+def _batch_norm_shape(input, running_mean=None, running_var=None, weight=None, *args, **kwargs):
+    """Batch norm keeps the shape: on the meta device PyTorch would trace its whole decomposition
+    in Python (most of a ResNet's analysis time) to find just that. Same check, same message."""
+    features = next((t.shape[0] for t in (running_mean, weight) if isinstance(t, torch.Tensor)), None)
+    if features is not None and input.dim() > 1 and input.shape[1] != features:
+        raise RuntimeError(f"running_mean should contain {input.shape[1]} elements not {features}")
+    return torch.empty_like(input)
+
+
 class _ShapeTracker(TorchFunctionMode):
     """Follows receptive fields through every tensor op, and remembers the op that failed."""
 
@@ -299,15 +308,22 @@ class _ShapeTracker(TorchFunctionMode):
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
         try:
-            result = func(*args, **kwargs)
+            if getattr(func, "__name__", "") == "batch_norm":
+                result = _batch_norm_shape(*args, **kwargs)
+            else:
+                result = func(*args, **kwargs)
         except Exception:
             if self.failed_op is None:
                 shapes = [tuple(a.shape[1:]) for a in _tensors_in((args, kwargs)) if a.dim() > 0]
                 self.failed_op = (getattr(func, "__name__", str(func)), shapes)
             raise
-        inputs = [t for t in _tensors_in(args) if id(t) in self.fields] or list(_tensors_in(args))[:1]
+        if not isinstance(result, (torch.Tensor, tuple, list)):  # .shape, .dim(), .numel() ...
+            return result
         outputs = list(_tensors_in(result))
-        if not inputs or not outputs:
+        if not outputs:
+            return result
+        inputs = [t for t in _tensors_in(args) if id(t) in self.fields] or list(_tensors_in(args))[:1]
+        if not inputs:
             return result
         name = getattr(func, "__name__", "")
         (rh, rw), (jh, jw) = max((self.field_of(t) for t in inputs), key=lambda f: f[0][0] * f[0][1])

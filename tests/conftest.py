@@ -4,30 +4,11 @@
 from __future__ import annotations
 
 import os
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-
-# Chromium's own connections to Google's services are refused on closed networks; keep it quiet.
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
+from tests.live_app import CHROMIUM_FLAGS, AppServer, StreamlitPage, find_chromium, start_server, stop_server
 
 
 @pytest.fixture(autouse=True)
@@ -41,75 +22,6 @@ def cnnviz_home(tmp_path, monkeypatch) -> Path:
 # --------------------------------------------------------------------------- the app server
 
 
-@dataclass
-class AppServer:
-    url: str
-    home: Path  # the server's CNNVIZ_HOME: CLI runs started by a test must use it too
-    process: subprocess.Popen
-    log_path: Path
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_healthy(server: AppServer, timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {server.process.returncode}:\n{server.log()}")
-        try:
-            with urllib.request.urlopen(f"{server.url}/_stcore/health", timeout=2) as response:
-                if response.read().strip() == b"ok":
-                    return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"streamlit did not become healthy in {timeout_s} s:\n{server.log()}")
-
-
-def start_server(home: Path, command: list[str] | None = None, port: int | None = None) -> AppServer:
-    """Start ``streamlit run app.py`` (or ``command``, which must serve on ``port``) and wait
-    until it answers its health check."""
-    port = port or _free_port()
-    home.mkdir(parents=True, exist_ok=True)
-    log_path = home / "streamlit.log"
-    env = {**os.environ, "CNNVIZ_HOME": str(home), "PYTHONUNBUFFERED": "1"}
-    command = command or [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-        "--server.address", "127.0.0.1",
-        "--server.port", str(port),
-        "--server.headless", "true",
-        "--browser.gatherUsageStats", "false",
-    ]
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
-    server = AppServer(url=f"http://127.0.0.1:{port}", home=home, process=process, log_path=log_path)
-    try:
-        _wait_healthy(server, timeout_s=600)
-    except BaseException:
-        stop_server(server)
-        raise
-    return server
-
-
-def stop_server(server: AppServer) -> None:
-    """Stop the server and everything it started (its process group)."""
-    try:
-        os.killpg(server.process.pid, signal.SIGTERM)
-        server.process.wait(timeout=20)
-    except ProcessLookupError:
-        pass
-    except subprocess.TimeoutExpired:
-        os.killpg(server.process.pid, signal.SIGKILL)
-
-
 @pytest.fixture(scope="session")
 def app_server(tmp_path_factory) -> AppServer:
     """``streamlit run app.py`` on a free port of 127.0.0.1, with its own CNNVIZ_HOME."""
@@ -119,13 +31,6 @@ def app_server(tmp_path_factory) -> AppServer:
 
 
 # --------------------------------------------------------------------------- the browser
-
-
-def find_chromium() -> str | None:
-    """A system Chromium (``CNNVIZ_CHROMIUM`` first), or None to use Playwright's own download."""
-    candidates = [os.environ.get("CNNVIZ_CHROMIUM")]
-    candidates += [shutil.which(name) for name in ("chromium", "chromium-browser", "google-chrome")]
-    return next((c for c in candidates if c), None)
 
 
 @pytest.fixture(scope="session")
@@ -144,34 +49,6 @@ def browser_type_launch_args(browser_type_launch_args, playwright):
     if executable:
         args["executable_path"] = executable
     return args
-
-
-class StreamlitPage:
-    """A Playwright page on the app that remembers JavaScript errors and waits for reruns."""
-
-    def __init__(self, page, server: AppServer):
-        self.page = page
-        self.server = server
-        self.errors: list[str] = []
-        page.on("pageerror", lambda error: self.errors.append(str(error)))
-
-    def open(self, path: str = "/", timeout_ms: float = 60_000):
-        self.page.goto(self.server.url + path, timeout=timeout_ms)
-        self.wait_idle(timeout_ms)
-        return self.page
-
-    def wait_idle(self, timeout_ms: float = 60_000) -> None:
-        """Wait until the script has run to its end (the app's own script-state attribute)."""
-        self.page.wait_for_selector(
-            '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout_ms
-        )
-
-    def exceptions(self) -> list[str]:
-        return self.page.locator('[data-testid="stException"]').all_inner_texts()
-
-    def assert_healthy(self) -> None:
-        assert self.exceptions() == [], f"Streamlit exception on the page: {self.exceptions()}"
-        assert self.errors == [], f"JavaScript errors on the page: {self.errors}"
 
 
 @pytest.fixture

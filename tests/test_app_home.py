@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.ui.navigation import PAGES
-from tests.conftest import ROOT, StreamlitPage, _free_port, start_server, stop_server
+from tests.live_app import ROOT, StreamlitPage, free_port, start_server, stop_server
 
 
 def test_home_page_renders_title_and_a_card_per_page():
@@ -33,7 +33,7 @@ def test_every_page_opens_without_exception(app: StreamlitPage):
 @pytest.mark.browser
 def test_make_run_serves_the_home_page(app: StreamlitPage, tmp_path):
     """`make run`, as the README says, with a free port so it can run beside the test server."""
-    port = _free_port()
+    port = free_port()
     server = start_server(tmp_path / "home", port=port, command=[
         "make", "--no-print-directory", "run", f"STREAMLIT_ARGS=--server.port {port}"])
     try:
@@ -53,8 +53,8 @@ def test_first_visit_of_a_fresh_server_straight_to_a_page_runs_through_the_app(a
         fresh = StreamlitPage(app.page, server)
         page = fresh.open("/architectures?arch=alexnet-d2l")
         nav = page.locator('[data-testid="stSidebarNav"]')
-        expect(nav.get_by_text("Home")).to_be_visible()
-        expect(nav.get_by_text("app", exact=True)).to_have_count(0)
+        expect(nav.get_by_role("link", name="Home")).to_be_visible()
+        expect(nav.get_by_role("link", name="app", exact=True)).to_have_count(0)
         expect(page.get_by_text("46,764,746").first).to_be_visible()
         fresh.assert_healthy()
     finally:

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from cnnviz.zoo import list_architectures
-from tests.conftest import ROOT
+from tests.live_app import ROOT
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:

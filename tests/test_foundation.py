@@ -4,9 +4,8 @@ import subprocess
 import sys
 import tomllib
 
-from cnnviz import __version__
-from cnnviz import paths
-from tests.conftest import ROOT
+from cnnviz import __version__, paths
+from tests.live_app import ROOT
 
 
 def test_cnnviz_home_follows_the_environment(cnnviz_home, monkeypatch, tmp_path):

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT, StreamlitPage
+from tests.live_app import ROOT, StreamlitPage
 
 PAGE = str(ROOT / "pages" / "architectures.py")
 

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from cnnviz import textbook
-from tests.conftest import ROOT
+from tests.live_app import ROOT
 
 
 @pytest.fixture(scope="module")

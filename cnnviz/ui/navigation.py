@@ -22,6 +22,9 @@ PAGES: list[PageInfo] = [
     PageInfo("pages/arithmetic.py", "Conv arithmetic", ":material/calculate:", "arithmetic",
              "Convolution, padding, stride, dilation, channels and pooling on small matrices, step by "
              "step: every product written out, an animation, and your own guesses checked."),
+    PageInfo("pages/training.py", "Training", ":material/monitoring:", "training",
+             "Train LeNet-5, VGG-style and ResNet nets on real digits (on the GPU when there is one) and "
+             "watch loss and accuracy grow live; compare runs; see what the network gets wrong."),
 ]
 
 

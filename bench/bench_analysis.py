@@ -1,0 +1,83 @@
+"""Analysis speed: every zoo entry on the meta device, and VGG-16 against torchinfo.summary.
+
+Targets (issue 3): the whole zoo in under 1 s on a 2-core machine; VGG-16 at least 20× faster
+than torchinfo on the same model built with real weights. Peak memory is measured in a fresh
+subprocess per tool (ru_maxrss), so one measurement cannot inherit the other's allocations.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from bench.common import time_median
+
+PEAK_MEMORY_SCRIPT = """
+import resource, sys, torch, torchinfo
+from cnnviz.analysis import analyze_model
+from cnnviz.zoo import get_architecture
+arch = get_architecture(sys.argv[2])
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+if sys.argv[1] == "cnnviz":
+    analyze_model(arch.build, arch.input_shape)
+else:
+    torchinfo.summary(arch.build(), input_size=(1, *arch.input_shape), verbose=0)
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print((after - before) * 1024)
+"""
+
+
+def _peak_memory(tool: str, arch_id: str) -> int:
+    """Growth of the peak resident memory (bytes) of a fresh process while ``tool`` analyses."""
+    root = Path(__file__).resolve().parents[1]
+    output = subprocess.run([sys.executable, "-c", PEAK_MEMORY_SCRIPT, tool, arch_id], check=True,
+                            capture_output=True, text=True, cwd=root).stdout
+    return int(output.strip().splitlines()[-1])
+
+
+def run() -> dict:
+    import torch
+    import torchinfo
+
+    from cnnviz.analysis import analyze_model
+    from cnnviz.zoo import get_architecture, list_architectures
+
+    torch.set_num_threads(2)
+    per_model = {}
+    for arch in list_architectures():
+        per_model[arch.id] = time_median(lambda arch=arch: analyze_model(arch.build, arch.input_shape),
+                                         repeats=5)["median_s"]
+    whole_zoo = time_median(
+        lambda: [analyze_model(a.build, a.input_shape) for a in list_architectures()], repeats=5)
+
+    vgg16 = get_architecture("vgg16")
+    model = vgg16.build()
+    ours = time_median(lambda: analyze_model(vgg16.build, vgg16.input_shape), repeats=5)
+    # torchinfo needs real weights. Timed twice: the summary of a model already built, and the
+    # whole path a user takes (build with real weights, then summary). cnnviz's time includes
+    # building the model on the meta device.
+    theirs = time_median(lambda: torchinfo.summary(model, input_size=(1, 3, 224, 224), verbose=0), repeats=5)
+    theirs_with_build = time_median(
+        lambda: torchinfo.summary(vgg16.build(), input_size=(1, 3, 224, 224), verbose=0), repeats=3)
+    result = {
+        "whole_zoo_s": whole_zoo,
+        "whole_zoo_target_s": 1.0,
+        "per_model_median_s": per_model,
+        "vgg16": {
+            "cnnviz_median_s": ours["median_s"],
+            "torchinfo_median_s": theirs["median_s"],
+            "speedup": theirs["median_s"] / ours["median_s"],
+            "torchinfo_with_build_median_s": theirs_with_build["median_s"],
+            "speedup_with_build": theirs_with_build["median_s"] / ours["median_s"],
+            "speedup_target": 20,
+            "cnnviz_peak_memory_bytes": _peak_memory("cnnviz", "vgg16"),
+            "torchinfo_peak_memory_bytes": _peak_memory("torchinfo", "vgg16"),
+        },
+    }
+    return result
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(), indent=2))

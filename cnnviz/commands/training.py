@@ -1,0 +1,126 @@
+"""``train`` and ``runs``: training runs from the command line, recorded in the same store the
+Training page watches."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+from cnnviz.commands import CliError
+
+
+def register(subparsers) -> None:
+    from cnnviz.data import DATASET_NAMES
+    from cnnviz.training import DEVICES, OPTIMIZERS, TrainConfig
+
+    defaults = TrainConfig()
+    train = subparsers.add_parser("train", help="train a zoo network in the foreground, recorded in the run store")
+    train.add_argument("--arch", required=True, help="a zoo id (python -m cnnviz list)")
+    train.add_argument("--dataset", default=defaults.dataset, help=f"one of {', '.join(DATASET_NAMES)}")
+    train.add_argument("--epochs", type=int, default=defaults.epochs)
+    train.add_argument("--batch-size", type=int, default=defaults.batch_size)
+    train.add_argument("--lr", type=float, default=defaults.lr, help="learning rate")
+    train.add_argument("--optimizer", default=defaults.optimizer, help=f"one of {', '.join(OPTIMIZERS)}")
+    train.add_argument("--device", default=defaults.device, help=f"one of {', '.join(DEVICES)}")
+    train.add_argument("--schedule", default=defaults.schedule, help="constant or onecycle")
+    train.add_argument("--seed", type=int, default=defaults.seed)
+    train.add_argument("--json", action="store_true", help="one JSON object per line: started, progress, finished")
+    train.set_defaults(handler=run_train)
+
+    runs = subparsers.add_parser("runs", help="list, show or cancel training runs")
+    runs.add_argument("action", nargs="?", choices=("show", "cancel"), help="show or cancel one run")
+    runs.add_argument("run_id", nargs="?", type=int, metavar="ID")
+    runs.add_argument("--json", action="store_true")
+    runs.set_defaults(handler=run_runs)
+
+
+def run_train(args) -> int:
+    from cnnviz.runs import RunStore
+    from cnnviz.training import ConfigError, TrainConfig
+    from cnnviz.worker import execute
+
+    config = TrainConfig(arch=args.arch, dataset=args.dataset, epochs=args.epochs, batch_size=args.batch_size,
+                         lr=args.lr, optimizer=args.optimizer, schedule=args.schedule, device=args.device,
+                         seed=args.seed)
+    try:
+        config.validate()
+    except ConfigError as error:
+        raise CliError(str(error)) from None
+    store = RunStore()
+    run_id = store.create_run(config)
+    listener = _json_lines if args.json else _ProgressPrinter()
+    status = execute(store, run_id, listener)
+    return 0 if status == "completed" else 1
+
+
+def _json_lines(event: dict) -> None:
+    print(json.dumps(event), flush=True)
+
+
+class _ProgressPrinter:
+    """A plain-text progress bar on stderr and a readable summary on stdout."""
+
+    def __call__(self, event: dict) -> None:
+        kind = event["event"]
+        if kind == "started":
+            print(f"run {event['run_id']}: training on {event['device']}; images {event['adaptation']}; "
+                  f"{event['train_size']:,} training and {event['test_size']:,} test images")
+        elif kind == "step":
+            done = event["step"] / event["total_steps"]
+            bar = "#" * int(30 * done) + "-" * (30 - int(30 * done))
+            print(f"\r[{bar}] {done:5.1%}  epoch {event['epoch']:.2f}  loss {event['loss']:.4f}  "
+                  f"{event['images_per_s']:,.0f} images/s", end="", file=sys.stderr, flush=True)
+        elif kind == "epoch":
+            print(f"\repoch {event['epoch']}: train loss {event['train_loss']:.4f}, "
+                  f"test loss {event['test_loss']:.4f}, test accuracy {event['test_accuracy']:.2%}" + " " * 20,
+                  file=sys.stderr, flush=True)
+        elif kind == "finished":
+            print(f"run {event['run_id']} {event['status']}" + (f": {event['error']}" if event["error"] else ""))
+            if "test_accuracy" in event:
+                print(f"test accuracy {event['test_accuracy']:.2%}, test loss {event['test_loss']:.4f}, "
+                      f"{event['images_per_s']:,.0f} images/s, {event['elapsed_s']:.1f} s")
+
+
+def _run_dict(record) -> dict:
+    return {"id": record.id, "status": record.status, "arch": record.config.get("arch"),
+            "dataset": record.config.get("dataset"), "device": record.device, "pid": record.pid,
+            "created_at": record.created_at, "started_at": record.started_at, "finished_at": record.finished_at,
+            "error": record.error, "config": record.config, "final": record.final}
+
+
+def run_runs(args) -> int:
+    from cnnviz.runs import RunStore
+
+    store = RunStore()
+    if args.action is None:
+        records = store.list_runs()
+        if args.json:
+            print(json.dumps([_run_dict(r) for r in records], indent=2))
+        elif not records:
+            print("no runs yet: python -m cnnviz train --arch lenet5 --dataset digits")
+        for record in [] if args.json else records:
+            accuracy = record.final.get("test_accuracy")
+            shown = f"{accuracy:.2%}" if accuracy is not None else "—"
+            print(f"{record.id:>4}  {record.status:<11} {record.config['arch']:<20} {record.config['dataset']:<14} "
+                  f"test accuracy {shown:>7}  {time.strftime('%Y-%m-%d %H:%M', time.localtime(record.created_at))}")
+        return 0
+    if args.run_id is None:
+        raise CliError(f"runs {args.action} needs a run ID (python -m cnnviz runs lists them)")
+    try:
+        record = store.get_run(args.run_id) if args.action == "show" else store.cancel(args.run_id)
+    except KeyError:
+        raise CliError(f"there is no run {args.run_id} (python -m cnnviz runs lists them)") from None
+    if args.action == "cancel":
+        print(f"run {record.id}: {record.status}")
+        return 0
+    data = _run_dict(record)
+    if args.json:
+        metrics = store.metrics(record.id)
+        data["metrics"] = [{"step": m.step, "epoch": m.epoch, "split": m.split, "name": m.name, "value": m.value,
+                            "time": m.time} for m in metrics]
+        print(json.dumps(data, indent=2))
+    else:
+        for key, value in data.items():
+            print(f"{key:>12}: {value}")
+    return 0

@@ -1,0 +1,134 @@
+"""Datasets for short training runs, held whole in memory (on the GPU when there is one).
+
+``digits`` (scikit-learn's bundled 1,797 8×8 handwritten digits) needs no download and is the
+default. ``mnist``, ``fashion-mnist`` and ``cifar10`` come through torchvision from
+``CNNVIZ_HOME/data``: downloaded there when the network allows, otherwise a message says which
+files to put where.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from cnnviz.paths import data_dir
+
+SPLIT_SEED = 0  # the train/test split is fixed: runs with different seeds see the same test set
+
+
+class DatasetUnavailable(Exception):
+    """A torchvision dataset that is neither on disk nor downloadable; the message says what to do."""
+
+
+@dataclass
+class Dataset:
+    name: str
+    train_x: torch.Tensor  # N×C×H×W float in [0, 1]
+    train_y: torch.Tensor  # N int64
+    test_x: torch.Tensor
+    test_y: torch.Tensor
+    classes: list[str]
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        return tuple(self.train_x.shape[1:])
+
+
+# Files torchvision reads, for the message of an offline machine.
+EXPECTED_FILES = {
+    "mnist": ("MNIST/raw", ["train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                            "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]),
+    "fashion-mnist": ("FashionMNIST/raw", ["train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                                           "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]),
+    "cifar10": ("cifar-10-batches-py", ["data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4",
+                                        "data_batch_5", "test_batch", "batches.meta"]),
+}
+DATASET_NAMES = ("digits", "mnist", "fashion-mnist", "cifar10")
+# Shape and classes known without loading: the page and the config check use them.
+DATASET_SHAPES = {"digits": (1, 8, 8), "mnist": (1, 28, 28), "fashion-mnist": (1, 28, 28),
+                  "cifar10": (3, 32, 32)}
+
+
+def _digits() -> Dataset:
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    digits = load_digits()
+    images = digits.images.astype(np.float32) / 16.0  # values 0..16
+    train_x, test_x, train_y, test_y = train_test_split(
+        images, digits.target, test_size=0.2, stratify=digits.target, random_state=SPLIT_SEED)
+    return Dataset("digits", torch.from_numpy(train_x)[:, None], torch.from_numpy(train_y).long(),
+                   torch.from_numpy(test_x)[:, None], torch.from_numpy(test_y).long(),
+                   [str(d) for d in range(10)])
+
+
+def _torchvision(name: str, allow_download: bool) -> Dataset:
+    import torchvision
+
+    cls = {"mnist": torchvision.datasets.MNIST, "fashion-mnist": torchvision.datasets.FashionMNIST,
+           "cifar10": torchvision.datasets.CIFAR10}[name]
+    root = data_dir()
+    try:
+        train = cls(root=str(root), train=True, download=False)
+        test = cls(root=str(root), train=False, download=False)
+    except RuntimeError:
+        if not allow_download:
+            raise DatasetUnavailable(_missing_message(name)) from None
+        try:
+            train = cls(root=str(root), train=True, download=True)
+            test = cls(root=str(root), train=False, download=True)
+        except Exception:
+            raise DatasetUnavailable(_missing_message(name)) from None
+
+    def tensors(split):
+        data = torch.as_tensor(np.asarray(split.data))
+        images = data.float().div(255)
+        images = images[:, None] if images.dim() == 3 else images.permute(0, 3, 1, 2)
+        return images.contiguous(), torch.as_tensor(np.asarray(split.targets)).long()
+
+    train_x, train_y = tensors(train)
+    test_x, test_y = tensors(test)
+    return Dataset(name, train_x, train_y, test_x, test_y, list(train.classes))
+
+
+def _missing_message(name: str) -> str:
+    folder, files = EXPECTED_FILES[name]
+    where = data_dir() / folder
+    return (f"{name} is not on this machine and could not be downloaded. Put these files "
+            f"(as torchvision downloads them, unpacked) in {where}: {', '.join(files)}; "
+            f"or use the 'digits' dataset, which needs no download.")
+
+
+def load_dataset(name: str, allow_download: bool = True) -> Dataset:
+    if name == "digits":
+        return _digits()
+    if name in EXPECTED_FILES:
+        return _torchvision(name, allow_download)
+    raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASET_NAMES)}")
+
+
+def adapt_images(images: torch.Tensor, shape: tuple[int, int, int]) -> torch.Tensor:
+    """Resize to the network's H×W and repeat or average the channels to its C."""
+    channels, height, width = shape
+    if tuple(images.shape[-2:]) != (height, width):
+        images = F.interpolate(images, size=(height, width), mode="bilinear", align_corners=False)
+    if images.shape[1] != channels:
+        if images.shape[1] == 1:
+            images = images.expand(-1, channels, -1, -1)
+        else:
+            images = images.mean(dim=1, keepdim=True).expand(-1, channels, -1, -1)
+    return images.contiguous()
+
+
+def adaptation_text(source: tuple[int, int, int], target: tuple[int, int, int]) -> str:
+    """What was done to the images, for the run's config: '1×8×8 → 1×32×32 (resized)'."""
+    steps = []
+    if source[1:] != target[1:]:
+        steps.append("resized")
+    if source[0] != target[0]:
+        steps.append("channels repeated" if source[0] == 1 else "channels averaged")
+    arrow = f"{'×'.join(map(str, source))} → {'×'.join(map(str, target))}"
+    return f"{arrow} ({', '.join(steps)})" if steps else f"{arrow} (unchanged)"

@@ -1,0 +1,241 @@
+"""The run store (SQLite, WAL: readers never block the training process that writes) and the
+launcher of worker processes. Pages, the CLI and the workers all go through :class:`RunStore`, so
+a run started anywhere is seen everywhere, live.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from cnnviz.paths import cnnviz_home, runs_db_path
+from cnnviz.training import TrainConfig
+
+ACTIVE = ("queued", "running")
+FINISHED = ("completed", "failed", "cancelled", "diverged", "interrupted")
+HEARTBEAT_EVERY_S = 2.0
+STALE_AFTER_S = 20.0  # a running run whose heartbeat is older than this, and whose process is gone
+ROOT = Path(__file__).resolve().parents[1]
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    status TEXT NOT NULL,
+    config TEXT NOT NULL,
+    device TEXT,
+    created_at REAL NOT NULL,
+    started_at REAL,
+    finished_at REAL,
+    pid INTEGER,
+    heartbeat REAL,
+    cancel_requested INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    info TEXT,
+    final TEXT,
+    results TEXT
+);
+CREATE TABLE IF NOT EXISTS metrics (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run INTEGER NOT NULL REFERENCES runs(id),
+    step INTEGER NOT NULL,
+    epoch REAL NOT NULL,
+    split TEXT NOT NULL,
+    name TEXT NOT NULL,
+    value REAL NOT NULL,
+    time REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS metrics_by_run ON metrics(run, id);
+"""
+
+
+@dataclass
+class MetricRecord:
+    id: int
+    run: int
+    step: int
+    epoch: float
+    split: str  # "train" or "test"
+    name: str  # "loss", "accuracy", "lr", "images_per_s"
+    value: float
+    time: float  # seconds since the run started
+
+
+@dataclass
+class RunRecord:
+    id: int
+    status: str
+    config: dict
+    device: str | None
+    created_at: float
+    started_at: float | None
+    finished_at: float | None
+    pid: int | None
+    heartbeat: float | None
+    error: str | None
+    info: dict  # device, data adaptation, steps per epoch ...
+    final: dict  # test_accuracy, test_loss, images_per_s, elapsed_s ...
+    results: dict  # confusion, per_class_accuracy, classes, misclassified
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE
+
+    @property
+    def duration_s(self) -> float | None:
+        if self.started_at is None:
+            return None
+        return (self.finished_at or time.time()) - self.started_at
+
+
+def _pid_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie (exited, not yet reaped by its parent) is not alive
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ")[-1][:1] != "Z"
+    except OSError:
+        return True
+
+
+class RunStore:
+    def __init__(self, path: Path | None = None):
+        self.path = Path(path or runs_db_path())
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            db.executescript(SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA busy_timeout=30000")
+        db.row_factory = sqlite3.Row
+        return db
+
+    # ---------------------------------------------------------------- writing
+    def create_run(self, config: TrainConfig, status: str = "queued") -> int:
+        with self._connect() as db:
+            cursor = db.execute("INSERT INTO runs (status, config, created_at) VALUES (?, ?, ?)",
+                                (status, json.dumps(config.to_dict()), time.time()))
+            return cursor.lastrowid
+
+    def update(self, run_id: int, **values) -> None:
+        for key in ("info", "final", "results"):
+            if key in values and not isinstance(values[key], str):
+                values[key] = json.dumps(values[key])
+        assignments = ", ".join(f"{key} = ?" for key in values)
+        with self._connect() as db:
+            db.execute(f"UPDATE runs SET {assignments} WHERE id = ?", (*values.values(), run_id))
+
+    def add_metrics(self, run_id: int, step: int, epoch: float, split: str, values: dict[str, float],
+                    elapsed: float) -> None:
+        with self._connect() as db:
+            db.executemany(
+                "INSERT INTO metrics (run, step, epoch, split, name, value, time) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(run_id, step, epoch, split, name, float(value), elapsed) for name, value in values.items()])
+
+    def heartbeat(self, run_id: int) -> None:
+        self.update(run_id, heartbeat=time.time())
+
+    def finish(self, run_id: int, status: str, error: str | None = None, final: dict | None = None,
+               results: dict | None = None) -> None:
+        values = {"status": status, "finished_at": time.time(), "error": error}
+        if final is not None:
+            values["final"] = final
+        if results is not None:
+            values["results"] = results
+        self.update(run_id, **values)
+
+    # ---------------------------------------------------------------- reading
+    def _record(self, row: sqlite3.Row) -> RunRecord:
+        return RunRecord(
+            id=row["id"], status=row["status"], config=json.loads(row["config"]), device=row["device"],
+            created_at=row["created_at"], started_at=row["started_at"], finished_at=row["finished_at"],
+            pid=row["pid"], heartbeat=row["heartbeat"], error=row["error"],
+            info=json.loads(row["info"] or "{}"), final=json.loads(row["final"] or "{}"),
+            results=json.loads(row["results"] or "{}"),
+        )
+
+    def _detect_interrupted(self, record: RunRecord) -> RunRecord:
+        """A running run whose process is gone and whose heartbeat is stale died: say so."""
+        if record.status == "running" and not _pid_alive(record.pid) and \
+                time.time() - (record.heartbeat or record.started_at or 0) > STALE_AFTER_S:
+            self.finish(record.id, "interrupted",
+                        error="the training process stopped without finishing (killed, or the machine "
+                              "restarted); the metrics recorded until then are kept")
+            with self._connect() as db:
+                return self._record(db.execute("SELECT * FROM runs WHERE id = ?", (record.id,)).fetchone())
+        return record
+
+    def get_run(self, run_id: int) -> RunRecord:
+        with self._connect() as db:
+            row = db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise KeyError(f"there is no run {run_id}")
+        return self._detect_interrupted(self._record(row))
+
+    def list_runs(self) -> list[RunRecord]:
+        with self._connect() as db:
+            rows = db.execute("SELECT * FROM runs ORDER BY id DESC").fetchall()
+        return [self._detect_interrupted(self._record(row)) for row in rows]
+
+    def metrics(self, run_id: int, since_id: int = 0) -> list[MetricRecord]:
+        """Metrics written after ``since_id``: a page polling every second fetches only what is new."""
+        with self._connect() as db:
+            rows = db.execute("SELECT * FROM metrics WHERE run = ? AND id > ? ORDER BY id",
+                              (run_id, since_id)).fetchall()
+        return [MetricRecord(**dict(row)) for row in rows]
+
+    def cancel_requested(self, run_id: int) -> bool:
+        with self._connect() as db:
+            row = db.execute("SELECT cancel_requested FROM runs WHERE id = ?", (run_id,)).fetchone()
+        return bool(row and row[0])
+
+    def cancel(self, run_id: int, grace_s: float = 5.0) -> RunRecord:
+        """Ask the run to stop; its process is terminated if it has not stopped after ``grace_s``."""
+        record = self.get_run(run_id)
+        if not record.active:
+            return record
+        self.update(run_id, cancel_requested=1)
+        if record.status == "queued" and not record.pid:
+            self.finish(run_id, "cancelled", error="cancelled before it started")
+            return self.get_run(run_id)
+        deadline = time.time() + grace_s
+        while time.time() < deadline and self.get_run(run_id).active:
+            time.sleep(0.1)
+        record = self.get_run(run_id)
+        if record.active:
+            if _pid_alive(record.pid):
+                os.kill(record.pid, signal.SIGTERM)
+            self.finish(run_id, "cancelled", error="cancelled (the process was stopped)")
+            record = self.get_run(run_id)
+        return record
+
+
+def launch_run(config: TrainConfig, store: RunStore | None = None) -> int:
+    """Validate ``config`` (ConfigError before anything starts) and start a worker process."""
+    config.validate()
+    store = store or RunStore()
+    run_id = store.create_run(config)
+    log_dir = cnnviz_home() / "runs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "CNNVIZ_HOME": str(cnnviz_home()),
+           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
+    with open(log_dir / f"{run_id}.log", "w") as log:
+        process = subprocess.Popen([sys.executable, "-m", "cnnviz.worker", str(run_id)], cwd=ROOT, env=env,
+                                   stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                   start_new_session=True)
+    store.update(run_id, pid=process.pid)
+    return run_id

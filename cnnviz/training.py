@@ -1,0 +1,326 @@
+"""The training loop of short runs: the whole dataset in one tensor on the device, batches by a
+random permutation made there, metrics accumulated there and read only every ``log_every`` steps.
+
+No streamlit and no torchinfo here: a GPU machine runs this with torch, torchvision and
+scikit-learn alone. Progress goes to a :class:`Recorder` (the run store, or the CLI's printer).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import asdict, dataclass, field, fields
+from typing import Protocol
+
+import torch
+import torch.nn.functional as F
+
+from cnnviz.data import DATASET_NAMES, DATASET_SHAPES, adapt_images, adaptation_text, load_dataset
+from cnnviz.zoo import UnknownArchitecture, get_architecture, list_architectures
+
+OPTIMIZERS = ("sgd", "adam", "adamw")
+SCHEDULES = ("constant", "onecycle")
+DEVICES = ("auto", "cpu", "cuda")
+MISCLASSIFIED_KEPT = 32
+
+
+class ConfigError(ValueError):
+    """A training setting that cannot work; the message says which and why."""
+
+
+@dataclass
+class TrainConfig:
+    """A run's settings. The defaults take lenet5-padded on digits past 98% test accuracy in seconds."""
+
+    arch: str = "lenet5-padded"
+    dataset: str = "digits"
+    epochs: int = 15
+    batch_size: int = 64
+    lr: float = 1e-2
+    optimizer: str = "adam"
+    momentum: float = 0.9
+    nesterov: bool = False
+    weight_decay: float = 0.0
+    schedule: str = "onecycle"
+    label_smoothing: float = 0.0
+    device: str = "auto"
+    seed: int = 0
+    compile: bool = False
+    log_every: int = 10
+
+    def validate(self) -> None:
+        """Refuse, before anything starts, what cannot work."""
+        def positive(name: str, value) -> None:
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+                raise ConfigError(f"{name} must be positive, got {value!r}")
+
+        if self.dataset not in DATASET_NAMES:
+            raise ConfigError(f"unknown dataset {self.dataset!r}; choose one of {', '.join(DATASET_NAMES)}")
+        try:
+            arch = get_architecture(self.arch)
+        except UnknownArchitecture as error:
+            raise ConfigError(str(error)) from None
+        for name in ("epochs", "batch_size", "log_every"):
+            positive(name.replace("_", " "), getattr(self, name))
+            if int(getattr(self, name)) != getattr(self, name):
+                raise ConfigError(f"{name.replace('_', ' ')} must be a whole number, got {getattr(self, name)!r}")
+        positive("learning rate", self.lr)
+        if not math.isfinite(self.lr):
+            raise ConfigError(f"learning rate must be finite, got {self.lr!r}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ConfigError(f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
+        if self.schedule not in SCHEDULES:
+            raise ConfigError(f"unknown schedule {self.schedule!r}; choose one of {', '.join(SCHEDULES)}")
+        if self.device not in DEVICES:
+            raise ConfigError(f"unknown device {self.device!r}; choose one of {', '.join(DEVICES)}")
+        if self.device == "cuda" and not torch.cuda.is_available():
+            raise ConfigError("device 'cuda' was asked for, but this machine has no CUDA GPU; use auto or cpu")
+        if not 0 <= self.label_smoothing < 1:
+            raise ConfigError(f"label smoothing must be in [0, 1), got {self.label_smoothing!r}")
+        if self.weight_decay < 0 or self.momentum < 0:
+            raise ConfigError("weight decay and momentum must not be negative")
+        reason = cannot_train(arch.id, self.dataset)
+        if reason:
+            raise ConfigError(reason)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> TrainConfig:
+        known = {f.name for f in fields(cls)}
+        return cls(**{key: value for key, value in data.items() if key in known})
+
+
+def cannot_train(arch_id: str, dataset: str) -> str | None:
+    """Why ``arch_id`` cannot train on ``dataset`` (None when it can)."""
+    from cnnviz.analysis import analyze_architecture
+
+    arch = get_architecture(arch_id)
+    if not arch.configurable:
+        return (f"{arch_id} is built exactly as a document writes it, with a fixed number of "
+                f"classes, so it cannot be trained here; choose another architecture")
+    analysis = analyze_architecture(arch.id, arch.input_shape, 10)
+    if analysis.diagnosis:
+        return f"{arch_id} does not fit its own input: {analysis.diagnosis.message}"
+    return None
+
+
+def trainable_architectures(dataset: str = "digits") -> list[str]:
+    """Zoo ids that can train on ``dataset`` (its images are adapted to each network's input)."""
+    if dataset not in DATASET_SHAPES:
+        raise ConfigError(f"unknown dataset {dataset!r}")
+    return [arch.id for arch in list_architectures() if cannot_train(arch.id, dataset) is None]
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def device_name(device: torch.device) -> str:
+    return torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU ({os.cpu_count()} cores)"
+
+
+class Recorder(Protocol):
+    """Where a run's progress goes."""
+
+    def started(self, info: dict) -> None: ...
+    def step(self, step: int, epoch: float, values: dict[str, float]) -> None: ...
+    def epoch(self, epoch: int, step: int, values: dict[str, float]) -> None: ...
+    def should_stop(self) -> bool: ...
+
+
+class Diverged(Exception):
+    """The loss became NaN or infinite."""
+
+
+@dataclass
+class TrainResult:
+    test_accuracy: float
+    test_loss: float
+    train_accuracy: float
+    images_per_s: float
+    elapsed_s: float
+    epochs_done: int
+    cancelled: bool
+    confusion: list[list[int]] = field(default_factory=list)  # rows: true class, columns: predicted
+    per_class_accuracy: list[float] = field(default_factory=list)
+    classes: list[str] = field(default_factory=list)
+    misclassified: list[dict] = field(default_factory=list)  # {index, true, predicted, pixels}
+    state_dict: dict | None = field(default=None, repr=False)
+
+    def summary(self) -> dict:
+        return {k: v for k, v in asdict(self).items() if k != "state_dict"}
+
+
+def _optimizer(config: TrainConfig, parameters, device: torch.device) -> torch.optim.Optimizer:
+    fused = {"fused": True} if device.type == "cuda" else {}
+    if config.optimizer == "sgd":
+        return torch.optim.SGD(parameters, lr=config.lr, momentum=config.momentum, nesterov=config.nesterov
+                               and config.momentum > 0, weight_decay=config.weight_decay, **fused)
+    if config.optimizer == "adam":
+        return torch.optim.Adam(parameters, lr=config.lr, weight_decay=config.weight_decay, **fused)
+    return torch.optim.AdamW(parameters, lr=config.lr, weight_decay=config.weight_decay, **fused)
+
+
+def _evaluate(model, images, labels, batch_size, autocast, loss_fn) -> tuple[float, float, torch.Tensor]:
+    """(loss, accuracy, predictions) on a whole split, in large batches."""
+    model.eval()
+    predictions = []
+    total_loss = torch.zeros((), device=images.device)
+    with torch.no_grad(), autocast():
+        for start in range(0, len(images), max(batch_size, 512)):
+            logits = model(images[start:start + max(batch_size, 512)]).float()
+            total_loss += loss_fn(logits, labels[start:start + len(logits)], reduction="sum")
+            predictions.append(logits.argmax(dim=1))
+    predicted = torch.cat(predictions)
+    accuracy = (predicted == labels).float().mean()
+    model.train()
+    return (total_loss / len(images)).item(), accuracy.item(), predicted
+
+
+def train(config: TrainConfig, recorder: Recorder) -> TrainResult:
+    """Train ``config.arch`` on ``config.dataset`` and report to ``recorder`` as it goes."""
+    config.validate()
+    device = resolve_device(config.device)
+    torch.manual_seed(config.seed)
+    if device.type == "cpu":
+        torch.set_num_threads(os.cpu_count() or 1)
+    else:
+        torch.backends.cudnn.benchmark = True
+
+    arch = get_architecture(config.arch)
+    data = load_dataset(config.dataset)
+    target_shape = arch.input_shape
+    train_x = adapt_images(data.train_x.to(device), target_shape)
+    test_x = adapt_images(data.test_x.to(device), target_shape)
+    mean, std = train_x.mean(), train_x.std().clamp_min(1e-6)
+    train_x, test_x = (train_x - mean) / std, (test_x - mean) / std
+    train_y, test_y = data.train_y.to(device), data.test_y.to(device)
+    num_classes = len(data.classes)
+
+    model = arch.build(num_classes=num_classes).to(device)
+    memory_format = torch.channels_last if device.type == "cuda" else torch.contiguous_format
+    model = model.to(memory_format=memory_format)
+    train_x = train_x.contiguous(memory_format=memory_format)
+    step_model = torch.compile(model) if config.compile else model
+    optimizer = _optimizer(config, model.parameters(), device)
+    steps_per_epoch = math.ceil(len(train_x) / config.batch_size)
+    total_steps = steps_per_epoch * config.epochs
+    scheduler = (torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.lr, total_steps=total_steps)
+                 if config.schedule == "onecycle" else None)
+
+    def autocast():
+        return torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
+
+    def loss_fn(logits, labels, reduction="mean"):
+        return F.cross_entropy(logits, labels, label_smoothing=config.label_smoothing, reduction=reduction)
+
+    recorder.started({"device": device_name(device), "adaptation": adaptation_text(data.image_shape, target_shape),
+                      "train_size": len(train_x), "test_size": len(test_x), "steps_per_epoch": steps_per_epoch,
+                      "total_steps": total_steps, "classes": data.classes})
+    generator = torch.Generator(device=device).manual_seed(config.seed)
+    start = time.perf_counter()
+    window_start, window_images = start, 0
+    running_loss = torch.zeros((), device=device)
+    running_count = 0
+    step = 0
+    images_seen = 0
+    cancelled = False
+    epochs_done = 0
+    train_accuracy = 0.0
+    model.train()
+    for epoch in range(1, config.epochs + 1):
+        order = torch.randperm(len(train_x), device=device, generator=generator)
+        correct = torch.zeros((), device=device)
+        epoch_loss = torch.zeros((), device=device)
+        for first in range(0, len(train_x), config.batch_size):
+            index = order[first:first + config.batch_size]
+            images, labels = train_x[index], train_y[index]
+            with autocast():
+                logits = step_model(images).float()
+                loss = loss_fn(logits, labels)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            if scheduler is not None:
+                scheduler.step()
+            step += 1
+            detached = loss.detach()
+            running_loss += detached
+            epoch_loss += detached * len(index)
+            correct += (logits.detach().argmax(dim=1) == labels).sum()
+            running_count += 1
+            window_images += len(index)
+            images_seen += len(index)
+            if step % config.log_every == 0 or step == total_steps:
+                mean_loss = (running_loss / running_count).item()  # the one host sync per log step
+                if not math.isfinite(mean_loss):
+                    raise Diverged(f"the training loss became {mean_loss} at step {step} (epoch {epoch}): "
+                                   f"the learning rate {config.lr:g} is probably too high")
+                now = time.perf_counter()
+                recorder.step(step, step / steps_per_epoch, {
+                    "loss": mean_loss, "lr": optimizer.param_groups[0]["lr"],
+                    "images_per_s": window_images / max(now - window_start, 1e-9)})
+                running_loss.zero_()
+                running_count = 0
+                window_start, window_images = now, 0
+                if recorder.should_stop():
+                    cancelled = True
+                    break
+        if cancelled:
+            break
+        train_loss = (epoch_loss / len(train_x)).item()
+        if not math.isfinite(train_loss):
+            raise Diverged(f"the training loss became {train_loss} in epoch {epoch}: "
+                           f"the learning rate {config.lr:g} is probably too high")
+        train_accuracy = (correct / len(train_x)).item()
+        test_loss, test_accuracy, _ = _evaluate(model, test_x, test_y, config.batch_size, autocast, loss_fn)
+        epochs_done = epoch
+        recorder.epoch(epoch, step, {"train_loss": train_loss, "train_accuracy": train_accuracy,
+                                     "test_loss": test_loss, "test_accuracy": test_accuracy})
+        if recorder.should_stop():
+            cancelled = True
+            break
+
+    elapsed = time.perf_counter() - start
+    test_loss, test_accuracy, predicted = _evaluate(model, test_x, test_y, config.batch_size, autocast, loss_fn)
+    confusion = torch.zeros(num_classes, num_classes, dtype=torch.long, device=device)
+    confusion.index_put_((test_y, predicted), torch.ones_like(test_y), accumulate=True)
+    confusion = confusion.cpu()
+    per_class = (confusion.diag().float() / confusion.sum(dim=1).clamp_min(1).float()).tolist()
+    wrong = (predicted != test_y).nonzero().flatten()[:MISCLASSIFIED_KEPT].cpu().tolist()
+    small = data.test_x  # the original pixels, before resizing: small enough to draw
+    misclassified = [{"index": i, "true": int(data.test_y[i]), "predicted": int(predicted[i]),
+                      "pixels": small[i].mean(dim=0).mul(255).round().byte().tolist()} for i in wrong]
+    return TrainResult(
+        test_accuracy=test_accuracy, test_loss=test_loss, train_accuracy=train_accuracy,
+        images_per_s=images_seen / max(elapsed, 1e-9), elapsed_s=elapsed, epochs_done=epochs_done,
+        cancelled=cancelled, confusion=confusion.tolist(), per_class_accuracy=per_class, classes=data.classes,
+        misclassified=misclassified,
+        state_dict={k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()},
+    )
+
+
+@dataclass
+class Experiment:
+    """Several runs that answer one question when their curves are compared."""
+
+    explanation: str
+    configs: list[TrainConfig]
+
+
+EXPERIMENTS = {
+    "LeNet-5 vs VGG-style vs ResNet": Experiment(
+        "the three networks of the CS-E4890 assignment on the same data (digits, 8 epochs each).",
+        [TrainConfig(arch=arch, epochs=8) for arch in ("lenet5-padded", "vgg-style", "resnet-small")],
+    ),
+    "Plain vs residual as depth grows": Experiment(
+        "He et al.'s 20- and 56-layer nets with and without skip connections (digits, 3 epochs each: the "
+        "deep plain net learns slowest).",
+        [TrainConfig(arch=arch, epochs=3, lr=5e-3) for arch in ("plain20", "resnet20", "plain56", "resnet56")],
+    ),
+}

@@ -1,0 +1,128 @@
+"""Tables and plotly figures of training runs: live curves, comparisons, the confusion matrix,
+per-class accuracy and misclassified images. Plain Python: the Training page renders them."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from cnnviz.runs import MetricRecord, RunRecord
+
+X_AXES = {"step": "step", "epoch": "epoch", "time": "time (s)"}
+
+
+def metrics_frame(metrics: list[MetricRecord]) -> pd.DataFrame:
+    """One row per recorded value: step, epoch, split, name, value, time."""
+    columns = ["step", "epoch", "split", "name", "value", "time"]
+    return pd.DataFrame([{c: getattr(m, c) for c in columns} for m in metrics], columns=columns)
+
+
+def series(frame: pd.DataFrame, split: str, name: str) -> pd.DataFrame:
+    return frame[(frame["split"] == split) & (frame["name"] == name)]
+
+
+def live_figure(frame: pd.DataFrame) -> go.Figure:
+    """Loss (train per logged step, test per epoch) and test accuracy per epoch, against the epoch."""
+    figure = make_subplots(rows=1, cols=2, subplot_titles=("loss", "accuracy"), horizontal_spacing=0.08)
+    train = series(frame, "train", "loss")
+    test_loss = series(frame, "test", "loss")
+    train_accuracy = series(frame, "train", "accuracy")
+    test_accuracy = series(frame, "test", "accuracy")
+    figure.add_scatter(x=train["epoch"], y=train["value"], name="train loss (per logged step)", mode="lines",
+                       line=dict(color="#3b5bdb"), row=1, col=1)
+    figure.add_scatter(x=test_loss["epoch"], y=test_loss["value"], name="test loss", mode="lines+markers",
+                       line=dict(color="#e8590c"), row=1, col=1)
+    figure.add_scatter(x=train_accuracy["epoch"], y=train_accuracy["value"], name="train accuracy",
+                       mode="lines+markers", line=dict(color="#3b5bdb", dash="dot"), row=1, col=2)
+    figure.add_scatter(x=test_accuracy["epoch"], y=test_accuracy["value"], name="test accuracy",
+                       mode="lines+markers", line=dict(color="#e8590c"), row=1, col=2)
+    figure.update_xaxes(title_text="epoch")
+    figure.update_yaxes(tickformat=".0%", row=1, col=2)
+    figure.update_layout(height=360, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.2),
+                         uirevision="live")  # keeps the user's zoom while points arrive
+    return figure
+
+
+def comparison_figure(frames: dict[str, pd.DataFrame], x: str = "epoch", metric: str = "test accuracy") -> go.Figure:
+    """The same curve of several runs overlaid, by step, epoch or wall-clock time."""
+    split, name = {"train loss": ("train", "loss"), "test loss": ("test", "loss"),
+                   "test accuracy": ("test", "accuracy")}[metric]
+    column = {"step": "step", "epoch": "epoch", "time": "time"}[x]
+    figure = go.Figure()
+    for label, frame in frames.items():
+        series = series(frame, split, name)
+        figure.add_scatter(x=series[column], y=series["value"], name=label,
+                           mode="lines" if name == "loss" and split == "train" else "lines+markers")
+    figure.update_layout(height=380, margin=dict(l=10, r=10, t=30, b=10), xaxis_title=X_AXES[x], yaxis_title=metric,
+                         legend=dict(orientation="h", y=-0.25))
+    if name == "accuracy":
+        figure.update_yaxes(tickformat=".0%")
+    return figure
+
+
+def confusion_figure(confusion: list[list[int]], classes: list[str]) -> go.Figure:
+    figure = go.Figure(go.Heatmap(z=confusion, x=classes, y=classes, colorscale="Blues", text=confusion,
+                                  texttemplate="%{text}", hovertemplate="true %{y}, predicted %{x}: %{z}<extra></extra>"))
+    figure.update_layout(height=420, margin=dict(l=10, r=10, t=30, b=10), xaxis_title="predicted",
+                         yaxis_title="true", yaxis_autorange="reversed", xaxis_type="category",
+                         yaxis_type="category")
+    return figure
+
+
+def per_class_figure(accuracy: list[float], classes: list[str]) -> go.Figure:
+    figure = go.Figure(go.Bar(x=classes, y=accuracy, text=[f"{a:.0%}" for a in accuracy], textposition="outside",
+                              marker_color="#3b5bdb", hovertemplate="class %{x}: %{y:.1%}<extra></extra>"))
+    figure.update_layout(height=320, margin=dict(l=10, r=10, t=30, b=10), yaxis_tickformat=".0%",
+                         yaxis_range=[0, 1.1], xaxis_title="class", xaxis_type="category")
+    return figure
+
+
+def misclassified_figure(examples: list[dict], classes: list[str], columns: int = 8) -> go.Figure | None:
+    """A grid of misclassified test images, titled 'true → predicted'."""
+    if not examples:
+        return None
+    rows = -(-len(examples) // columns)
+    titles = [f"{classes[e['true']]} → {classes[e['predicted']]}" for e in examples]
+    figure = make_subplots(rows=rows, cols=columns, subplot_titles=titles, horizontal_spacing=0.01,
+                           vertical_spacing=0.06)
+    for n, example in enumerate(examples):
+        figure.add_trace(go.Heatmap(z=example["pixels"], colorscale="gray_r", showscale=False,
+                                    hovertemplate=f"test image {example['index']}<extra></extra>"),
+                         row=n // columns + 1, col=n % columns + 1)
+    figure.update_xaxes(visible=False)
+    figure.update_yaxes(visible=False, autorange="reversed")
+    figure.update_annotations(font_size=11)
+    figure.update_layout(height=130 * rows + 20, margin=dict(l=0, r=0, t=30, b=0))
+    return figure
+
+
+def runs_table(runs: list[RunRecord]) -> pd.DataFrame:
+    """The list of runs: status, architecture, dataset, best test accuracy, duration."""
+    def duration(run: RunRecord) -> str:
+        seconds = run.duration_s
+        return "—" if seconds is None else f"{seconds:.1f} s"
+
+    return pd.DataFrame([{
+        "run": run.id, "status": run.status, "architecture": run.config.get("arch"),
+        "dataset": run.config.get("dataset"), "epochs": run.config.get("epochs"),
+        "test accuracy": run.final.get("test_accuracy"), "duration": duration(run), "device": run.device or "",
+    } for run in runs], columns=["run", "status", "architecture", "dataset", "epochs", "test accuracy", "duration",
+                                 "device"])
+
+
+def progress(run: RunRecord, frame: pd.DataFrame) -> tuple[float, str]:
+    """(fraction done, a line with the epoch, images/s and time left)."""
+    total = run.info.get("total_steps")
+    steps = series(frame, "train", "loss")
+    if not total or steps.empty:
+        return 0.0, "starting…"
+    step = int(steps["step"].iloc[-1])
+    epochs = run.config.get("epochs")
+    speed = series(frame, "train", "images_per_s")
+    images_per_s = float(speed["value"].iloc[-1]) if not speed.empty else 0.0
+    elapsed = float(steps["time"].iloc[-1])
+    left = elapsed / step * (total - step) if step else 0.0
+    text = (f"epoch {min(int(steps['epoch'].iloc[-1]) + 1, epochs)} of {epochs} · step {step:,} of {total:,} · "
+            f"{images_per_s:,.0f} images/s · about {left:.0f} s left")
+    return min(step / total, 1.0), text

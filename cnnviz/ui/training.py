@@ -1,0 +1,54 @@
+"""Widgets of the Training page: the run chosen by the URL, cheap polling, the results of a run."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cnnviz import training_figures as tf
+from cnnviz.runs import MetricRecord, RunRecord, RunStore
+from cnnviz.training import EXPERIMENTS, trainable_architectures  # noqa: F401 (EXPERIMENTS re-exported)
+
+__all__ = ["EXPERIMENTS", "cached_trainable_architectures", "run_metrics", "selected_run_id", "show_run_results"]
+
+
+@st.cache_data(show_spinner=False)
+def cached_trainable_architectures(dataset: str) -> list[str]:
+    return trainable_architectures(dataset)
+
+
+def run_metrics(store: RunStore, run_id: int) -> list[MetricRecord]:
+    """All metrics of a run, fetching only the rows added since the last call (polled every second)."""
+    cache = st.session_state.setdefault("metrics_cache", {})
+    known = cache.setdefault(run_id, [])
+    known.extend(store.metrics(run_id, since_id=known[-1].id if known else 0))
+    return known
+
+
+def selected_run_id(runs: list[RunRecord]) -> int:
+    """The run of the URL (?run=ID), else the newest; an unknown id says so."""
+    ids = [run.id for run in runs]
+    wanted = st.query_params.get("run")
+    if wanted is None:
+        return ids[0]
+    if wanted.isdigit() and int(wanted) in ids:
+        return int(wanted)
+    st.warning(f"There is no run {wanted!r}; showing the newest run instead.")
+    return ids[0]
+
+
+def show_run_results(run: RunRecord, frame) -> None:
+    """After a run: confusion matrix, per-class accuracy, misclassified images, metrics as CSV."""
+    results = run.results
+    classes = results["classes"]
+    st.subheader(f"Results of run {run.id}")
+    left, right = st.columns(2)
+    left.markdown("**Confusion matrix** (test set)")
+    left.plotly_chart(tf.confusion_figure(results["confusion"], classes), key=f"confusion-{run.id}")
+    right.markdown("**Accuracy per class** (test set)")
+    right.plotly_chart(tf.per_class_figure(results["per_class_accuracy"], classes), key=f"per-class-{run.id}")
+    figure = tf.misclassified_figure(results["misclassified"], classes)
+    if figure is not None:
+        st.markdown(f"**Misclassified test images** (true → predicted; the first {len(results['misclassified'])})")
+        st.plotly_chart(figure, key=f"misclassified-{run.id}")
+    st.download_button("Metrics as CSV", frame.to_csv(index=False), file_name=f"run-{run.id}-metrics.csv",
+                       mime="text/csv")

@@ -1,0 +1,117 @@
+"""Run one recorded training run: ``python -m cnnviz.worker RUN_ID`` (started by ``launch_run``),
+or in the foreground by ``python -m cnnviz train``. Everything goes to the run store as it happens.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import time
+import traceback
+from typing import Callable
+
+from cnnviz.paths import checkpoints_dir
+from cnnviz.runs import HEARTBEAT_EVERY_S, RunStore
+from cnnviz.training import ConfigError, Diverged, TrainConfig, train
+
+Listener = Callable[[dict], None]  # receives the events the CLI prints with --json
+
+
+class StoreRecorder:
+    """Writes a run's progress to the store and passes each event to ``listener``."""
+
+    def __init__(self, store: RunStore, run_id: int, listener: Listener | None = None):
+        self.store, self.run_id, self.listener = store, run_id, listener or (lambda event: None)
+        self.start = time.time()
+        self.total_steps = 0
+
+    def started(self, info: dict) -> None:
+        self.start = time.time()
+        self.total_steps = info["total_steps"]
+        self.store.update(self.run_id, status="running", started_at=self.start, heartbeat=self.start,
+                          device=info["device"], info=info)
+        self.listener({"event": "started", "run_id": self.run_id, **info})
+
+    def step(self, step: int, epoch: float, values: dict[str, float]) -> None:
+        elapsed = time.time() - self.start
+        self.store.add_metrics(self.run_id, step, epoch, "train", values, elapsed)
+        self.listener({"event": "step", "run_id": self.run_id, "step": step, "total_steps": self.total_steps,
+                       "epoch": round(epoch, 4), "elapsed_s": round(elapsed, 3), **values})
+
+    def epoch(self, epoch: int, step: int, values: dict[str, float]) -> None:
+        elapsed = time.time() - self.start
+        self.store.add_metrics(self.run_id, step, epoch, "train",
+                               {"epoch_loss": values["train_loss"], "accuracy": values["train_accuracy"]}, elapsed)
+        self.store.add_metrics(self.run_id, step, epoch, "test",
+                               {"loss": values["test_loss"], "accuracy": values["test_accuracy"]}, elapsed)
+        self.listener({"event": "epoch", "run_id": self.run_id, "epoch": epoch, "step": step,
+                       "elapsed_s": round(elapsed, 3), **values})
+
+    def should_stop(self) -> bool:
+        return self.store.cancel_requested(self.run_id)
+
+
+def _heartbeat(store: RunStore, run_id: int, stop: threading.Event) -> None:
+    """A beat every few seconds, even while a slow step runs: only a dead process goes quiet."""
+    while not stop.wait(HEARTBEAT_EVERY_S):
+        store.heartbeat(run_id)
+
+
+def execute(store: RunStore, run_id: int, listener: Listener | None = None) -> str:
+    """Train run ``run_id`` and record its end; returns the final status. Never raises for a run
+    that fails: the failure is recorded with its message (the traceback goes to stderr/the log)."""
+    record = store.get_run(run_id)
+    config = TrainConfig.from_dict(record.config)
+    store.update(run_id, pid=os.getpid(), heartbeat=time.time())
+    stop = threading.Event()
+    threading.Thread(target=_heartbeat, args=(store, run_id, stop), daemon=True).start()
+    recorder = StoreRecorder(store, run_id, listener)
+    status, error, final, results = "failed", None, None, None
+    try:
+        result = train(config, recorder)
+        checkpoint = checkpoints_dir() / f"run-{run_id}.safetensors"
+        from safetensors.torch import save_file
+
+        save_file(result.state_dict, str(checkpoint))
+        status = "cancelled" if result.cancelled else "completed"
+        error = "cancelled by the user" if result.cancelled else None
+        final = {"test_accuracy": result.test_accuracy, "test_loss": result.test_loss,
+                 "train_accuracy": result.train_accuracy, "images_per_s": result.images_per_s,
+                 "elapsed_s": result.elapsed_s, "epochs_done": result.epochs_done, "checkpoint": str(checkpoint)}
+        results = {"confusion": result.confusion, "per_class_accuracy": result.per_class_accuracy,
+                   "classes": result.classes, "misclassified": result.misclassified}
+    except Diverged as exc:
+        status, error = "diverged", str(exc)
+    except ConfigError as exc:
+        error = str(exc)
+    except MemoryError:
+        error = "out of memory: try a smaller batch size or a smaller network"
+    except Exception as exc:  # recorded for the user; the traceback goes to the log
+        traceback.print_exc()
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        if "out of memory" in text.lower():
+            error = "out of memory: try a smaller batch size or a smaller network"
+        else:
+            error = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    finally:
+        stop.set()
+    store.finish(run_id, status, error=error, final=final, results=results)
+    recorder.listener({"event": "finished", "run_id": run_id, "status": status, "error": error, **(final or {})})
+    return status
+
+
+def main(argv: list[str]) -> int:
+    run_id = int(argv[0])
+    store = RunStore()
+    # A cancel that arrives as SIGTERM still ends the run cleanly, as cancelled.
+    signal.signal(signal.SIGTERM, lambda *_: (store.update(run_id, cancel_requested=1),
+                                              store.finish(run_id, "cancelled", error="cancelled (stopped)"),
+                                              os._exit(0)))
+    status = execute(store, run_id)
+    return 0 if status in ("completed", "cancelled") else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,133 @@
+"""Training: launch short runs, watch their curves grow live, compare runs."""
+
+import streamlit as st
+
+from cnnviz import training_figures as tf
+from cnnviz.data import DATASET_NAMES
+from cnnviz.runs import RunStore, launch_run
+from cnnviz.training import DEVICES, OPTIMIZERS, ConfigError, TrainConfig, device_name, resolve_device
+from cnnviz.ui.navigation import run_through_app
+from cnnviz.ui.training import (
+    EXPERIMENTS,
+    cached_trainable_architectures,
+    run_metrics,
+    selected_run_id,
+    show_run_results,
+)
+
+run_through_app()
+st.title("Training")
+st.caption("Train small networks on small datasets and watch the curves grow. Each run trains in its own "
+           "process, so you can leave the page, open another tab or use the command line: "
+           "`python -m cnnviz train --arch lenet5 --dataset digits`.")
+
+store = RunStore()
+defaults = TrainConfig()
+
+# ---------------------------------------------------------------- launching
+launch_col, experiments_col = st.columns([3, 2])
+with launch_col.container(border=True):
+    st.subheader("New run")
+    dataset = st.selectbox("Dataset", DATASET_NAMES, key="dataset",
+                           help="digits: 1,797 real 8×8 handwritten digits bundled with scikit-learn (no "
+                                "download). The others come through torchvision into CNNVIZ_HOME/data.")
+    architectures = cached_trainable_architectures(dataset)
+    with st.form("launch"):
+        arch = st.selectbox("Architecture", architectures, index=architectures.index(defaults.arch))
+        col1, col2, col3 = st.columns(3)
+        epochs = col1.number_input("epochs", value=defaults.epochs, step=1)
+        batch_size = col2.number_input("batch size", value=defaults.batch_size, step=1)
+        lr = col3.number_input("learning rate", value=defaults.lr, format="%g", step=0.001)
+        col4, col5, col6 = st.columns(3)
+        optimizer = col4.selectbox("optimizer", OPTIMIZERS, index=OPTIMIZERS.index(defaults.optimizer))
+        device = col5.selectbox("device", DEVICES)
+        seed = col6.number_input("seed", value=defaults.seed, step=1)
+        st.caption(f"auto uses **{device_name(resolve_device('auto'))}** here. Images are resized to the "
+                   f"network's input; the learning rate follows a one-cycle schedule.")
+        started = st.form_submit_button("Start", type="primary")
+    if started:
+        config = TrainConfig(arch=arch, dataset=dataset, epochs=int(epochs), batch_size=int(batch_size),
+                             lr=float(lr), optimizer=optimizer, device=device, seed=int(seed))
+        try:
+            run_id = launch_run(config, store)
+        except ConfigError as error:
+            st.error(f"Not started: {error}")
+        else:
+            st.query_params["run"] = str(run_id)
+            st.rerun()
+
+with experiments_col.container(border=True):
+    st.subheader("One-click experiments")
+    for name, experiment in EXPERIMENTS.items():
+        st.markdown(f"**{name}** — {experiment.explanation}")
+        if st.button(f"Run: {name}", key=f"experiment-{name}"):
+            ids = [launch_run(config, store) for config in experiment.configs]
+            st.session_state.compare_runs = ids
+            st.query_params["run"] = str(ids[0])
+            st.rerun()
+
+# ---------------------------------------------------------------- the selected run, live
+runs = store.list_runs()
+if not runs:
+    st.info("No runs yet: start one above.")
+    st.stop()
+
+run_id = selected_run_id(runs)
+run_choice = st.selectbox("Run", [r.id for r in runs], index=[r.id for r in runs].index(run_id), key="run_choice",
+                          format_func=lambda i: next(f"run {r.id} · {r.config['arch']} on {r.config['dataset']} · "
+                                                     f"{r.status}" for r in runs if r.id == i))
+if st.query_params.get("run") != str(run_choice):
+    st.query_params["run"] = str(run_choice)
+active = store.get_run(run_choice).active
+
+
+@st.fragment(run_every=1.0 if active else None)
+def live_view(run_id: int) -> None:
+    """Redrawn every second while the run trains; a full rerun when it ends stops the polling."""
+    run = store.get_run(run_id)
+    frame = tf.metrics_frame(run_metrics(store, run_id))
+    head, stop_col = st.columns([5, 1])
+    head.markdown(f"**Run {run.id}** · `{run.config['arch']}` on `{run.config['dataset']}` · "
+                  f"**{run.status}** · {run.device or 'device not chosen yet'}"
+                  + (f" · images {run.info['adaptation']}" if run.info.get("adaptation") else ""))
+    if run.active:
+        if stop_col.button("Stop", key=f"stop-{run.id}", type="secondary"):
+            store.cancel(run.id)
+            st.rerun(scope="app")
+        fraction, text = tf.progress(run, frame)
+        st.progress(fraction, text=text)
+    elif run.status == "completed":
+        st.success(f"Completed: test accuracy **{run.final['test_accuracy']:.2%}**, test loss "
+                   f"{run.final['test_loss']:.4f}, {run.final['images_per_s']:,.0f} images/s, "
+                   f"{run.final['elapsed_s']:.1f} s.")
+    elif run.status in ("failed", "diverged", "interrupted", "cancelled"):
+        message = {"failed": st.error, "diverged": st.error, "interrupted": st.warning, "cancelled": st.info}
+        message[run.status](f"**{run.status.capitalize()}:** {run.error}")
+    st.plotly_chart(tf.live_figure(frame), key=f"live-{run.id}")
+    st.caption(f"{len(tf.series(frame, 'train', 'loss'))} loss points")
+    if st.session_state.get(f"was_active-{run_id}") and not run.active:
+        st.session_state[f"was_active-{run_id}"] = False
+        st.rerun(scope="app")  # the run ended: redraw the page once, without the timer
+    st.session_state[f"was_active-{run_id}"] = run.active
+
+
+live_view(run_choice)
+
+record = store.get_run(run_choice)
+if record.results:
+    show_run_results(record, tf.metrics_frame(run_metrics(store, run_choice)))
+
+# ---------------------------------------------------------------- all runs and their comparison
+st.subheader("All runs")
+st.dataframe(tf.runs_table(runs), hide_index=True, width="stretch",
+             column_config={"test accuracy": st.column_config.NumberColumn(format="percent")})
+compare = st.multiselect("Compare runs", [r.id for r in runs], key="compare_runs",
+                         format_func=lambda i: next(f"{r.id}: {r.config['arch']}" for r in runs if r.id == i))
+if compare:
+    x_col, metric_col = st.columns(2)
+    x = x_col.segmented_control("x axis", list(tf.X_AXES), default="epoch", key="compare_x") or "epoch"
+    metric = metric_col.segmented_control("curve", ["test accuracy", "test loss", "train loss"],
+                                          default="test accuracy", key="compare_metric") or "test accuracy"
+    frames = {f"{i}: {next(r.config['arch'] for r in runs if r.id == i)}": tf.metrics_frame(run_metrics(store, i))
+              for i in compare}
+    st.plotly_chart(tf.comparison_figure(frames, x, metric), key="comparison")

@@ -1,0 +1,196 @@
+"""The training engine, the run store and the worker processes, on the bundled digits."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+
+from cnnviz.data import adapt_images, adaptation_text, load_dataset
+from cnnviz.runs import RunStore, launch_run
+from cnnviz.training import ConfigError, TrainConfig, train, trainable_architectures
+from cnnviz.worker import execute
+from tests.live_app import ROOT
+
+
+class ListRecorder:
+    def __init__(self, stop_after_steps=None):
+        self.info, self.steps, self.epochs, self.stop_after_steps = None, [], [], stop_after_steps
+
+    def started(self, info):
+        self.info = info
+
+    def step(self, step, epoch, values):
+        self.steps.append((step, epoch, values))
+
+    def epoch(self, epoch, step, values):
+        self.epochs.append((epoch, step, values))
+
+    def should_stop(self):
+        return self.stop_after_steps is not None and len(self.steps) >= self.stop_after_steps
+
+
+def test_digits_split_is_fixed_stratified_and_real():
+    data = load_dataset("digits")
+    assert data.train_x.shape == (1437, 1, 8, 8) and data.test_x.shape == (360, 1, 8, 8)
+    assert float(data.train_x.min()) == 0.0 and float(data.train_x.max()) == 1.0
+    assert torch.bincount(data.test_y).tolist() == torch.bincount(load_dataset("digits").test_y).tolist()
+    assert torch.bincount(data.test_y).min() >= 35  # every class in the test set (stratified)
+
+
+def test_images_are_adapted_to_the_network():
+    images = torch.rand(4, 1, 8, 8)
+    adapted = adapt_images(images, (3, 32, 32))
+    assert adapted.shape == (4, 3, 32, 32)
+    assert torch.equal(adapted[:, 0], adapted[:, 2])
+    assert adapt_images(torch.rand(2, 3, 32, 32), (1, 32, 32)).shape == (2, 1, 32, 32)
+    assert adaptation_text((1, 8, 8), (1, 32, 32)) == "1×8×8 → 1×32×32 (resized)"
+    assert adaptation_text((1, 8, 8), (3, 32, 32)) == "1×8×8 → 3×32×32 (resized, channels repeated)"
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"batch_size": 0}, "batch size must be positive"),
+    ({"lr": 0}, "learning rate must be positive"),
+    ({"lr": -1e-3}, "learning rate must be positive"),
+    ({"epochs": 0}, "epochs must be positive"),
+    ({"optimizer": "rmsprop"}, "unknown optimizer 'rmsprop'"),
+    ({"dataset": "imagenet"}, "unknown dataset 'imagenet'"),
+    ({"arch": "lenet6"}, "unknown architecture 'lenet6'"),
+    ({"arch": "simple-cnn"}, "cannot be trained here"),
+    ({"device": "tpu"}, "unknown device 'tpu'"),
+])
+def test_bad_configs_are_refused_before_anything_starts(changes, message):
+    with pytest.raises(ConfigError, match=message):
+        TrainConfig(**changes).validate()
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message of a machine without CUDA")
+def test_cuda_without_a_gpu_is_refused():
+    with pytest.raises(ConfigError, match="no CUDA GPU"):
+        TrainConfig(device="cuda").validate()
+
+
+def test_trainable_architectures_leave_out_the_fixed_ones():
+    ids = trainable_architectures("digits")
+    assert "lenet5" in ids and "resnet20" in ids and "vgg-style" in ids
+    assert "simple-cnn" not in ids and "inception-block" not in ids
+
+
+def test_a_short_run_learns_and_records_steps_and_epochs():
+    recorder = ListRecorder()
+    result = train(TrainConfig(arch="lenet5", epochs=3, log_every=5), recorder)
+    steps_per_epoch = -(-1437 // 64)
+    assert recorder.info["adaptation"] == "1×8×8 → 1×32×32 (resized)"
+    assert recorder.info["total_steps"] == 3 * steps_per_epoch
+    assert [s for s, _, _ in recorder.steps][:3] == [5, 10, 15]
+    assert recorder.steps[-1][0] == 3 * steps_per_epoch
+    assert [e for e, _, _ in recorder.epochs] == [1, 2, 3]
+    assert result.test_accuracy > 0.5  # chance is 0.1
+    assert result.test_accuracy == pytest.approx(recorder.epochs[-1][2]["test_accuracy"])
+    confusion = torch.tensor(result.confusion)
+    assert confusion.sum() == 360
+    assert confusion.diag().sum() / 360 == pytest.approx(result.test_accuracy)
+    assert len(result.misclassified) == min(32, 360 - int(confusion.diag().sum()))
+    wrong = result.misclassified[0]
+    assert wrong["true"] != wrong["predicted"] and len(wrong["pixels"]) == 8
+
+
+def test_seeded_runs_are_reproducible():
+    first, second = ListRecorder(), ListRecorder()
+    train(TrainConfig(arch="lenet5-padded", epochs=1, seed=7), first)
+    train(TrainConfig(arch="lenet5-padded", epochs=1, seed=7), second)
+    assert [v["loss"] for _, _, v in first.steps] == [v["loss"] for _, _, v in second.steps]
+
+
+def test_store_records_a_run_in_process():
+    store = RunStore()
+    run_id = store.create_run(TrainConfig(arch="lenet5", epochs=1))
+    events = []
+    assert execute(store, run_id, events.append) == "completed"
+    record = store.get_run(run_id)
+    assert record.status == "completed"
+    assert record.final["test_accuracy"] == events[-1]["test_accuracy"]
+    assert record.results["classes"] == [str(d) for d in range(10)]
+    assert os.path.exists(record.final["checkpoint"])
+    metrics = store.metrics(run_id)
+    assert {(m.split, m.name) for m in metrics} >= {("train", "loss"), ("test", "accuracy"), ("train", "lr")}
+    assert store.metrics(run_id, since_id=metrics[-1].id) == []
+    assert [e["event"] for e in events][0] == "started" and events[-1]["event"] == "finished"
+
+
+def test_a_huge_learning_rate_diverges():
+    store = RunStore()
+    run_id = store.create_run(TrainConfig(arch="lenet5-padded", epochs=2, lr=1e9, optimizer="sgd", schedule="constant"))
+    assert execute(store, run_id) == "diverged"
+    assert "learning rate" in store.get_run(run_id).error
+
+
+def _wait_for(predicate, timeout_s=60.0):
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError("timed out")
+
+
+def test_a_launched_worker_completes_in_its_own_process():
+    store = RunStore()
+    run_id = launch_run(TrainConfig(arch="lenet5", epochs=1), store)
+    assert store.get_run(run_id).pid not in (None, os.getpid())
+    record = _wait_for(lambda: (r := store.get_run(run_id)).status in ("completed", "failed") and r)
+    assert record.status == "completed", record.error
+
+
+def test_cancel_stops_a_worker_within_seconds():
+    store = RunStore()
+    run_id = launch_run(TrainConfig(arch="resnet20", epochs=50), store)
+    _wait_for(lambda: store.metrics(run_id))
+    started = time.time()
+    record = store.cancel(run_id)
+    assert record.status == "cancelled"
+    assert time.time() - started < 10
+    assert store.metrics(run_id)  # what was written stays
+
+
+def test_a_killed_worker_is_detected_as_interrupted(monkeypatch):
+    import cnnviz.runs
+
+    store = RunStore()
+    run_id = launch_run(TrainConfig(arch="resnet20", epochs=50), store)
+    _wait_for(lambda: store.metrics(run_id))
+    os.kill(store.get_run(run_id).pid, signal.SIGKILL)
+    monkeypatch.setattr(cnnviz.runs, "STALE_AFTER_S", 0.0)
+    record = _wait_for(lambda: (r := store.get_run(run_id)).status == "interrupted" and r, timeout_s=10)
+    assert "stopped without finishing" in record.error
+    assert store.metrics(run_id)
+
+
+def test_cli_train_json_events(cnnviz_home):
+    result = subprocess.run([sys.executable, "-m", "cnnviz", "train", "--arch", "lenet5", "--dataset", "digits",
+                             "--epochs", "2", "--json"], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "CNNVIZ_HOME": str(cnnviz_home)})
+    assert result.returncode == 0, result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    assert events[0]["event"] == "started" and events[-1]["event"] == "finished"
+    assert events[-1]["status"] == "completed"
+    assert {"test_accuracy", "test_loss", "images_per_s", "elapsed_s"} <= set(events[-1])
+    assert [e["epoch"] for e in events if e["event"] == "epoch"] == [1, 2]
+    shown = subprocess.run([sys.executable, "-m", "cnnviz", "runs", "show", str(events[0]["run_id"]), "--json"],
+                           cwd=ROOT, capture_output=True, text=True, timeout=120,
+                           env={**os.environ, "CNNVIZ_HOME": str(cnnviz_home)})
+    data = json.loads(shown.stdout)
+    assert data["status"] == "completed" and data["final"]["test_accuracy"] == events[-1]["test_accuracy"]
+
+
+def test_cli_refuses_a_bad_config_in_one_line(cnnviz_home):
+    result = subprocess.run([sys.executable, "-m", "cnnviz", "train", "--arch", "lenet5", "--lr", "0"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "CNNVIZ_HOME": str(cnnviz_home)})
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: learning rate must be positive, got 0.0"
