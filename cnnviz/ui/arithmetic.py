@@ -155,7 +155,7 @@ def problem_from_state() -> tuple[Problem | None, list[str]]:
         try:
             bias = [float(v) for v in state.bias_text.replace(",", " ").split()]
         except ValueError:
-            errors.append(f"bias (b): {state.bias_text!r} is not a list of numbers (e.g. \"1\" or \"1, -2\").")
+            errors.append(f"bias (b): {state.bias_text!r} is not a list of numbers (e.g. 1, or 1, -2).")
         else:
             bias = bias * state.filters if len(bias) == 1 else bias
     if errors:
