@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.live_app import ROOT
 
 X = "0 1 2; 3 4 5; 6 7 8"
 UFV_4X4 = "1 3 2 1; 2 9 1 1; 1 3 2 3; 5 6 1 2"

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.arithmetic import PRESETS, compute
-from tests.conftest import ROOT, StreamlitPage
+from tests.live_app import ROOT, StreamlitPage
 
 PAGE = str(ROOT / "pages" / "arithmetic.py")
 
