@@ -1,0 +1,121 @@
+"""Training speed: the engine against the canonical PyTorch MNIST-example loop, and time to 98%.
+
+Throughput: the same model (lenet5-padded), the same images (digits at 28×28), the same optimizer,
+batch 64 and 512, measured side by side in one run. The baseline is the loop of PyTorch's MNIST
+example: a DataLoader over a Dataset that passes every image through PIL, ToTensor and Normalize,
+and ``loss.item()`` every 10 batches for its log. Target (issue 6): ≥ 4× here, ≥ 20× on a GPU.
+
+Time to accuracy: ``python -m cnnviz train --arch lenet5-padded --dataset digits`` from the
+command to the result, in a fresh process (imports included). Target: ≥ 98% in under 10 s.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+EPOCHS = 3
+
+
+class _Quiet:
+    def started(self, info): pass
+    def step(self, step, epoch, values): pass
+    def epoch(self, epoch, step, values): pass
+    def should_stop(self): return False
+
+
+def _engine_images_per_s(batch_size: int, device: str) -> float:
+    from cnnviz.training import TrainConfig, train
+
+    config = TrainConfig(arch="lenet5-padded", epochs=EPOCHS, batch_size=batch_size, lr=1e-3,
+                         schedule="constant", device=device)
+    return train(config, _Quiet()).images_per_s
+
+
+def _baseline_images_per_s(batch_size: int, device: str) -> float:
+    import numpy as np
+    import torch
+    import torch.nn.functional as F
+    from PIL import Image
+    from torchvision import transforms
+
+    from cnnviz.data import adapt_images, load_dataset
+    from cnnviz.zoo import create_model
+
+    data = load_dataset("digits")
+    pixels = (adapt_images(data.train_x, (1, 28, 28))[:, 0] * 255).round().byte().numpy()
+    labels = data.train_y.numpy()
+    transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.1307,), (0.3081,))])
+
+    class PilDataset(torch.utils.data.Dataset):
+        def __len__(self):
+            return len(labels)
+
+        def __getitem__(self, index):
+            return transform(Image.fromarray(pixels[index], mode="L")), int(labels[index])
+
+    loader = torch.utils.data.DataLoader(PilDataset(), batch_size=batch_size, shuffle=True,
+                                         **({"num_workers": 1, "pin_memory": True} if device == "cuda" else {}))
+    model = create_model("lenet5-padded").to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    model.train()
+    seen = 0
+    start = time.perf_counter()
+    for _ in range(EPOCHS):
+        for batch, (images, targets) in enumerate(loader):
+            images, targets = images.to(device), targets.to(device)
+            optimizer.zero_grad()
+            loss = F.cross_entropy(model(images), targets)
+            loss.backward()
+            optimizer.step()
+            seen += len(images)
+            if batch % 10 == 0:
+                loss.item()  # the example's log line
+    if device == "cuda":
+        torch.cuda.synchronize()
+    del np
+    return seen / (time.perf_counter() - start)
+
+
+def _time_to_accuracy(repeats: int = 3) -> dict:
+    times, accuracies = [], []
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory() as home:
+            start = time.perf_counter()
+            output = subprocess.run([sys.executable, "-m", "cnnviz", "train", "--arch", "lenet5-padded",
+                                     "--dataset", "digits", "--json"], cwd=ROOT, check=True, capture_output=True,
+                                    text=True, env={**os.environ, "CNNVIZ_HOME": home}).stdout
+            times.append(time.perf_counter() - start)
+        accuracies.append(json.loads(output.splitlines()[-1])["test_accuracy"])
+    return {"wall_s_median": statistics.median(times), "wall_s": times, "test_accuracy": accuracies,
+            "target_s": 10.0, "target_accuracy": 0.98}
+
+
+def run() -> dict:
+    import torch
+
+    devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+    throughput = {}
+    for device in devices:
+        for batch_size in (64, 512):
+            engine = [_engine_images_per_s(batch_size, device) for _ in range(3)]
+            baseline = [_baseline_images_per_s(batch_size, device) for _ in range(3)]
+            throughput[f"{device}-batch{batch_size}"] = {
+                "engine_images_per_s_median": statistics.median(engine),
+                "baseline_images_per_s_median": statistics.median(baseline),
+                "speedup": statistics.median(engine) / statistics.median(baseline),
+                "target_speedup": 20 if device == "cuda" else 4,
+                "device_name": torch.cuda.get_device_name(0) if device == "cuda" else f"CPU ({os.cpu_count()} cores)",
+            }
+    return {"throughput": throughput, "time_to_98_percent": _time_to_accuracy()}
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(), indent=2))
