@@ -269,9 +269,9 @@ def train(config: TrainConfig, recorder: Recorder) -> TrainResult:
                 running_loss.zero_()
                 running_count = 0
                 window_start, window_images = now, 0
-                if recorder.should_stop():
-                    cancelled = True
-                    break
+            if recorder.should_stop():  # every step: a slow network still stops within seconds
+                cancelled = True
+                break
         if cancelled:
             break
         train_loss = (epoch_loss / len(train_x)).item()

@@ -26,6 +26,7 @@ class StoreRecorder:
         self.store, self.run_id, self.listener = store, run_id, listener or (lambda event: None)
         self.start = time.time()
         self.total_steps = 0
+        self.last_check, self.stop_requested = 0.0, False
 
     def started(self, info: dict) -> None:
         self.start = time.time()
@@ -50,7 +51,12 @@ class StoreRecorder:
                        "elapsed_s": round(elapsed, 3), **values})
 
     def should_stop(self) -> bool:
-        return self.store.cancel_requested(self.run_id)
+        """Asked every step; the store is read at most twice a second."""
+        now = time.monotonic()
+        if now - self.last_check >= 0.5:
+            self.last_check = now
+            self.stop_requested = self.store.cancel_requested(self.run_id)
+        return self.stop_requested
 
 
 def _heartbeat(store: RunStore, run_id: int, stop: threading.Event) -> None:

@@ -105,78 +105,86 @@ if analysis.diagnosis:
     st.error(f"**Does not fit at `{analysis.diagnosis.layer}`:** {analysis.diagnosis.message}  \n"
              f"{analysis.diagnosis.suggestion}", icon=":material/error:")
 
+textbook_order = st.toggle("Textbook order (H, W, C)", key="textbook_order",
+                           help="PyTorch writes activation shapes as C×H×W; the slides write (H, W, C).")
+order = "textbook" if textbook_order else "pytorch"
+
+# Only the open tab runs (and its name is in the URL): a big diagram costs nothing until asked for.
 table_tab, charts_tab, diagram_tab, check_tab, compare_tab, torchinfo_tab = st.tabs(
-    ["Layer table", "Charts", "Diagram", "Textbook check", "Compare", "torchinfo"])
+    ["Layer table", "Charts", "Diagram", "Textbook check", "Compare", "torchinfo"], key="view",
+    bind="query-params")
 
 with table_tab:
-    order_col, depth_col = st.columns([1, 2])
-    textbook_order = order_col.toggle("Textbook order (H, W, C)", key="textbook_order",
-                                      help="PyTorch writes C×H×W; the slides write (H, W, C).")
-    order = "textbook" if textbook_order else "pytorch"
-    depth_options = ["every layer", *range(1, analysis.max_depth + 1)]
-    depth_choice = depth_col.select_slider("Depth of nested blocks", depth_options,
-                                           value="every layer" if analysis.max_depth > 1 else 1,
-                                           disabled=analysis.max_depth == 1)
-    depth = None if depth_choice == "every layer" else int(depth_choice)
-    frame = report.layer_table(analysis, depth, order)
-    st.dataframe(frame, hide_index=True, width="stretch", height=min(40 + 35 * len(frame), 1400),
-                 column_config={c: st.column_config.NumberColumn(format="localized")
-                                for c in ("activation size", "# parameters", "weights", "biases", "MACs",
-                                          "buffers")})
-    st.caption("Batch-norm running statistics are buffers, not parameters. MACs count the "
-               "multiply-accumulates of conv and linear layers per image; FLOPs = 2 × MACs.")
-    downloads = st.columns(3)
-    downloads[0].download_button("CSV", report.csv_table(frame), f"{analysis.model_id}.csv", "text/csv")
-    downloads[1].download_button("Markdown", report.markdown_table(frame), f"{analysis.model_id}.md",
-                                 "text/markdown")
-    downloads[2].download_button("LaTeX", report.latex_table(frame), f"{analysis.model_id}.tex",
-                                 "application/x-tex")
+    if table_tab.open:
+        depth_options = ["every layer", *range(1, analysis.max_depth + 1)]
+        depth_choice = st.select_slider("Depth of nested blocks", depth_options,
+                                               value="every layer" if analysis.max_depth > 1 else 1,
+                                               disabled=analysis.max_depth == 1)
+        depth = None if depth_choice == "every layer" else int(depth_choice)
+        frame = report.layer_table(analysis, depth, order)
+        st.dataframe(frame, hide_index=True, width="stretch", height=min(40 + 35 * len(frame), 1400),
+                     column_config={c: st.column_config.NumberColumn(format="localized")
+                                    for c in ("activation size", "# parameters", "weights", "biases", "MACs",
+                                              "buffers")})
+        st.caption("Batch-norm running statistics are buffers, not parameters. MACs count the "
+                   "multiply-accumulates of conv and linear layers per image; FLOPs = 2 × MACs.")
+        downloads = st.columns(3)
+        downloads[0].download_button("CSV", report.csv_table(frame), f"{analysis.model_id}.csv", "text/csv")
+        downloads[1].download_button("Markdown", report.markdown_table(frame), f"{analysis.model_id}.md",
+                                     "text/markdown")
+        downloads[2].download_button("LaTeX", report.latex_table(frame), f"{analysis.model_id}.tex",
+                                     "application/x-tex")
 
 with charts_tab:
-    st.plotly_chart(figures.per_layer_figure(analysis, depth=None), key="per_layer")
-    st.caption("Parameters pile up in the fully-connected layers, while activations shrink with depth.")
+    if charts_tab.open:
+        st.plotly_chart(figures.per_layer_figure(analysis, depth=None), key="per_layer")
+        st.caption("Parameters pile up in the fully-connected layers, while activations shrink with depth.")
 
 with diagram_tab:
-    diagram_depth = st.slider("Diagram depth", 1, max(analysis.max_depth, 2),
-                              figures.default_diagram_depth(analysis), disabled=analysis.max_depth == 1)
-    st.plotly_chart(figures.diagram_figure(analysis, diagram_depth, order), key="diagram")
-    st.caption("Green boxes are residual blocks, with their skip connection drawn as a green arc; "
-               "Inception branches stand side by side and are joined by a concat.")
+    if diagram_tab.open:
+        diagram_depth = st.slider("Diagram depth", 1, max(analysis.max_depth, 2),
+                                  figures.default_diagram_depth(analysis), disabled=analysis.max_depth == 1)
+        st.plotly_chart(figures.diagram_figure(analysis, diagram_depth, order), key="diagram")
+        st.caption("Green boxes are residual blocks, with their skip connection drawn as a green arc; "
+                   "Inception branches stand side by side and are joined by a concat.")
 
 with check_tab:
-    try:
-        checks = textbook.check(arch_id) if arch is not None else []
-    except textbook.UnknownSource:
-        checks = []
-    if checks:
-        wrong = [c for c in checks if not c.matches]
-        st.markdown(f"**{len(checks)} claims** about this network in the course documents: "
-                    f"{len(checks) - len(wrong)} correct, **{len(wrong)} wrong**.")
-        st.dataframe(report.checks_table(checks), hide_index=True, width="stretch")
-    else:
-        st.info("No course document makes a claim about this network. The ones that do: "
-                "lenet5, ng-example, alexnet, alexnet-d2l, vgg16, vgg11-d2l, googlenet-d2l.")
-    with st.expander("Every claim of the course documents"):
-        st.dataframe(report.checks_table(textbook.check()), hide_index=True, width="stretch")
+    if check_tab.open:
+        try:
+            checks = textbook.check(arch_id) if arch is not None else []
+        except textbook.UnknownSource:
+            checks = []
+        if checks:
+            wrong = [c for c in checks if not c.matches]
+            st.markdown(f"**{len(checks)} claims** about this network in the course documents: "
+                        f"{len(checks) - len(wrong)} correct, **{len(wrong)} wrong**.")
+            st.dataframe(report.checks_table(checks), hide_index=True, width="stretch")
+        else:
+            st.info("No course document makes a claim about this network. The ones that do: "
+                    "lenet5, ng-example, alexnet, alexnet-d2l, vgg16, vgg11-d2l, googlenet-d2l.")
+        with st.expander("Every claim of the course documents"):
+            st.dataframe(report.checks_table(textbook.check()), hide_index=True, width="stretch")
 
 with compare_tab:
-    st.session_state.compare = [a for a in st.session_state.get("compare", []) if a != arch_id]
-    others = st.multiselect("Compare with", [a for a in architectures if a != arch_id], key="compare",
-                            format_func=lambda id: architecture_label(architectures, id))
-    compared = [analysis] + [analyze_architecture(other) for other in others]
-    if others:
-        st.dataframe(report.comparison_table(compared), width="stretch")
-        st.plotly_chart(figures.comparison_figure(compared), key="comparison")
-    else:
-        st.caption("Choose one or more networks to compare (each at its default input).")
+    if compare_tab.open:
+        st.session_state.compare = [a for a in st.session_state.get("compare", []) if a != arch_id]
+        others = st.multiselect("Compare with", [a for a in architectures if a != arch_id], key="compare",
+                                format_func=lambda id: architecture_label(architectures, id))
+        compared = [analysis] + [analyze_architecture(other) for other in others]
+        if others:
+            st.dataframe(report.comparison_table(compared), width="stretch")
+            st.plotly_chart(figures.comparison_figure(compared), key="comparison")
+        else:
+            st.caption("Choose one or more networks to compare (each at its default input).")
 
 with torchinfo_tab:
-    st.caption("torchinfo's familiar summary. It builds the network with real weights, so it can take "
-               "a few seconds for the big ones.")
-    if analysis.diagnosis:
-        st.warning("torchinfo cannot summarise a network that does not fit its input.")
-    elif st.button("Show the torchinfo summary"):
-        factory = (lambda: arch.build(in_channels=None if fixed else input_shape[0],
-                                      num_classes=None if fixed else int(classes))) if arch else model_factory
-        with st.spinner("Running torchinfo…"):
-            st.code(report.torchinfo_text(factory, input_shape), language=None)
+    if torchinfo_tab.open:
+        st.caption("torchinfo's familiar summary. It builds the network with real weights, so it can take "
+                   "a few seconds for the big ones.")
+        if analysis.diagnosis:
+            st.warning("torchinfo cannot summarise a network that does not fit its input.")
+        elif st.button("Show the torchinfo summary"):
+            factory = (lambda: arch.build(in_channels=None if fixed else input_shape[0],
+                                          num_classes=None if fixed else int(classes))) if arch else model_factory
+            with st.spinner("Running torchinfo…"):
+                st.code(report.torchinfo_text(factory, input_shape), language=None)

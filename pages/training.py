@@ -10,6 +10,7 @@ from cnnviz.ui.navigation import run_through_app
 from cnnviz.ui.training import (
     EXPERIMENTS,
     cached_trainable_architectures,
+    follow_run_choice,
     run_metrics,
     selected_run_id,
     show_run_results,
@@ -72,12 +73,11 @@ if not runs:
     st.info("No runs yet: start one above.")
     st.stop()
 
-run_id = selected_run_id(runs)
-run_choice = st.selectbox("Run", [r.id for r in runs], index=[r.id for r in runs].index(run_id), key="run_choice",
+st.session_state.run_choice = selected_run_id(runs)  # the URL decides which run is shown
+run_choice = st.selectbox("Run", [r.id for r in runs], key="run_choice", on_change=follow_run_choice,
                           format_func=lambda i: next(f"run {r.id} · {r.config['arch']} on {r.config['dataset']} · "
                                                      f"{r.status}" for r in runs if r.id == i))
-if st.query_params.get("run") != str(run_choice):
-    st.query_params["run"] = str(run_choice)
+st.query_params["run"] = str(run_choice)
 active = store.get_run(run_choice).active
 
 
@@ -86,14 +86,10 @@ def live_view(run_id: int) -> None:
     """Redrawn every second while the run trains; a full rerun when it ends stops the polling."""
     run = store.get_run(run_id)
     frame = tf.metrics_frame(run_metrics(store, run_id))
-    head, stop_col = st.columns([5, 1])
-    head.markdown(f"**Run {run.id}** · `{run.config['arch']}` on `{run.config['dataset']}` · "
+    st.markdown(f"**Run {run.id}** · `{run.config['arch']}` on `{run.config['dataset']}` · "
                   f"**{run.status}** · {run.device or 'device not chosen yet'}"
                   + (f" · images {run.info['adaptation']}" if run.info.get("adaptation") else ""))
     if run.active:
-        if stop_col.button("Stop", key=f"stop-{run.id}", type="secondary"):
-            store.cancel(run.id)
-            st.rerun(scope="app")
         fraction, text = tf.progress(run, frame)
         st.progress(fraction, text=text)
     elif run.status == "completed":
@@ -111,6 +107,9 @@ def live_view(run_id: int) -> None:
     st.session_state[f"was_active-{run_id}"] = run.active
 
 
+if active:  # outside the fragment: a click is never lost to the fragment's timer
+    st.button("Stop", key=f"stop-{run_choice}", on_click=store.cancel, args=(run_choice,),
+              help="Stops the run within seconds; what it recorded so far is kept.")
 live_view(run_choice)
 
 record = store.get_run(run_choice)

@@ -1,5 +1,6 @@
 """The Training page: AppTest for its logic, real Chromium for the live view."""
 
+import json
 import os
 import re
 import subprocess
@@ -97,15 +98,15 @@ def test_browser_start_a_run_and_watch_it_grow(app: StreamlitPage):
     form.get_by_label("architecture", exact=False).first.click()
     page.get_by_role("option", name="lenet5", exact=True).click()
     form.get_by_role("button", name="Start").click()
-    expect(page).to_have_url(re.compile(r"run=\d+"))
-    expect(page.get_by_text(re.compile(r"^\d+ loss points$"))).to_be_visible(timeout=30_000)
+    expect(page).to_have_url(re.compile(r"run=\d+"), timeout=60_000)
+    expect(page.get_by_text(re.compile(r"^\d+ loss points$"))).to_be_visible(timeout=60_000)
     page.wait_for_function("""() => [...document.querySelectorAll('p')].some(
         p => /^([1-9]\\d*) loss points$/.test(p.innerText))""", timeout=30_000)
     first = loss_points(page)
     page.wait_for_function(f"""() => [...document.querySelectorAll('p')].some(p => {{
         const m = p.innerText.match(/^(\\d+) loss points$/); return m && +m[1] > {first}; }})""", timeout=60_000)
     assert loss_points(page) > first
-    expect(page.get_by_text(re.compile(r"^Completed: test accuracy"))).to_be_visible(timeout=120_000)
+    expect(page.get_by_text(re.compile(r"^Completed: test accuracy"))).to_be_visible(timeout=180_000)
 
 
 @pytest.mark.browser
@@ -113,22 +114,19 @@ def test_browser_a_cli_run_appears_and_updates(app: StreamlitPage):
     env = {**os.environ, "CNNVIZ_HOME": str(app.server.home)}
     process = subprocess.Popen([sys.executable, "-m", "cnnviz", "train", "--arch", "resnet20", "--epochs", "3",
                                 "--json"], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    run_id = json.loads(process.stdout.readline())["run_id"]
     try:
-        import json
-
-        started = json.loads(process.stdout.readline())
-        run_id = started["run_id"]
         page = app.open(f"/training?run={run_id}")
-        expect(page.get_by_text(f"Run {run_id}", exact=False).first).to_be_visible()
+        expect(page.get_by_text(re.compile(rf"^Run {run_id} ·")).first).to_be_visible(timeout=60_000)
         page.wait_for_function("""() => [...document.querySelectorAll('p')].some(
             p => /^([1-9]\\d*) loss points$/.test(p.innerText))""", timeout=60_000)
         first = loss_points(page)
         page.wait_for_function(f"""() => [...document.querySelectorAll('p')].some(p => {{
             const m = p.innerText.match(/^(\\d+) loss points$/); return m && +m[1] > {first}; }})""",
                                timeout=60_000)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    finally:  # stop the CLI run as a user would, so no half-finished run is left behind
+        RunStore(app.server.home / "runs.db").cancel(run_id)
+        process.wait(timeout=60)
 
 
 @pytest.mark.browser
@@ -139,16 +137,22 @@ def test_browser_stop_a_run(app: StreamlitPage):
     form.get_by_label("architecture", exact=False).first.click()
     page.get_by_role("option", name="resnet20", exact=True).click()
     form.get_by_role("button", name="Start").click()
+    expect(page).to_have_url(re.compile(r"run=\d+"), timeout=60_000)
+    run_id = int(re.search(r"run=(\d+)", page.url).group(1))
+    expect(page.get_by_text(re.compile(rf"^Run {run_id} ·")).first).to_be_visible(timeout=30_000)
     stop = page.get_by_role("button", name="Stop")
-    expect(stop).to_be_visible(timeout=30_000)
+    expect(stop).to_be_visible(timeout=60_000)
     stop.click()
-    expect(page.get_by_text(re.compile(r"^Cancelled:"))).to_be_visible(timeout=30_000)
+    try:
+        expect(page.get_by_text(re.compile(r"^Cancelled:"))).to_be_visible(timeout=60_000)
+    except AssertionError:
+        page.screenshot(path="/tmp/lead_stop_fail.png", full_page=True)
+        raise
+    assert RunStore(app.server.home / "runs.db").get_run(run_id).status == "cancelled"
 
 
 @pytest.mark.browser
 def test_browser_compare_two_runs(app: StreamlitPage):
-    import json
-
     env = {**os.environ, "CNNVIZ_HOME": str(app.server.home)}
     run_ids = []
     for seed in ("1", "2"):
@@ -164,4 +168,4 @@ def test_browser_compare_two_runs(app: StreamlitPage):
         page.keyboard.press("Escape")
         app.wait_idle()
     chart = page.locator('[data-testid="stPlotlyChart"]').last
-    expect(chart.locator("g.trace.scatter")).to_have_count(2, timeout=30_000)
+    expect(chart.locator("g.trace.scatter")).to_have_count(2, timeout=60_000)

@@ -76,5 +76,8 @@ def write_url_state() -> None:
         wanted["classes"] = str(state.classes)
     if state.get("compare"):
         wanted["compare"] = ",".join(state.compare)
-    if dict(st.query_params) != wanted:
-        st.query_params.from_dict(wanted)
+    for key in ("arch", "input", "classes", "compare"):  # other keys (the open tab) are left alone
+        if key not in wanted and key in st.query_params:
+            del st.query_params[key]
+        elif key in wanted and st.query_params.get(key) != wanted[key]:
+            st.query_params[key] = wanted[key]

@@ -8,7 +8,8 @@ from cnnviz import training_figures as tf
 from cnnviz.runs import MetricRecord, RunRecord, RunStore
 from cnnviz.training import EXPERIMENTS, trainable_architectures  # noqa: F401 (EXPERIMENTS re-exported)
 
-__all__ = ["EXPERIMENTS", "cached_trainable_architectures", "run_metrics", "selected_run_id", "show_run_results"]
+__all__ = ["EXPERIMENTS", "cached_trainable_architectures", "follow_run_choice", "run_metrics", "selected_run_id",
+           "show_run_results"]
 
 
 @st.cache_data(show_spinner=False)
@@ -34,6 +35,11 @@ def selected_run_id(runs: list[RunRecord]) -> int:
         return int(wanted)
     st.warning(f"There is no run {wanted!r}; showing the newest run instead.")
     return ids[0]
+
+
+def follow_run_choice() -> None:
+    """on_change of the run select box: the URL follows, so a refresh or a shared link shows this run."""
+    st.query_params["run"] = str(st.session_state.run_choice)
 
 
 def show_run_results(run: RunRecord, frame) -> None:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from torch import nn
-from torchvision import models
 
 
 def torchvision_model(name: str, in_channels: int, num_classes: int, **kwargs) -> nn.Module:
     """``torchvision.models.get_model(name, weights=None)``; for ``in_channels`` ≠ 3 the first
-    conv is replaced by one with the same kernel, stride and padding."""
+    conv is replaced by one with the same kernel, stride and padding.
+
+    torchvision is imported here, not at the top: it takes as long to import as torch itself, and
+    a training process for a course net never needs it."""
+    from torchvision import models
+
     model = models.get_model(name, weights=None, num_classes=num_classes, **kwargs)
     if in_channels != 3:
         _replace_first_conv(model, in_channels)
