@@ -90,16 +90,27 @@ def loss_points(page) -> int:
     return int(text.split()[0])
 
 
+def start_from_the_form(app: StreamlitPage, arch: str, epochs: int) -> int:
+    """Fill the form, press Start, and wait until the page shows the new run; its id."""
+    page = app.open("/training")
+    store = RunStore(app.server.home / "runs.db")
+    before = {run.id for run in store.list_runs()}
+    form = page.locator('[data-testid="stForm"]')
+    form.get_by_label("epochs").fill(str(epochs))
+    form.get_by_label("architecture", exact=False).first.click()
+    page.get_by_role("option", name=arch, exact=True).click()
+    form.get_by_role("button", name="Start").click()
+    expect(page).not_to_have_url(re.compile(rf"run=({'|'.join(map(str, before)) or 'none'})$"), timeout=60_000)
+    run_id = next(run.id for run in store.list_runs() if run.id not in before)
+    expect(page).to_have_url(re.compile(rf"run={run_id}$"), timeout=60_000)
+    expect(page.get_by_text(re.compile(rf"^Run {run_id} ·")).first).to_be_visible(timeout=60_000)
+    return run_id
+
+
 @pytest.mark.browser
 def test_browser_start_a_run_and_watch_it_grow(app: StreamlitPage):
-    page = app.open("/training")
-    form = page.locator('[data-testid="stForm"]')
-    form.get_by_label("epochs").fill("20")
-    form.get_by_label("architecture", exact=False).first.click()
-    page.get_by_role("option", name="lenet5", exact=True).click()
-    form.get_by_role("button", name="Start").click()
-    expect(page).to_have_url(re.compile(r"run=\d+"), timeout=60_000)
-    expect(page.get_by_text(re.compile(r"^\d+ loss points$"))).to_be_visible(timeout=60_000)
+    start_from_the_form(app, "lenet5", epochs=20)
+    page = app.page
     page.wait_for_function("""() => [...document.querySelectorAll('p')].some(
         p => /^([1-9]\\d*) loss points$/.test(p.innerText))""", timeout=30_000)
     first = loss_points(page)
@@ -131,23 +142,12 @@ def test_browser_a_cli_run_appears_and_updates(app: StreamlitPage):
 
 @pytest.mark.browser
 def test_browser_stop_a_run(app: StreamlitPage):
-    page = app.open("/training")
-    form = page.locator('[data-testid="stForm"]')
-    form.get_by_label("epochs").fill("50")
-    form.get_by_label("architecture", exact=False).first.click()
-    page.get_by_role("option", name="resnet20", exact=True).click()
-    form.get_by_role("button", name="Start").click()
-    expect(page).to_have_url(re.compile(r"run=\d+"), timeout=60_000)
-    run_id = int(re.search(r"run=(\d+)", page.url).group(1))
-    expect(page.get_by_text(re.compile(rf"^Run {run_id} ·")).first).to_be_visible(timeout=30_000)
+    run_id = start_from_the_form(app, "resnet20", epochs=50)
+    page = app.page
     stop = page.get_by_role("button", name="Stop")
     expect(stop).to_be_visible(timeout=60_000)
     stop.click()
-    try:
-        expect(page.get_by_text(re.compile(r"^Cancelled:"))).to_be_visible(timeout=60_000)
-    except AssertionError:
-        page.screenshot(path="/tmp/lead_stop_fail.png", full_page=True)
-        raise
+    expect(page.get_by_text(re.compile(r"^Cancelled:"))).to_be_visible(timeout=60_000)
     assert RunStore(app.server.home / "runs.db").get_run(run_id).status == "cancelled"
 
 
