@@ -123,7 +123,8 @@ def test_browser_start_a_run_and_watch_it_grow(app: StreamlitPage):
 @pytest.mark.browser
 def test_browser_a_cli_run_appears_and_updates(app: StreamlitPage):
     env = {**os.environ, "CNNVIZ_HOME": str(app.server.home)}
-    process = subprocess.Popen([sys.executable, "-m", "cnnviz", "train", "--arch", "resnet20", "--epochs", "3",
+    # Long enough to be watched while it trains, on a busy machine too; cancelled at the end.
+    process = subprocess.Popen([sys.executable, "-m", "cnnviz", "train", "--arch", "lenet5", "--epochs", "300",
                                 "--json"], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
     run_id = json.loads(process.stdout.readline())["run_id"]
     try:
