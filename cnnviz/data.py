@@ -8,7 +8,11 @@ files to put where.
 
 from __future__ import annotations
 
+import gzip
+import importlib.util
+import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -52,17 +56,41 @@ DATASET_SHAPES = {"digits": (1, 8, 8), "mnist": (1, 28, 28), "fashion-mnist": (1
                   "cifar10": (3, 32, 32)}
 
 
-def _digits() -> Dataset:
-    from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
+def _digits_file() -> Path:
+    """scikit-learn's bundled digits file, found without importing scikit-learn (~1 s of imports a
+    worker process would pay before its first step)."""
+    spec = importlib.util.find_spec("sklearn")
+    if spec is None or not spec.submodule_search_locations:
+        raise DatasetUnavailable("the digits dataset comes with scikit-learn, which is not installed: "
+                                 "pip install -r requirements.txt")
+    return Path(next(iter(spec.submodule_search_locations))) / "datasets" / "data" / "digits.csv.gz"
 
-    digits = load_digits()
-    images = digits.images.astype(np.float32) / 16.0  # values 0..16
-    train_x, test_x, train_y, test_y = train_test_split(
-        images, digits.target, test_size=0.2, stratify=digits.target, random_state=SPLIT_SEED)
-    return Dataset("digits", torch.from_numpy(train_x)[:, None], torch.from_numpy(train_y).long(),
-                   torch.from_numpy(test_x)[:, None], torch.from_numpy(test_y).long(),
-                   [str(d) for d in range(10)])
+
+def stratified_split(labels: np.ndarray, test_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(train, test) indices: each class shuffled by ``seed`` and cut in the same proportion; the
+    test set has ⌈fraction·N⌉ images, the classes' shares rounded by largest remainder."""
+    classes, counts = np.unique(labels, return_counts=True)
+    test_total = math.ceil(test_fraction * len(labels))
+    exact = counts * test_total / len(labels)
+    quota = np.floor(exact).astype(int)
+    quota[np.argsort(-(exact - quota), kind="stable")[:test_total - quota.sum()]] += 1
+    rng = np.random.default_rng(seed)
+    train, test = [], []
+    for cls, n_test in zip(classes, quota):
+        members = rng.permutation(np.flatnonzero(labels == cls))
+        test.append(members[:n_test])
+        train.append(members[n_test:])
+    return np.sort(np.concatenate(train)), np.sort(np.concatenate(test))
+
+
+def _digits() -> Dataset:
+    with gzip.open(_digits_file(), "rt") as file:
+        table = np.loadtxt(file, delimiter=",", dtype=np.float32)
+    images = table[:, :-1].reshape(-1, 1, 8, 8) / 16.0  # values 0..16
+    labels = table[:, -1].astype(np.int64)
+    train, test = stratified_split(labels, 0.2, SPLIT_SEED)
+    return Dataset("digits", torch.from_numpy(images[train]), torch.from_numpy(labels[train]),
+                   torch.from_numpy(images[test]), torch.from_numpy(labels[test]), [str(d) for d in range(10)])
 
 
 def _torchvision(name: str, allow_download: bool) -> Dataset:

@@ -65,9 +65,10 @@ def _heartbeat(store: RunStore, run_id: int, stop: threading.Event) -> None:
         store.heartbeat(run_id)
 
 
-def execute(store: RunStore, run_id: int, listener: Listener | None = None) -> str:
+def execute(store: RunStore, run_id: int, listener: Listener | None = None, validated: bool = False) -> str:
     """Train run ``run_id`` and record its end; returns the final status. Never raises for a run
-    that fails: the failure is recorded with its message (the traceback goes to stderr/the log)."""
+    that fails: the failure is recorded with its message (the traceback goes to stderr/the log).
+    ``validated``: its config passed ``TrainConfig.validate()`` before the run was created."""
     record = store.get_run(run_id)
     config = TrainConfig.from_dict(record.config)
     store.update(run_id, pid=os.getpid(), heartbeat=time.time())
@@ -76,7 +77,7 @@ def execute(store: RunStore, run_id: int, listener: Listener | None = None) -> s
     recorder = StoreRecorder(store, run_id, listener)
     status, error, final, results = "failed", None, None, None
     try:
-        result = train(config, recorder)
+        result = train(config, recorder, validated=validated)
         checkpoint = checkpoints_dir() / f"run-{run_id}.safetensors"
         from safetensors.torch import save_file
 
@@ -115,7 +116,7 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, lambda *_: (store.update(run_id, cancel_requested=1),
                                               store.finish(run_id, "cancelled", error="cancelled (stopped)"),
                                               os._exit(0)))
-    status = execute(store, run_id)
+    status = execute(store, run_id, validated=True)  # launch_run validated the config
     return 0 if status in ("completed", "cancelled") else 1
 
 

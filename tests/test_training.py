@@ -7,12 +7,13 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 import torch
 
-from cnnviz.data import adapt_images, adaptation_text, load_dataset
+from cnnviz.data import SPLIT_SEED, adapt_images, adaptation_text, load_dataset, stratified_split
 from cnnviz.runs import RunStore, launch_run
-from cnnviz.training import ConfigError, TrainConfig, train, trainable_architectures
+from cnnviz.training import ConfigError, TrainConfig, resolve_precision, train, trainable_architectures
 from cnnviz.worker import execute
 from tests.live_app import ROOT
 
@@ -42,6 +43,34 @@ def test_digits_split_is_fixed_stratified_and_real():
     assert torch.bincount(data.test_y).min() >= 35  # every class in the test set (stratified)
 
 
+def test_digits_are_scikit_learns_split_by_our_stratified_split():
+    from sklearn.datasets import load_digits
+
+    reference = load_digits()  # the independent loader of the same bundled file
+    train_index, test_index = stratified_split(reference.target, 0.2, SPLIT_SEED)
+    data = load_dataset("digits")
+    assert torch.equal(data.test_x[:, 0], torch.from_numpy(reference.images[test_index] / 16).float())
+    assert torch.equal(data.train_y, torch.from_numpy(reference.target[train_index]))
+    assert sorted([*train_index, *test_index]) == list(range(1797))
+
+
+def test_stratified_split_keeps_each_class_share():
+    labels = np.repeat(np.arange(3), [47, 33, 20])  # 100 labels; a quarter of each: 11.75, 8.25, 5
+    train_index, test_index = stratified_split(labels, 0.25, seed=3)
+    assert len(test_index) == 25 and not set(train_index) & set(test_index)
+    assert np.bincount(labels[test_index]).tolist() == [12, 8, 5]  # the one left over: largest remainder
+    assert np.array_equal(stratified_split(labels, 0.25, seed=3)[1], test_index)
+    assert not np.array_equal(stratified_split(labels, 0.25, seed=4)[1], test_index)
+
+
+def test_a_worker_starts_without_the_slow_imports():
+    """scikit-learn (~1 s) and the shape analysis (torch._dynamo, ~1 s) stay out of a worker's start-up."""
+    code = ("import sys; from cnnviz.data import load_dataset; import cnnviz.worker; load_dataset('digits'); "
+            "print(sorted(m for m in ('sklearn', 'cnnviz.analysis', 'torchvision', 'torchinfo') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip() == "[]", result.stderr
+
+
 def test_images_are_adapted_to_the_network():
     images = torch.rand(4, 1, 8, 8)
     adapted = adapt_images(images, (3, 32, 32))
@@ -62,6 +91,7 @@ def test_images_are_adapted_to_the_network():
     ({"arch": "lenet6"}, "unknown architecture 'lenet6'"),
     ({"arch": "simple-cnn"}, "cannot be trained here"),
     ({"device": "tpu"}, "unknown device 'tpu'"),
+    ({"precision": "float16"}, "unknown precision 'float16'"),
 ])
 def test_bad_configs_are_refused_before_anything_starts(changes, message):
     with pytest.raises(ConfigError, match=message):
@@ -97,6 +127,22 @@ def test_a_short_run_learns_and_records_steps_and_epochs():
     assert len(result.misclassified) == min(32, 360 - int(confusion.diag().sum()))
     wrong = result.misclassified[0]
     assert wrong["true"] != wrong["predicted"] and len(wrong["pixels"]) == 8
+
+
+@pytest.mark.parametrize("precision", ["float32", "bfloat16"])
+def test_precision_is_applied_and_recorded(precision):
+    recorder = ListRecorder()
+    result = train(TrainConfig(arch="lenet5-padded", epochs=2, precision=precision), recorder)
+    assert recorder.info["precision"] == precision
+    assert result.test_accuracy > 0.8
+
+
+def test_auto_precision_follows_the_hardware():
+    cpu = torch.device("cpu")
+    assert resolve_precision("float32", cpu) == "float32" and resolve_precision("bfloat16", cpu) == "bfloat16"
+    with open("/proc/cpuinfo") as cpuinfo:
+        native = any(flag in cpuinfo.read().split() for flag in ("amx_bf16", "avx512_bf16"))
+    assert resolve_precision("auto", cpu) == ("bfloat16" if native else "float32")
 
 
 def test_seeded_runs_are_reproducible():

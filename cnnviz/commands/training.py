@@ -12,7 +12,7 @@ from cnnviz.commands import CliError
 
 def register(subparsers) -> None:
     from cnnviz.data import DATASET_NAMES
-    from cnnviz.training import DEVICES, OPTIMIZERS, TrainConfig
+    from cnnviz.training import DEVICES, OPTIMIZERS, PRECISIONS, TrainConfig
 
     defaults = TrainConfig()
     train = subparsers.add_parser("train", help="train a zoo network in the foreground, recorded in the run store")
@@ -23,7 +23,11 @@ def register(subparsers) -> None:
     train.add_argument("--lr", type=float, default=defaults.lr, help="learning rate")
     train.add_argument("--optimizer", default=defaults.optimizer, help=f"one of {', '.join(OPTIMIZERS)}")
     train.add_argument("--device", default=defaults.device, help=f"one of {', '.join(DEVICES)}")
+    train.add_argument("--precision", default=defaults.precision,
+                       help=f"one of {', '.join(PRECISIONS)}; auto: bfloat16 autocast where the hardware has it")
     train.add_argument("--schedule", default=defaults.schedule, help="constant or onecycle")
+    train.add_argument("--label-smoothing", type=float, default=defaults.label_smoothing)
+    train.add_argument("--weight-decay", type=float, default=defaults.weight_decay)
     train.add_argument("--seed", type=int, default=defaults.seed)
     train.add_argument("--json", action="store_true", help="one JSON object per line: started, progress, finished")
     train.set_defaults(handler=run_train)
@@ -42,7 +46,8 @@ def run_train(args) -> int:
 
     config = TrainConfig(arch=args.arch, dataset=args.dataset, epochs=args.epochs, batch_size=args.batch_size,
                          lr=args.lr, optimizer=args.optimizer, schedule=args.schedule, device=args.device,
-                         seed=args.seed)
+                         precision=args.precision, label_smoothing=args.label_smoothing,
+                         weight_decay=args.weight_decay, seed=args.seed)
     try:
         config.validate()
     except ConfigError as error:
@@ -50,7 +55,7 @@ def run_train(args) -> int:
     store = RunStore()
     run_id = store.create_run(config)
     listener = _json_lines if args.json else _ProgressPrinter()
-    status = execute(store, run_id, listener)
+    status = execute(store, run_id, listener, validated=True)
     return 0 if status == "completed" else 1
 
 
@@ -64,7 +69,8 @@ class _ProgressPrinter:
     def __call__(self, event: dict) -> None:
         kind = event["event"]
         if kind == "started":
-            print(f"run {event['run_id']}: training on {event['device']}; images {event['adaptation']}; "
+            print(f"run {event['run_id']}: training on {event['device']} in {event['precision']}; "
+                  f"images {event['adaptation']}; "
                   f"{event['train_size']:,} training and {event['test_size']:,} test images")
         elif kind == "step":
             done = event["step"] / event["total_steps"]
