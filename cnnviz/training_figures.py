@@ -112,6 +112,17 @@ def runs_table(runs: list[RunRecord]) -> pd.DataFrame:
                                  "device"])
 
 
+def run_line(run: RunRecord) -> str:
+    """What ran where: "`lenet5` on `digits` · **running** · CPU (2 cores) · bfloat16 · images 1×8×8 → …"."""
+    parts = [f"`{run.config['arch']}` on `{run.config['dataset']}`", f"**{run.status}**",
+             run.device or "device not chosen yet"]
+    if run.info.get("precision"):
+        parts.append(run.info["precision"])
+    if run.info.get("adaptation"):
+        parts.append(f"images {run.info['adaptation']}")
+    return " · ".join(parts)
+
+
 def progress(run: RunRecord, frame: pd.DataFrame) -> tuple[float, str]:
     """(fraction done, a line with the epoch, images/s and time left)."""
     total = run.info.get("total_steps")

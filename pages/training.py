@@ -5,7 +5,17 @@ import streamlit as st
 from cnnviz import training_figures as tf
 from cnnviz.data import DATASET_NAMES
 from cnnviz.runs import RunStore, launch_run
-from cnnviz.training import DEVICES, OPTIMIZERS, ConfigError, TrainConfig, device_name, resolve_device
+from cnnviz.training import (
+    DEVICES,
+    OPTIMIZERS,
+    PRECISIONS,
+    SCHEDULES,
+    ConfigError,
+    TrainConfig,
+    device_name,
+    resolve_device,
+    resolve_precision,
+)
 from cnnviz.ui.navigation import run_through_app
 from cnnviz.ui.training import (
     EXPERIMENTS,
@@ -43,12 +53,24 @@ with launch_col.container(border=True):
         optimizer = col4.selectbox("optimizer", OPTIMIZERS, index=OPTIMIZERS.index(defaults.optimizer))
         device = col5.selectbox("device", DEVICES)
         seed = col6.number_input("seed", value=defaults.seed, step=1)
-        st.caption(f"auto uses **{device_name(resolve_device('auto'))}** here. Images are resized to the "
-                   f"network's input; the learning rate follows a one-cycle schedule.")
+        with st.expander("More settings"):
+            col7, col8 = st.columns(2)
+            precision = col7.selectbox("precision", PRECISIONS,
+                                       help="auto: bfloat16 autocast where the hardware computes it natively "
+                                            "(a recent GPU, a CPU with AMX or AVX512-BF16), else float32")
+            schedule = col8.selectbox("learning-rate schedule", SCHEDULES, index=SCHEDULES.index(defaults.schedule))
+            label_smoothing = col7.number_input("label smoothing", value=defaults.label_smoothing, step=0.05,
+                                                format="%g")
+            weight_decay = col8.number_input("weight decay", value=defaults.weight_decay, step=1e-4, format="%g")
+        auto_device = resolve_device("auto")
+        st.caption(f"auto uses **{device_name(auto_device)}** in "
+                   f"**{resolve_precision('auto', auto_device)}** here. Images are resized to the network's input.")
         started = st.form_submit_button("Start", type="primary")
     if started:
         config = TrainConfig(arch=arch, dataset=dataset, epochs=int(epochs), batch_size=int(batch_size),
-                             lr=float(lr), optimizer=optimizer, device=device, seed=int(seed))
+                             lr=float(lr), optimizer=optimizer, device=device, precision=precision,
+                             schedule=schedule, label_smoothing=float(label_smoothing),
+                             weight_decay=float(weight_decay), seed=int(seed))
         try:
             run_id = launch_run(config, store)
         except ConfigError as error:
@@ -86,21 +108,20 @@ def live_view(run_id: int) -> None:
     """Redrawn every second while the run trains; a full rerun when it ends stops the polling."""
     run = store.get_run(run_id)
     frame = tf.metrics_frame(run_metrics(store, run_id))
-    st.markdown(f"**Run {run.id}** · `{run.config['arch']}` on `{run.config['dataset']}` · "
-                  f"**{run.status}** · {run.device or 'device not chosen yet'}"
-                  + (f" · images {run.info['adaptation']}" if run.info.get("adaptation") else ""))
-    if run.active:
-        fraction, text = tf.progress(run, frame)
-        st.progress(fraction, text=text)
-    elif run.status == "completed":
-        st.success(f"Completed: test accuracy **{run.final['test_accuracy']:.2%}**, test loss "
-                   f"{run.final['test_loss']:.4f}, {run.final['images_per_s']:,.0f} images/s, "
-                   f"{run.final['elapsed_s']:.1f} s.")
-    elif run.status in ("failed", "diverged", "interrupted", "cancelled"):
-        message = {"failed": st.error, "diverged": st.error, "interrupted": st.warning, "cancelled": st.info}
-        message[run.status](f"**{run.status.capitalize()}:** {run.error}")
-    st.plotly_chart(tf.live_figure(frame), key=f"live-{run.id}")
-    st.caption(f"{len(tf.metric_series(frame, 'train', 'loss'))} loss points")
+    with st.container(key=f"live-run-{run_id}"):  # a stable name: the browser tests find this run's view
+        st.markdown(f"**Run {run.id}** · {tf.run_line(run)}")
+        if run.active:
+            fraction, text = tf.progress(run, frame)
+            st.progress(fraction, text=text)
+        elif run.status == "completed":
+            st.success(f"Completed: test accuracy **{run.final['test_accuracy']:.2%}**, test loss "
+                       f"{run.final['test_loss']:.4f}, {run.final['images_per_s']:,.0f} images/s, "
+                       f"{run.final['elapsed_s']:.1f} s.")
+        elif run.status in ("failed", "diverged", "interrupted", "cancelled"):
+            message = {"failed": st.error, "diverged": st.error, "interrupted": st.warning, "cancelled": st.info}
+            message[run.status](f"**{run.status.capitalize()}:** {run.error}")
+        st.plotly_chart(tf.live_figure(frame), key=f"live-{run.id}")
+        st.caption(f"{len(tf.metric_series(frame, 'train', 'loss'))} loss points")
     if st.session_state.get(f"was_active-{run_id}") and not run.active:
         st.session_state[f"was_active-{run_id}"] = False
         st.rerun(scope="app")  # the run ended: redraw the page once, without the timer

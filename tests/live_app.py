@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -131,3 +132,21 @@ class StreamlitPage:
     def assert_healthy(self) -> None:
         assert self.exceptions() == [], f"Streamlit exception on the page: {self.exceptions()}"
         assert self.errors == [], f"JavaScript errors on the page: {self.errors}"
+
+
+# The Training page draws each run's live view in a container keyed by the run id, so a view left
+# over from the run shown before (Streamlit keeps stale elements until a rerun replaces them) never counts.
+_LOSS_POINTS_JS = """([runId, atLeast]) => {
+    const view = document.querySelector('.st-key-live-run-' + runId);
+    return !!view && [...view.querySelectorAll('p')].some(p => {
+        const match = p.innerText.match(/^(\\d+) loss points$/);
+        return match && +match[1] >= atLeast;
+    });
+}"""
+
+
+def wait_for_loss_points(page, run_id: int, at_least: int = 1, timeout_ms: float = 60_000) -> int:
+    """Wait until run ``run_id``'s live view shows at least ``at_least`` loss points; how many it shows."""
+    page.wait_for_function(_LOSS_POINTS_JS, arg=[run_id, at_least], timeout=timeout_ms, polling=50)
+    text = page.locator(f".st-key-live-run-{run_id}").get_by_text(re.compile(r"^\d+ loss points$")).inner_text()
+    return int(text.split()[0])

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from cnnviz.runs import RunStore
 from cnnviz.training import TrainConfig
 from cnnviz.worker import execute
-from tests.live_app import ROOT, StreamlitPage
+from tests.live_app import ROOT, StreamlitPage, wait_for_loss_points
 
 PAGE = str(ROOT / "pages" / "training.py")
 
@@ -74,6 +74,24 @@ def test_bad_values_are_refused_before_anything_starts():
     assert RunStore().list_runs() == []
 
 
+def test_more_settings_reach_the_run():
+    at = open_page()
+    form = {widget.label: widget for widget in [*at.selectbox, *at.number_input]}
+    form["precision"].set_value("float32")
+    form["learning-rate schedule"].set_value("constant")
+    form["label smoothing"].set_value(0.0)
+    form["weight decay"].set_value(0.001)
+    at.button[0].click().run()
+    store = RunStore()
+    [run] = store.list_runs()
+    try:
+        assert at.query_params["run"] == str(run.id)
+        assert {k: run.config[k] for k in ("precision", "schedule", "label_smoothing", "weight_decay")} == \
+            {"precision": "float32", "schedule": "constant", "label_smoothing": 0.0, "weight_decay": 0.001}
+    finally:
+        store.cancel(run.id)
+
+
 def test_compare_two_runs():
     first, second = completed_run(), completed_run(seed=1)
     at = open_page(run=str(first))
@@ -83,11 +101,6 @@ def test_compare_two_runs():
 
 
 # --------------------------------------------------------------------------- in a real browser
-
-
-def loss_points(page) -> int:
-    text = page.get_by_text(re.compile(r"^\d+ loss points$")).inner_text()
-    return int(text.split()[0])
 
 
 def start_from_the_form(app: StreamlitPage, arch: str, epochs: int) -> int:
@@ -109,14 +122,10 @@ def start_from_the_form(app: StreamlitPage, arch: str, epochs: int) -> int:
 
 @pytest.mark.browser
 def test_browser_start_a_run_and_watch_it_grow(app: StreamlitPage):
-    start_from_the_form(app, "lenet5", epochs=20)
+    run_id = start_from_the_form(app, "lenet5", epochs=20)
     page = app.page
-    page.wait_for_function("""() => [...document.querySelectorAll('p')].some(
-        p => /^([1-9]\\d*) loss points$/.test(p.innerText))""", timeout=30_000)
-    first = loss_points(page)
-    page.wait_for_function(f"""() => [...document.querySelectorAll('p')].some(p => {{
-        const m = p.innerText.match(/^(\\d+) loss points$/); return m && +m[1] > {first}; }})""", timeout=60_000)
-    assert loss_points(page) > first
+    first = wait_for_loss_points(page, run_id, timeout_ms=30_000)
+    assert wait_for_loss_points(page, run_id, at_least=first + 1) > first
     expect(page.get_by_text(re.compile(r"^Completed: test accuracy"))).to_be_visible(timeout=180_000)
 
 
@@ -130,12 +139,8 @@ def test_browser_a_cli_run_appears_and_updates(app: StreamlitPage):
     try:
         page = app.open(f"/training?run={run_id}")
         expect(page.get_by_text(re.compile(rf"^Run {run_id} ·")).first).to_be_visible(timeout=60_000)
-        page.wait_for_function("""() => [...document.querySelectorAll('p')].some(
-            p => /^([1-9]\\d*) loss points$/.test(p.innerText))""", timeout=60_000)
-        first = loss_points(page)
-        page.wait_for_function(f"""() => [...document.querySelectorAll('p')].some(p => {{
-            const m = p.innerText.match(/^(\\d+) loss points$/); return m && +m[1] > {first}; }})""",
-                               timeout=60_000)
+        first = wait_for_loss_points(page, run_id)
+        assert wait_for_loss_points(page, run_id, at_least=first + 1) > first
     finally:  # stop the CLI run as a user would, so no half-finished run is left behind
         RunStore(app.server.home / "runs.db").cancel(run_id)
         process.wait(timeout=60)

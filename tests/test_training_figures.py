@@ -1,0 +1,49 @@
+"""The numbers the Training page writes next to the curves: progress, time left, the run's line."""
+
+import pytest
+
+from cnnviz import training_figures as tf
+from cnnviz.runs import MetricRecord, RunRecord
+
+
+def record(**changes) -> RunRecord:
+    values = dict(id=3, status="running", config={"arch": "lenet5", "dataset": "digits", "epochs": 4},
+                  device="CPU (2 cores)", created_at=0.0, started_at=100.0, finished_at=None, pid=1, heartbeat=0.0,
+                  error=None, info={"total_steps": 92, "precision": "bfloat16",
+                                    "adaptation": "1×8×8 → 1×32×32 (resized)"}, final={}, results={})
+    return RunRecord(**{**values, **changes})
+
+
+def metrics(*rows) -> list[MetricRecord]:
+    return [MetricRecord(i, 3, step, epoch, split, name, value, time)
+            for i, (step, epoch, split, name, value, time) in enumerate(rows, start=1)]
+
+
+def test_progress_counts_steps_and_extrapolates_the_time_left():
+    frame = tf.metrics_frame(metrics((10, 10 / 23, "train", "loss", 2.1, 0.5),
+                                     (10, 10 / 23, "train", "images_per_s", 1234.4, 0.5),
+                                     (30, 30 / 23, "train", "loss", 1.2, 2.0),
+                                     (30, 30 / 23, "train", "images_per_s", 980.6, 2.0)))
+    fraction, text = tf.progress(record(), frame)
+    assert fraction == pytest.approx(30 / 92)
+    # 2.0 s for 30 steps: the 62 left take 62·2/30 = 4.13 s; epoch 30/23 = 1.3 is the 2nd of 4
+    assert text == "epoch 2 of 4 · step 30 of 92 · 981 images/s · about 4 s left"
+
+
+def test_progress_before_the_first_point_says_starting():
+    assert tf.progress(record(), tf.metrics_frame([])) == (0.0, "starting…")
+
+
+def test_run_line_names_the_network_data_device_precision_and_adaptation():
+    assert tf.run_line(record()) == ("`lenet5` on `digits` · **running** · CPU (2 cores) · bfloat16 · "
+                                     "images 1×8×8 → 1×32×32 (resized)")
+    assert tf.run_line(record(status="queued", device=None, info={})) == \
+        "`lenet5` on `digits` · **queued** · device not chosen yet"
+
+
+def test_runs_table_shows_accuracy_and_duration():
+    done = record(status="completed", finished_at=112.34, final={"test_accuracy": 0.9861})
+    table = tf.runs_table([done])
+    assert table.loc[0, "test accuracy"] == 0.9861 and table.loc[0, "duration"] == "12.3 s"
+    assert list(table.columns) == ["run", "status", "architecture", "dataset", "epochs", "test accuracy",
+                                   "duration", "device"]
