@@ -11,6 +11,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -169,12 +170,15 @@ class RunStore:
         )
 
     def _detect_interrupted(self, record: RunRecord) -> RunRecord:
-        """A running run whose process is gone and whose heartbeat is stale died: say so."""
-        if record.status == "running" and not _pid_alive(record.pid) and \
-                time.time() - (record.heartbeat or record.started_at or 0) > STALE_AFTER_S:
-            self.finish(record.id, "interrupted",
-                        error="the training process stopped without finishing (killed, or the machine "
-                              "restarted); the metrics recorded until then are kept")
+        """A run whose process is gone and whose heartbeat is stale died: say so. (A queued run
+        without a pid is one that the CLI has not started yet, or that a cancel ends.)"""
+        if record.active and record.pid and not _pid_alive(record.pid) and \
+                time.time() - (record.heartbeat or record.started_at or record.created_at) > STALE_AFTER_S:
+            error = ("the training process stopped without finishing (killed, or the machine restarted); the "
+                     "metrics recorded until then are kept" if record.status == "running" else
+                     f"the training process stopped before the run started; see {cnnviz_home() / 'runs'}/"
+                     f"{record.id}.log and workers.log there")
+            self.finish(record.id, "interrupted", error=error)
             with self._connect() as db:
                 return self._record(db.execute("SELECT * FROM runs WHERE id = ?", (record.id,)).fetchone())
         return record
@@ -224,18 +228,57 @@ class RunStore:
         return record
 
 
+_spare_lock = threading.Lock()
+_spare: subprocess.Popen | None = None  # a started worker waiting for its job (see cnnviz.worker)
+
+
+def _start_worker() -> subprocess.Popen:
+    log_dir = cnnviz_home() / "runs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ,
+           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
+    with open(log_dir / "workers.log", "a") as log:  # until a worker has its job: errors of its start
+        return subprocess.Popen([sys.executable, "-m", "cnnviz.worker"], cwd=ROOT, env=env, stdin=subprocess.PIPE,
+                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True, text=True)
+
+
+def prepare_worker() -> None:
+    """Start a worker ahead of time, so the next ``launch_run`` trains at once instead of ~2 s later
+    (the time a new process takes to import torch). The Training page calls this when no run is
+    training; ``launch_run`` uses it up, or starts a new worker when there is none."""
+    global _spare
+    with _spare_lock:
+        if _spare is None or _spare.poll() is not None:
+            _spare = _start_worker()
+
+
+def _hand_over(job: dict) -> subprocess.Popen:
+    """Give ``job`` to the waiting worker, or to a new one when there is none or it has died."""
+    global _spare
+    with _spare_lock:
+        worker, _spare = _spare, None
+    if worker is None or worker.poll() is not None:
+        worker = _start_worker()
+    try:
+        _send(worker, job)
+    except OSError:  # it died since the check
+        worker = _start_worker()
+        _send(worker, job)
+    return worker
+
+
+def _send(worker: subprocess.Popen, job: dict) -> None:
+    worker.stdin.write(json.dumps(job) + "\n")
+    worker.stdin.close()
+
+
 def launch_run(config: TrainConfig, store: RunStore | None = None) -> int:
-    """Validate ``config`` (ConfigError before anything starts) and start a worker process."""
+    """Validate ``config`` (ConfigError before anything starts) and hand it to a worker process."""
     config.validate()
     store = store or RunStore()
     run_id = store.create_run(config)
-    log_dir = cnnviz_home() / "runs"
-    log_dir.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "CNNVIZ_HOME": str(cnnviz_home()),
-           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
-    with open(log_dir / f"{run_id}.log", "w") as log:
-        process = subprocess.Popen([sys.executable, "-m", "cnnviz.worker", str(run_id)], cwd=ROOT, env=env,
-                                   stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   start_new_session=True)
-    store.update(run_id, pid=process.pid)
+    log = cnnviz_home() / "runs" / f"{run_id}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    worker = _hand_over({"run_id": run_id, "db": str(store.path), "home": str(cnnviz_home()), "log": str(log)})
+    store.update(run_id, pid=worker.pid)
     return run_id

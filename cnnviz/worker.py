@@ -1,9 +1,16 @@
-"""Run one recorded training run: ``python -m cnnviz.worker RUN_ID`` (started by ``launch_run``),
-or in the foreground by ``python -m cnnviz train``. Everything goes to the run store as it happens.
+"""Run one recorded training run, in a process of its own (``python -m cnnviz.worker``, started by
+``launch_run``) or in the foreground (``python -m cnnviz train``). Everything goes to the run store
+as it happens.
+
+A worker process first imports all that a run needs (~2 s), then waits for its job: one JSON line
+on stdin, ``{"run_id", "db", "home", "log"}``. So a launcher can start one ahead of time and hand
+it the next run, which then trains at once; when the launcher goes away first, stdin closes and
+the waiting worker exits.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
@@ -109,9 +116,27 @@ def execute(store: RunStore, run_id: int, listener: Listener | None = None, vali
     return status
 
 
-def main(argv: list[str]) -> int:
-    run_id = int(argv[0])
-    store = RunStore()
+def _wait_for_job() -> dict | None:
+    """Warm up, then block until the launcher writes the job (None: it closed stdin without one)."""
+    import safetensors.torch  # noqa: F401  (saving the checkpoint)
+    import torch._dynamo  # noqa: F401  (torch.optim imports it at its first use: ~1 s)
+
+    import cnnviz.data  # noqa: F401
+
+    line = sys.stdin.readline()
+    return json.loads(line) if line.strip() else None
+
+
+def main() -> int:
+    job = _wait_for_job()
+    if job is None:
+        return 0
+    os.environ["CNNVIZ_HOME"] = job["home"]
+    with open(job["log"], "a") as log:  # from here on, the run's own log
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+    run_id = job["run_id"]
+    store = RunStore(job["db"])
     # A cancel that arrives as SIGTERM still ends the run cleanly, as cancelled.
     signal.signal(signal.SIGTERM, lambda *_: (store.update(run_id, cancel_requested=1),
                                               store.finish(run_id, "cancelled", error="cancelled (stopped)"),
@@ -121,4 +146,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())

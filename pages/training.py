@@ -4,7 +4,7 @@ import streamlit as st
 
 from cnnviz import training_figures as tf
 from cnnviz.data import DATASET_NAMES
-from cnnviz.runs import RunStore, launch_run
+from cnnviz.runs import RunStore, launch_run, prepare_worker
 from cnnviz.training import (
     DEVICES,
     OPTIMIZERS,
@@ -33,6 +33,10 @@ st.caption("Train small networks on small datasets and watch the curves grow. Ea
            "`python -m cnnviz train --arch lenet5 --dataset digits`.")
 
 store = RunStore()
+if not any(run.active for run in store.list_runs()):
+    # A training process that imports torch while the form is filled in, so Start trains at once.
+    # Not while a run trains: its ~2 s of imports on a busy CPU would slow that run's steps badly.
+    prepare_worker()
 defaults = TrainConfig()
 
 # ---------------------------------------------------------------- launching
@@ -62,6 +66,10 @@ with launch_col.container(border=True):
             label_smoothing = col7.number_input("label smoothing", value=defaults.label_smoothing, step=0.05,
                                                 format="%g")
             weight_decay = col8.number_input("weight decay", value=defaults.weight_decay, step=1e-4, format="%g")
+            compiled = st.checkbox("torch.compile", value=defaults.compile,
+                                   help="compiles the model before the first step (tens of seconds); whether "
+                                        "the steps get faster depends on the network and the device (LeNet's on "
+                                        "a CPU do not)")
         auto_device = resolve_device("auto")
         st.caption(f"auto uses **{device_name(auto_device)}** in "
                    f"**{resolve_precision('auto', auto_device)}** here. Images are resized to the network's input.")
@@ -70,7 +78,7 @@ with launch_col.container(border=True):
         config = TrainConfig(arch=arch, dataset=dataset, epochs=int(epochs), batch_size=int(batch_size),
                              lr=float(lr), optimizer=optimizer, device=device, precision=precision,
                              schedule=schedule, label_smoothing=float(label_smoothing),
-                             weight_decay=float(weight_decay), seed=int(seed))
+                             weight_decay=float(weight_decay), seed=int(seed), compile=compiled)
         try:
             run_id = launch_run(config, store)
         except ConfigError as error:
@@ -128,9 +136,12 @@ def live_view(run_id: int) -> None:
     st.session_state[f"was_active-{run_id}"] = run.active
 
 
-if active:  # outside the fragment: a click is never lost to the fragment's timer
-    st.button("Stop", key=f"stop-{run_choice}", on_click=store.cancel, args=(run_choice,),
-              help="Stops the run within seconds; what it recorded so far is kept.")
+# Outside the fragment, so a click is never lost to the fragment's timer; in a slot that is always
+# there, so the live view keeps its place (and its elements) when the run ends and the button goes.
+stop_slot = st.container()
+if active:
+    stop_slot.button("Stop", key=f"stop-{run_choice}", on_click=store.cancel, args=(run_choice,),
+                     help="Stops the run within seconds; what it recorded so far is kept.")
 live_view(run_choice)
 
 record = store.get_run(run_choice)

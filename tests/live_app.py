@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import signal
 import socket
@@ -134,19 +133,25 @@ class StreamlitPage:
         assert self.errors == [], f"JavaScript errors on the page: {self.errors}"
 
 
-# The Training page draws each run's live view in a container keyed by the run id, so a view left
-# over from the run shown before (Streamlit keeps stale elements until a rerun replaces them) never counts.
+# The Training page draws each run's live view in a container keyed by the run id. During a rerun
+# Streamlit keeps the elements of the run before, marked stale, until new ones replace them (a
+# container can even take its new key before its children are replaced): those never count.
 _LOSS_POINTS_JS = """([runId, atLeast]) => {
     const view = document.querySelector('.st-key-live-run-' + runId);
-    return !!view && [...view.querySelectorAll('p')].some(p => {
+    for (const p of view ? view.querySelectorAll('p') : []) {
         const match = p.innerText.match(/^(\\d+) loss points$/);
-        return match && +match[1] >= atLeast;
-    });
+        if (match && !p.closest('[data-stale="true"]') && +match[1] >= atLeast) return +match[1];
+    }
+    return false;
 }"""
+
+
+def live_view(page, run_id: int):
+    """The locator of run ``run_id``'s live view on the Training page."""
+    return page.locator(f".st-key-live-run-{run_id}")
 
 
 def wait_for_loss_points(page, run_id: int, at_least: int = 1, timeout_ms: float = 60_000) -> int:
     """Wait until run ``run_id``'s live view shows at least ``at_least`` loss points; how many it shows."""
-    page.wait_for_function(_LOSS_POINTS_JS, arg=[run_id, at_least], timeout=timeout_ms, polling=50)
-    text = page.locator(f".st-key-live-run-{run_id}").get_by_text(re.compile(r"^\d+ loss points$")).inner_text()
-    return int(text.split()[0])
+    shown = page.wait_for_function(_LOSS_POINTS_JS, arg=[run_id, at_least], timeout=timeout_ms, polling=50)
+    return int(shown.json_value())

@@ -5,6 +5,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -13,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from cnnviz.runs import RunStore
 from cnnviz.training import TrainConfig
 from cnnviz.worker import execute
-from tests.live_app import ROOT, StreamlitPage, wait_for_loss_points
+from tests.live_app import ROOT, StreamlitPage, live_view, wait_for_loss_points
 
 PAGE = str(ROOT / "pages" / "training.py")
 
@@ -113,10 +114,13 @@ def start_from_the_form(app: StreamlitPage, arch: str, epochs: int) -> int:
     form.get_by_label("architecture", exact=False).first.click()
     page.get_by_role("option", name=arch, exact=True).click()
     form.get_by_role("button", name="Start").click()
-    expect(page).not_to_have_url(re.compile(rf"run=({'|'.join(map(str, before)) or 'none'})$"), timeout=60_000)
-    run_id = next(run.id for run in store.list_runs() if run.id not in before)
+    deadline = time.monotonic() + 60
+    while not (new := [run.id for run in store.list_runs() if run.id not in before]):
+        assert time.monotonic() < deadline, "Start created no run within 60 s"
+        time.sleep(0.1)
+    [run_id] = new
     expect(page).to_have_url(re.compile(rf"run={run_id}$"), timeout=60_000)
-    expect(page.get_by_text(re.compile(rf"^Run {run_id} ·")).first).to_be_visible(timeout=60_000)
+    expect(live_view(page, run_id).get_by_text(re.compile(rf"^Run {run_id} ·"))).to_be_visible(timeout=60_000)
     return run_id
 
 
@@ -126,7 +130,8 @@ def test_browser_start_a_run_and_watch_it_grow(app: StreamlitPage):
     page = app.page
     first = wait_for_loss_points(page, run_id, timeout_ms=30_000)
     assert wait_for_loss_points(page, run_id, at_least=first + 1) > first
-    expect(page.get_by_text(re.compile(r"^Completed: test accuracy"))).to_be_visible(timeout=180_000)
+    completed = live_view(page, run_id).get_by_text(re.compile(r"^Completed: test accuracy"))
+    expect(completed).to_be_visible(timeout=180_000)
 
 
 @pytest.mark.browser
@@ -138,7 +143,7 @@ def test_browser_a_cli_run_appears_and_updates(app: StreamlitPage):
     run_id = json.loads(process.stdout.readline())["run_id"]
     try:
         page = app.open(f"/training?run={run_id}")
-        expect(page.get_by_text(re.compile(rf"^Run {run_id} ·")).first).to_be_visible(timeout=60_000)
+        expect(live_view(page, run_id).get_by_text(re.compile(rf"^Run {run_id} ·"))).to_be_visible(timeout=60_000)
         first = wait_for_loss_points(page, run_id)
         assert wait_for_loss_points(page, run_id, at_least=first + 1) > first
     finally:  # stop the CLI run as a user would, so no half-finished run is left behind
@@ -153,7 +158,7 @@ def test_browser_stop_a_run(app: StreamlitPage):
     stop = page.get_by_role("button", name="Stop")
     expect(stop).to_be_visible(timeout=60_000)
     stop.click()
-    expect(page.get_by_text(re.compile(r"^Cancelled:"))).to_be_visible(timeout=60_000)
+    expect(live_view(page, run_id).get_by_text(re.compile(r"^Cancelled:"))).to_be_visible(timeout=60_000)
     assert RunStore(app.server.home / "runs.db").get_run(run_id).status == "cancelled"
 
 

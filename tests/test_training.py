@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import torch
 
+import cnnviz.runs
 from cnnviz.data import SPLIT_SEED, adapt_images, adaptation_text, load_dataset, stratified_split
 from cnnviz.runs import RunStore, launch_run
 from cnnviz.training import ConfigError, TrainConfig, resolve_precision, train, trainable_architectures
@@ -145,6 +146,15 @@ def test_auto_precision_follows_the_hardware():
     assert resolve_precision("auto", cpu) == ("bfloat16" if native else "float32")
 
 
+def test_compile_option_trains_a_compiled_model():
+    from torch._dynamo.utils import counters
+
+    counters.clear()
+    result = train(TrainConfig(arch="lenet5-padded", epochs=2, compile=True), ListRecorder())
+    assert counters["stats"]["unique_graphs"] >= 1  # dynamo captured the model's forward
+    assert result.test_accuracy > 0.8
+
+
 def test_seeded_runs_are_reproducible():
     first, second = ListRecorder(), ListRecorder()
     train(TrainConfig(arch="lenet5-padded", epochs=1, seed=7), first)
@@ -193,6 +203,45 @@ def test_a_launched_worker_completes_in_its_own_process():
     assert record.status == "completed", record.error
 
 
+def test_a_prepared_worker_takes_the_next_run(cnnviz_home):
+    cnnviz.runs.prepare_worker()
+    spare = cnnviz.runs._spare
+    store = RunStore()
+    run_id = launch_run(TrainConfig(arch="lenet5", epochs=1), store)
+    assert store.get_run(run_id).pid == spare.pid and cnnviz.runs._spare is None
+    record = _wait_for(lambda: (r := store.get_run(run_id)).status in ("completed", "failed") and r)
+    assert record.status == "completed", record.error
+    assert "Traceback" not in (cnnviz_home / "runs" / f"{run_id}.log").read_text()
+
+
+def test_a_dead_prepared_worker_is_replaced():
+    cnnviz.runs.prepare_worker()
+    spare = cnnviz.runs._spare
+    spare.kill()
+    spare.wait(timeout=10)
+    store = RunStore()
+    run_id = launch_run(TrainConfig(arch="lenet5", epochs=1), store)
+    assert store.get_run(run_id).pid not in (None, spare.pid)
+    assert _wait_for(lambda: (r := store.get_run(run_id)).status in ("completed", "failed") and r).status == "completed"
+
+
+def test_a_waiting_worker_exits_when_its_launcher_goes_away():
+    worker = cnnviz.runs._start_worker()
+    worker.stdin.close()  # what the end of the server process does
+    assert worker.wait(timeout=60) == 0
+
+
+def test_a_queued_run_whose_process_died_is_interrupted(monkeypatch):
+    store = RunStore()
+    run_id = store.create_run(TrainConfig(arch="lenet5", epochs=1))
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    store.update(run_id, pid=dead.pid)
+    monkeypatch.setattr(cnnviz.runs, "STALE_AFTER_S", 0.0)
+    record = store.get_run(run_id)
+    assert record.status == "interrupted" and "stopped before the run started" in record.error
+
+
 def test_cancel_stops_a_worker_within_seconds():
     store = RunStore()
     run_id = launch_run(TrainConfig(arch="resnet20", epochs=50), store)
@@ -205,8 +254,6 @@ def test_cancel_stops_a_worker_within_seconds():
 
 
 def test_a_killed_worker_is_detected_as_interrupted(monkeypatch):
-    import cnnviz.runs
-
     store = RunStore()
     run_id = launch_run(TrainConfig(arch="resnet20", epochs=50), store)
     _wait_for(lambda: store.metrics(run_id))

@@ -29,6 +29,8 @@ def register(subparsers) -> None:
     train.add_argument("--label-smoothing", type=float, default=defaults.label_smoothing)
     train.add_argument("--weight-decay", type=float, default=defaults.weight_decay)
     train.add_argument("--seed", type=int, default=defaults.seed)
+    train.add_argument("--compile", action="store_true",
+                       help="torch.compile the model before the first step (tens of seconds)")
     train.add_argument("--json", action="store_true", help="one JSON object per line: started, progress, finished")
     train.set_defaults(handler=run_train)
 
@@ -47,7 +49,7 @@ def run_train(args) -> int:
     config = TrainConfig(arch=args.arch, dataset=args.dataset, epochs=args.epochs, batch_size=args.batch_size,
                          lr=args.lr, optimizer=args.optimizer, schedule=args.schedule, device=args.device,
                          precision=args.precision, label_smoothing=args.label_smoothing,
-                         weight_decay=args.weight_decay, seed=args.seed)
+                         weight_decay=args.weight_decay, seed=args.seed, compile=args.compile)
     try:
         config.validate()
     except ConfigError as error:
