@@ -22,8 +22,9 @@ def metric_series(frame: pd.DataFrame, split: str, name: str) -> pd.DataFrame:
     return frame[(frame["split"] == split) & (frame["name"] == name)]
 
 
-def live_figure(frame: pd.DataFrame) -> go.Figure:
-    """Loss (train per logged step, test per epoch) and test accuracy per epoch, against the epoch."""
+def live_figure(frame: pd.DataFrame, loss_floor: float = 0.0) -> go.Figure:
+    """Loss (train per logged step, test per epoch) and test accuracy per epoch, against the epoch.
+    ``loss_floor`` > 0 (label smoothing) is drawn as the lowest loss a model can reach."""
     figure = make_subplots(rows=1, cols=2, subplot_titles=("loss", "accuracy"), horizontal_spacing=0.08)
     train = metric_series(frame, "train", "loss")
     test_loss = metric_series(frame, "test", "loss")
@@ -37,6 +38,10 @@ def live_figure(frame: pd.DataFrame) -> go.Figure:
                        mode="lines+markers", line=dict(color="#3b5bdb", dash="dot"), row=1, col=2)
     figure.add_scatter(x=test_accuracy["epoch"], y=test_accuracy["value"], name="test accuracy",
                        mode="lines+markers", line=dict(color="#e8590c"), row=1, col=2)
+    if loss_floor > 0:
+        figure.add_hline(y=loss_floor, line=dict(color="gray", dash="dot", width=1), row=1, col=1,
+                         annotation_text=f"lowest possible loss with label smoothing: {loss_floor:.2f}",
+                         annotation_position="top right", annotation_font_size=11)
     figure.update_xaxes(title_text="epoch")
     figure.update_yaxes(tickformat=".0%", row=1, col=2)
     figure.update_layout(height=360, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.2),

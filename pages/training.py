@@ -15,6 +15,7 @@ from cnnviz.training import (
     device_name,
     resolve_device,
     resolve_precision,
+    smoothed_loss_floor,
 )
 from cnnviz.ui.navigation import run_through_app
 from cnnviz.ui.training import (
@@ -33,7 +34,8 @@ st.caption("Train small networks on small datasets and watch the curves grow. Ea
            "`python -m cnnviz train --arch lenet5 --dataset digits`.")
 
 store = RunStore()
-if not any(run.active for run in store.list_runs()):
+runs = store.list_runs()  # Start and the experiments rerun the page, so this list includes their runs
+if not any(run.active for run in runs):
     # A training process that imports torch while the form is filled in, so Start trains at once.
     # Not while a run trains: its ~2 s of imports on a busy CPU would slow that run's steps badly.
     prepare_worker()
@@ -98,7 +100,6 @@ with experiments_col.container(border=True):
             st.rerun()
 
 # ---------------------------------------------------------------- the selected run, live
-runs = store.list_runs()
 if not runs:
     st.info("No runs yet: start one above.")
     st.stop()
@@ -128,7 +129,8 @@ def live_view(run_id: int) -> None:
         elif run.status in ("failed", "diverged", "interrupted", "cancelled"):
             message = {"failed": st.error, "diverged": st.error, "interrupted": st.warning, "cancelled": st.info}
             message[run.status](f"**{run.status.capitalize()}:** {run.error}")
-        st.plotly_chart(tf.live_figure(frame), key=f"live-{run.id}")
+        floor = smoothed_loss_floor(run.config.get("label_smoothing", 0.0), len(run.info.get("classes", range(10))))
+        st.plotly_chart(tf.live_figure(frame, floor), key=f"live-{run.id}")
         st.caption(f"{len(tf.metric_series(frame, 'train', 'loss'))} loss points")
     if st.session_state.get(f"was_active-{run_id}") and not run.active:
         st.session_state[f"was_active-{run_id}"] = False

@@ -10,11 +10,19 @@ import time
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
 import cnnviz.runs
 from cnnviz.data import SPLIT_SEED, adapt_images, adaptation_text, load_dataset, stratified_split
 from cnnviz.runs import RunStore, launch_run
-from cnnviz.training import ConfigError, TrainConfig, resolve_precision, train, trainable_architectures
+from cnnviz.training import (
+    ConfigError,
+    TrainConfig,
+    resolve_precision,
+    smoothed_loss_floor,
+    train,
+    trainable_architectures,
+)
 from cnnviz.worker import execute
 from tests.live_app import ROOT
 
@@ -153,6 +161,21 @@ def test_compile_option_trains_a_compiled_model():
     result = train(TrainConfig(arch="lenet5-padded", epochs=2, compile=True), ListRecorder())
     assert counters["stats"]["unique_graphs"] >= 1  # dynamo captured the model's forward
     assert result.test_accuracy > 0.8
+
+
+@pytest.mark.parametrize("epsilon, classes", [(0.1, 10), (0.3, 4), (0.0, 10)])
+def test_smoothed_loss_floor_is_the_least_cross_entropy(epsilon, classes):
+    floor = smoothed_loss_floor(epsilon, classes)
+    target = torch.full((classes,), epsilon / classes)
+    target[0] += 1 - epsilon
+    best = target.clamp_min(1e-30).log()[None]  # logits whose softmax is the smoothed target itself
+    label = torch.tensor([0])
+    assert F.cross_entropy(best, label, label_smoothing=epsilon).item() == pytest.approx(floor, abs=1e-6)
+    for _ in range(20):  # any other prediction does worse
+        other = best + 0.5 * torch.randn_like(best)
+        assert F.cross_entropy(other, label, label_smoothing=epsilon).item() >= floor - 1e-6
+    if (epsilon, classes) == (0.1, 10):
+        assert round(floor, 2) == 0.50
 
 
 def test_seeded_runs_are_reproducible():

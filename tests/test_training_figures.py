@@ -47,3 +47,9 @@ def test_runs_table_shows_accuracy_and_duration():
     assert table.loc[0, "test accuracy"] == 0.9861 and table.loc[0, "duration"] == "12.3 s"
     assert list(table.columns) == ["run", "status", "architecture", "dataset", "epochs", "test accuracy",
                                    "duration", "device"]
+
+
+def test_live_figure_draws_the_loss_floor_of_label_smoothing():
+    frame = tf.metrics_frame(metrics((10, 0.4, "train", "loss", 2.1, 0.5)))
+    assert [shape.y0 for shape in tf.live_figure(frame, 0.5).layout.shapes] == [0.5]
+    assert tf.live_figure(frame).layout.shapes == ()
