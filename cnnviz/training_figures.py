@@ -41,7 +41,7 @@ def live_figure(frame: pd.DataFrame, loss_floor: float = 0.0) -> go.Figure:
     if loss_floor > 0:
         figure.add_hline(y=loss_floor, line=dict(color="gray", dash="dot", width=1), row=1, col=1,
                          annotation_text=f"lowest possible loss with label smoothing: {loss_floor:.2f}",
-                         annotation_position="top right", annotation_font_size=11)
+                         annotation_position="bottom left", annotation_font_size=11, annotation_font_color="gray")
     figure.update_xaxes(title_text="epoch")
     figure.update_yaxes(tickformat=".0%", row=1, col=2)
     figure.update_layout(height=360, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.2),
