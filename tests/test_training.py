@@ -289,11 +289,13 @@ def test_a_killed_worker_is_detected_as_interrupted(monkeypatch):
 
 def test_cli_train_json_events(cnnviz_home):
     result = subprocess.run([sys.executable, "-m", "cnnviz", "train", "--arch", "lenet5", "--dataset", "digits",
-                             "--epochs", "2", "--json"], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                             "--epochs", "2", "--precision", "float32", "--label-smoothing", "0", "--json"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300,
                             env={**os.environ, "CNNVIZ_HOME": str(cnnviz_home)})
     assert result.returncode == 0, result.stderr
     events = [json.loads(line) for line in result.stdout.splitlines()]
     assert events[0]["event"] == "started" and events[-1]["event"] == "finished"
+    assert events[0]["precision"] == "float32"
     assert events[-1]["status"] == "completed"
     assert {"test_accuracy", "test_loss", "images_per_s", "elapsed_s"} <= set(events[-1])
     assert [e["epoch"] for e in events if e["event"] == "epoch"] == [1, 2]
@@ -302,6 +304,7 @@ def test_cli_train_json_events(cnnviz_home):
                            env={**os.environ, "CNNVIZ_HOME": str(cnnviz_home)})
     data = json.loads(shown.stdout)
     assert data["status"] == "completed" and data["final"]["test_accuracy"] == events[-1]["test_accuracy"]
+    assert data["config"]["precision"] == "float32" and data["config"]["label_smoothing"] == 0.0
 
 
 def test_cli_refuses_a_bad_config_in_one_line(cnnviz_home):
