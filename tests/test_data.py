@@ -41,3 +41,41 @@ def test_missing_dataset_offline_names_files_and_folder(cnnviz_home, name, where
     assert str(cnnviz_home / "data" / where) in message
     assert ("data_batch_1" if name == "cifar10" else "train-images-idx3-ubyte") in message
     assert "digits" in message
+
+
+def test_cifar10_format_loads_from_cnnviz_home(cnnviz_home, monkeypatch):
+    """CIFAR-10's python batches (pickled dicts of N×3072 rows: 1024 red, 1024 green, 1024 blue values).
+    torchvision checks each file's md5 against the real dataset; these files are ours, so that check
+    alone is replaced by "the file exists" — the loading itself is torchvision's."""
+    import os
+    import pickle
+
+    import torchvision.datasets.cifar
+
+    monkeypatch.setattr(torchvision.datasets.cifar, "check_integrity", lambda path, md5=None: os.path.isfile(path))
+    folder = cnnviz_home / "data" / "cifar-10-batches-py"
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(1)
+    batches = {name: (rng.integers(0, 256, (2, 3072), dtype=np.uint8), [n % 10, (n + 3) % 10])
+               for n, name in enumerate(["data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4",
+                                         "data_batch_5", "test_batch"])}
+    for name, (rows, labels) in batches.items():
+        with open(folder / name, "wb") as file:
+            pickle.dump({"data": rows, "labels": labels}, file)
+    names = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
+    with open(folder / "batches.meta", "wb") as file:
+        pickle.dump({"label_names": names}, file)
+    data = load_dataset("cifar10", allow_download=False)
+    assert data.train_x.shape == (10, 3, 32, 32) and data.test_x.shape == (2, 3, 32, 32)
+    rows, labels = batches["data_batch_3"]
+    assert torch.equal(data.train_x[4], torch.tensor(rows[0].reshape(3, 32, 32) / 255, dtype=torch.float32))
+    assert data.train_y[4:6].tolist() == labels
+    assert data.test_y.tolist() == batches["test_batch"][1] and data.classes == names
+    # and a run trains on them, the colour images averaged to LeNet-5's one channel
+    from cnnviz.training import TrainConfig, train
+    from tests.test_training import ListRecorder
+
+    recorder = ListRecorder()
+    result = train(TrainConfig(arch="lenet5", dataset="cifar10", epochs=1, batch_size=4), recorder)
+    assert recorder.info["adaptation"] == "3×32×32 → 1×32×32 (channels averaged)"
+    assert recorder.info["train_size"] == 10 and sum(map(sum, result.confusion)) == 2
