@@ -44,7 +44,7 @@ class TrainConfig:
     nesterov: bool = False
     weight_decay: float = 0.0
     schedule: str = "onecycle"
-    label_smoothing: float = 0.1  # lenet5-padded on digits: 97.8–99.2% over six seeds, 97.2–98.3% without
+    label_smoothing: float = 0.1  # lenet5-padded, digits, 15 epochs: 97.8–99.2% over 6 seeds; 96.9–98.3% without
     device: str = "auto"
     precision: str = "auto"  # auto: bfloat16 autocast where the hardware computes it natively
     seed: int = 0
