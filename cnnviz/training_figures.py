@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from cnnviz.runs import MetricRecord, RunRecord
+from cnnviz.training import smoothed_loss_floor
 
 X_AXES = {"step": "step", "epoch": "epoch", "time": "time (s)"}
 
@@ -115,6 +116,12 @@ def runs_table(runs: list[RunRecord]) -> pd.DataFrame:
         "test accuracy": run.final.get("test_accuracy"), "duration": duration(run), "device": run.device or "",
     } for run in runs], columns=["run", "status", "architecture", "dataset", "epochs", "test accuracy", "duration",
                                  "device"])
+
+
+def loss_floor(run: RunRecord) -> float:
+    """The lowest loss run ``run`` can reach (label smoothing's floor); 0 until it knows its classes."""
+    classes = run.info.get("classes")
+    return smoothed_loss_floor(run.config.get("label_smoothing", 0.0), len(classes)) if classes else 0.0
 
 
 def run_line(run: RunRecord) -> str:

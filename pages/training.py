@@ -15,7 +15,6 @@ from cnnviz.training import (
     device_name,
     resolve_device,
     resolve_precision,
-    smoothed_loss_floor,
 )
 from cnnviz.ui.navigation import run_through_app
 from cnnviz.ui.training import (
@@ -129,8 +128,7 @@ def live_view(run_id: int) -> None:
         elif run.status in ("failed", "diverged", "interrupted", "cancelled"):
             message = {"failed": st.error, "diverged": st.error, "interrupted": st.warning, "cancelled": st.info}
             message[run.status](f"**{run.status.capitalize()}:** {run.error}")
-        floor = smoothed_loss_floor(run.config.get("label_smoothing", 0.0), len(run.info.get("classes", range(10))))
-        st.plotly_chart(tf.live_figure(frame, floor), key=f"live-{run.id}")
+        st.plotly_chart(tf.live_figure(frame, tf.loss_floor(run)), key=f"live-{run.id}")
         st.caption(f"{len(tf.metric_series(frame, 'train', 'loss'))} loss points")
     if st.session_state.get(f"was_active-{run_id}") and not run.active:
         st.session_state[f"was_active-{run_id}"] = False

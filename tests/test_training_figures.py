@@ -53,3 +53,12 @@ def test_live_figure_draws_the_loss_floor_of_label_smoothing():
     frame = tf.metrics_frame(metrics((10, 0.4, "train", "loss", 2.1, 0.5)))
     assert [shape.y0 for shape in tf.live_figure(frame, 0.5).layout.shapes] == [0.5]
     assert tf.live_figure(frame).layout.shapes == ()
+
+
+def test_loss_floor_of_a_run_follows_its_label_smoothing_and_classes():
+    classes = [str(d) for d in range(10)]
+    smoothed = record(config={"arch": "lenet5", "dataset": "digits", "epochs": 4, "label_smoothing": 0.1},
+                      info={"classes": classes})
+    assert round(tf.loss_floor(smoothed), 2) == 0.50
+    assert tf.loss_floor(record(config={"label_smoothing": 0.0}, info={"classes": classes})) == 0.0
+    assert tf.loss_floor(record(config={"label_smoothing": 0.1}, info={})) == 0.0  # not started yet
