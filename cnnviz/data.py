@@ -54,6 +54,9 @@ DATASET_NAMES = ("digits", "mnist", "fashion-mnist", "cifar10")
 # Shape and classes known without loading: the page and the config check use them.
 DATASET_SHAPES = {"digits": (1, 8, 8), "mnist": (1, 28, 28), "fashion-mnist": (1, 28, 28),
                   "cifar10": (3, 32, 32)}
+# (train, test) images: digits as split here, the others as torchvision's splits.
+DATASET_SIZES = {"digits": (1437, 360), "mnist": (60000, 10000), "fashion-mnist": (60000, 10000),
+                 "cifar10": (50000, 10000)}
 
 
 def _digits_file() -> Path:

@@ -16,7 +16,7 @@ from typing import Protocol
 import torch
 import torch.nn.functional as F
 
-from cnnviz.data import DATASET_NAMES, DATASET_SHAPES, adapt_images, adaptation_text, load_dataset
+from cnnviz.data import DATASET_NAMES, DATASET_SHAPES, DATASET_SIZES, adapt_images, adaptation_text, load_dataset
 from cnnviz.zoo import UnknownArchitecture, get_architecture, list_architectures
 
 OPTIMIZERS = ("sgd", "adam", "adamw")
@@ -87,6 +87,11 @@ class TrainConfig:
         reason = cannot_train(arch.id, self.dataset)
         if reason:
             raise ConfigError(reason)
+        device = resolve_device(self.device)
+        need = memory_needed(self, device)
+        available = available_memory(device)
+        if available is not None and need.total_bytes > available:
+            raise ConfigError(need.refusal(available, device))
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -126,6 +131,72 @@ def smoothed_loss_floor(label_smoothing: float, num_classes: int) -> float:
         return 0.0
     on, off = 1 - label_smoothing + label_smoothing / num_classes, label_smoothing / num_classes
     return -(on * math.log(on) + (num_classes - 1) * off * math.log(off))
+
+
+@dataclass
+class MemoryNeed:
+    """What a run holds at least, known before it starts: the whole dataset adapted to the
+    network's input (float32, on the device), and the layer outputs of one batch."""
+
+    arch: str
+    dataset: str
+    images: int  # train + test
+    image_shape: tuple[int, int, int]
+    batch_size: int
+    activation_bytes_per_image: int  # every layer's output, in the run's precision
+
+    @property
+    def images_bytes(self) -> int:
+        return self.images * math.prod(self.image_shape) * 4
+
+    @property
+    def activations_bytes(self) -> int:
+        return self.batch_size * self.activation_bytes_per_image
+
+    @property
+    def total_bytes(self) -> int:
+        return self.images_bytes + self.activations_bytes
+
+    def refusal(self, available: int, device: torch.device) -> str:
+        """Why the run cannot start, and what would fit instead."""
+        def gb(n: int) -> str:
+            return f"{n / 1e9:.1f} GB"
+
+        where = (f"the GPU ({device_name(device)}) has {gb(available)} in all" if device.type == "cuda"
+                 else f"this machine has {gb(available)} available")
+        text = (f"{self.arch} on {self.dataset} needs at least {gb(self.total_bytes)} of memory: "
+                f"its {self.images:,} images at {'×'.join(map(str, self.image_shape))} take "
+                f"{gb(self.images_bytes)} and the layer outputs of a batch of {self.batch_size:,} "
+                f"{gb(self.activations_bytes)}, but {where}. ")
+        batch_that_fits = (available - self.images_bytes) // self.activation_bytes_per_image
+        if batch_that_fits >= 1:
+            return text + f"Use a smaller batch size (by this estimate at most {batch_that_fits:,})."
+        return text + ("Choose a network with a smaller input (such as lenet5 or resnet-small) "
+                       "or a smaller dataset (digits).")
+
+
+def memory_needed(config: TrainConfig, device: torch.device) -> MemoryNeed:
+    from cnnviz.analysis import analyze_architecture
+
+    arch = get_architecture(config.arch)
+    per_image_float32 = analyze_architecture(arch.id, arch.input_shape, 10).activation_memory_bytes
+    half = resolve_precision(config.precision, device) == "bfloat16"
+    return MemoryNeed(arch=arch.id, dataset=config.dataset, images=sum(DATASET_SIZES[config.dataset]),
+                      image_shape=arch.input_shape, batch_size=config.batch_size,
+                      activation_bytes_per_image=per_image_float32 // 2 if half else per_image_float32)
+
+
+def available_memory(device: torch.device) -> int | None:
+    """Bytes a run can use: the GPU's memory, or the memory Linux reports available (None where
+    it cannot be told; the run then simply starts)."""
+    if device.type == "cuda":
+        return torch.cuda.get_device_properties(device).total_memory
+    try:
+        with open("/proc/meminfo") as meminfo:
+            line = next(line for line in meminfo if line.startswith("MemAvailable:"))
+    except (OSError, StopIteration):
+        return None
+    return int(line.split()[1]) * 1024
 
 
 def resolve_device(name: str) -> torch.device:
@@ -236,7 +307,8 @@ def train(config: TrainConfig, recorder: Recorder, validated: bool = False) -> T
     train_x = adapt_images(data.train_x.to(device), target_shape)
     test_x = adapt_images(data.test_x.to(device), target_shape)
     mean, std = train_x.mean(), train_x.std().clamp_min(1e-6)
-    train_x, test_x = (train_x - mean) / std, (test_x - mean) / std
+    # One new tensor each, normalised in place: a dataset resized to 224×224 is large.
+    train_x, test_x = train_x.sub(mean).div_(std), test_x.sub(mean).div_(std)
     train_y, test_y = data.train_y.to(device), data.test_y.to(device)
     num_classes = len(data.classes)
 

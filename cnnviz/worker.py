@@ -19,6 +19,8 @@ import time
 import traceback
 from collections.abc import Callable
 
+import torch
+
 from cnnviz.paths import checkpoints_dir
 from cnnviz.runs import HEARTBEAT_EVERY_S, RunStore
 from cnnviz.training import ConfigError, Diverged, TrainConfig, train
@@ -100,13 +102,12 @@ def execute(store: RunStore, run_id: int, listener: Listener | None = None, vali
         status, error = "diverged", str(exc)
     except ConfigError as exc:
         error = str(exc)
-    except MemoryError:
-        error = "out of memory: try a smaller batch size or a smaller network"
     except Exception as exc:  # recorded for the user; the traceback goes to the log
         traceback.print_exc()
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        if "out of memory" in text.lower():
-            error = "out of memory: try a smaller batch size or a smaller network"
+        if _out_of_memory(exc):
+            error = (f"out of memory with a batch of {config.batch_size:,} images of {config.arch}: "
+                     f"try a smaller batch size or a smaller network")
         else:
             error = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
     finally:
@@ -114,6 +115,13 @@ def execute(store: RunStore, run_id: int, listener: Listener | None = None, vali
     store.finish(run_id, status, error=error, final=final, results=results)
     recorder.listener({"event": "finished", "run_id": run_id, "status": status, "error": error, **(final or {})})
     return status
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    """CUDA's OutOfMemoryError, or the CPU allocator's RuntimeError ("can't allocate memory")."""
+    text = str(exc).lower()
+    return (isinstance(exc, (MemoryError, torch.OutOfMemoryError))
+            or "out of memory" in text or "can't allocate memory" in text)
 
 
 def _wait_for_job() -> dict | None:

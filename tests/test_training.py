@@ -13,11 +13,13 @@ import torch
 import torch.nn.functional as F
 
 import cnnviz.runs
-from cnnviz.data import SPLIT_SEED, adapt_images, adaptation_text, load_dataset, stratified_split
+import cnnviz.training
+from cnnviz.data import DATASET_SIZES, SPLIT_SEED, adapt_images, adaptation_text, load_dataset, stratified_split
 from cnnviz.runs import RunStore, launch_run
 from cnnviz.training import (
     ConfigError,
     TrainConfig,
+    memory_needed,
     resolve_precision,
     smoothed_loss_floor,
     train,
@@ -206,6 +208,51 @@ def test_a_huge_learning_rate_diverges():
     run_id = store.create_run(TrainConfig(arch="lenet5-padded", epochs=2, lr=1e9, optimizer="sgd", schedule="constant"))
     assert execute(store, run_id) == "diverged"
     assert "learning rate" in store.get_run(run_id).error
+
+
+def test_memory_need_counts_the_adapted_dataset_and_one_batch_of_layer_outputs():
+    need = memory_needed(TrainConfig(arch="lenet5-padded", batch_size=64, precision="float32"), torch.device("cpu"))
+    assert DATASET_SIZES["digits"] == (len(load_dataset("digits").train_y), len(load_dataset("digits").test_y))
+    assert need.images_bytes == 1797 * 28 * 28 * 4
+    # Every layer's output of one image: conv1 and relu1 6·28·28, pool1 6·14·14, conv2 and relu2
+    # 16·10·10, pool2 and flatten 400, fc1 and relu3 120, fc2 and relu4 84, fc3 10.
+    per_image = 2 * 4704 + 1176 + 2 * 1600 + 2 * 400 + 2 * 120 + 2 * 84 + 10
+    assert need.activations_bytes == 64 * per_image * 4
+    half = memory_needed(TrainConfig(arch="lenet5-padded", batch_size=64, precision="bfloat16"), torch.device("cpu"))
+    assert half.activations_bytes == 64 * per_image * 2 and half.images_bytes == need.images_bytes
+
+
+@pytest.mark.parametrize("changes, advice", [
+    # 60,000 CIFAR-10 images at 3×224×224 in float32 (36.1 GB) cannot fit in 20 GB at any batch size.
+    ({"arch": "vgg16", "dataset": "cifar10"}, "a smaller dataset (digits)"),
+    # The digits at 224×224 fit (1.1 GB); VGG-16's outputs of 512 images (59 GB) do not.
+    ({"arch": "vgg16", "batch_size": 512}, "Use a smaller batch size (by this estimate at most"),
+])
+def test_a_run_that_cannot_fit_in_memory_is_refused_before_it_starts(monkeypatch, changes, advice):
+    monkeypatch.setattr(cnnviz.training, "available_memory", lambda device: 20 * 10**9)
+    config = TrainConfig(precision="float32", device="cpu", **changes)
+    need = memory_needed(config, torch.device("cpu"))
+    with pytest.raises(ConfigError) as refused:
+        config.validate()
+    message = str(refused.value)
+    assert f"needs at least {need.total_bytes / 1e9:.1f} GB" in message and "has 20.0 GB available" in message
+    assert advice in message
+    if "batch size" in advice:  # the largest batch whose outputs fit beside the images
+        assert f"at most {(20 * 10**9 - need.images_bytes) // need.activation_bytes_per_image:,})" in message
+    else:
+        assert "60,000 images at 3×224×224 take 36.1 GB" in message
+
+
+def test_running_out_of_memory_while_training_ends_the_run_with_a_clear_message(monkeypatch):
+    def allocate_too_much(*args):  # a real allocation failure of the CPU allocator
+        return torch.empty(2**55, dtype=torch.uint8)
+
+    monkeypatch.setattr(cnnviz.training, "adapt_images", allocate_too_much)
+    store = RunStore()
+    run_id = store.create_run(TrainConfig(arch="lenet5", epochs=1, batch_size=128))
+    assert execute(store, run_id) == "failed"
+    assert store.get_run(run_id).error == ("out of memory with a batch of 128 images of lenet5: "
+                                           "try a smaller batch size or a smaller network")
 
 
 def _wait_for(predicate, timeout_s=60.0):
