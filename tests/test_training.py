@@ -243,11 +243,18 @@ def test_a_run_that_cannot_fit_in_memory_is_refused_before_it_starts(monkeypatch
         assert "60,000 images at 3×224×224 take 36.1 GB" in message
 
 
-def test_running_out_of_memory_while_training_ends_the_run_with_a_clear_message(monkeypatch):
-    def allocate_too_much(*args):  # a real allocation failure of the CPU allocator
-        return torch.empty(2**55, dtype=torch.uint8)
+def _allocate_too_much(*args):  # a real allocation failure of the CPU allocator
+    return torch.empty(2**55, dtype=torch.uint8)
 
-    monkeypatch.setattr(cnnviz.training, "adapt_images", allocate_too_much)
+
+def _cuda_runs_out(*args):  # what CUDA's caching allocator raises
+    raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB. GPU 0 has a total "
+                                 "capacity of 79.19 GiB of which 1.25 GiB is free.")
+
+
+@pytest.mark.parametrize("run_out", [_allocate_too_much, _cuda_runs_out])
+def test_running_out_of_memory_while_training_ends_the_run_with_a_clear_message(monkeypatch, run_out):
+    monkeypatch.setattr(cnnviz.training, "adapt_images", run_out)
     store = RunStore()
     run_id = store.create_run(TrainConfig(arch="lenet5", epochs=1, batch_size=128))
     assert execute(store, run_id) == "failed"
