@@ -100,7 +100,9 @@ metrics[3].metric("parameter memory", report.human_bytes(analysis.param_memory_b
                   delta_color="off", delta_arrow="off")
 rf = analysis.receptive_field
 metrics[4].metric("receptive field", "—" if rf is None else "×".join(str(v) for v in rf),
-                  "of one unit of the last feature map", delta_color="off", delta_arrow="off")
+                  "last feature map", delta_color="off", delta_arrow="off",
+                  help="The input pixels one unit of the last feature map depends on. It counts the zero "
+                       "padding too, so it can be larger than the image.")
 if analysis.diagnosis:
     st.error(f"**Does not fit at `{analysis.diagnosis.layer}`:** {analysis.diagnosis.message}  \n"
              f"{analysis.diagnosis.suggestion}", icon=":material/error:")
