@@ -102,13 +102,13 @@ def execute(store: RunStore, run_id: int, listener: Listener | None = None, vali
         status, error = "diverged", str(exc)
     except ConfigError as exc:
         error = str(exc)
-    except Exception as exc:  # recorded for the user; the traceback goes to the log
-        traceback.print_exc()
-        text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        if _out_of_memory(exc):
+    except Exception as exc:  # recorded for the user
+        if _out_of_memory(exc):  # a setting too large, not a bug: the message alone
             error = (f"out of memory with a batch of {config.batch_size:,} images of {config.arch}: "
                      f"try a smaller batch size or a smaller network")
-        else:
+        else:  # a bug: its traceback goes to the log
+            traceback.print_exc()
+            text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
             error = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
     finally:
         stop.set()

@@ -253,13 +253,14 @@ def _cuda_runs_out(*args):  # what CUDA's caching allocator raises
 
 
 @pytest.mark.parametrize("run_out", [_allocate_too_much, _cuda_runs_out])
-def test_running_out_of_memory_while_training_ends_the_run_with_a_clear_message(monkeypatch, run_out):
+def test_running_out_of_memory_while_training_ends_the_run_with_a_clear_message(monkeypatch, capfd, run_out):
     monkeypatch.setattr(cnnviz.training, "adapt_images", run_out)
     store = RunStore()
     run_id = store.create_run(TrainConfig(arch="lenet5", epochs=1, batch_size=128))
     assert execute(store, run_id) == "failed"
     assert store.get_run(run_id).error == ("out of memory with a batch of 128 images of lenet5: "
                                            "try a smaller batch size or a smaller network")
+    assert "Traceback" not in capfd.readouterr().err  # the CLI's terminal sees the message alone
 
 
 def _wait_for(predicate, timeout_s=60.0):
