@@ -125,9 +125,11 @@ def loss_floor(run: RunRecord) -> float:
 
 
 def run_line(run: RunRecord) -> str:
-    """What ran where: "`lenet5` on `digits` · **running** · CPU (2 cores) · bfloat16 · images 1×8×8 → …"."""
+    """What ran where: "`lenet5` on `digits` · **running** · CPU (2 cores) · 1 thread · bfloat16 · images 1×8×8 → …"."""
     parts = [f"`{run.config['arch']}` on `{run.config['dataset']}`", f"**{run.status}**",
              run.device or "device not chosen yet"]
+    if run.info.get("threads"):
+        parts.append(f"{run.info['threads']} thread{'s' if run.info['threads'] > 1 else ''}")
     if run.info.get("precision"):
         parts.append(run.info["precision"])
     if run.info.get("adaptation"):

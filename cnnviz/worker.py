@@ -23,7 +23,7 @@ import torch
 
 from cnnviz.paths import checkpoints_dir
 from cnnviz.runs import HEARTBEAT_EVERY_S, RunStore
-from cnnviz.training import ConfigError, Diverged, TrainConfig, train
+from cnnviz.training import ConfigError, Diverged, TrainConfig, background_threads, train
 
 Listener = Callable[[dict], None]  # receives the events the CLI prints with --json
 
@@ -74,10 +74,12 @@ def _heartbeat(store: RunStore, run_id: int, stop: threading.Event) -> None:
         store.heartbeat(run_id)
 
 
-def execute(store: RunStore, run_id: int, listener: Listener | None = None, validated: bool = False) -> str:
+def execute(store: RunStore, run_id: int, listener: Listener | None = None, validated: bool = False,
+            threads: int | None = None) -> str:
     """Train run ``run_id`` and record its end; returns the final status. Never raises for a run
     that fails: the failure is recorded with its message (the traceback goes to stderr/the log).
-    ``validated``: its config passed ``TrainConfig.validate()`` before the run was created."""
+    ``validated``: its config passed ``TrainConfig.validate()`` before the run was created.
+    ``threads``: torch's threads on the CPU (``train``'s)."""
     record = store.get_run(run_id)
     config = TrainConfig.from_dict(record.config)
     store.update(run_id, pid=os.getpid(), heartbeat=time.time())
@@ -86,7 +88,7 @@ def execute(store: RunStore, run_id: int, listener: Listener | None = None, vali
     recorder = StoreRecorder(store, run_id, listener)
     status, error, final, results = "failed", None, None, None
     try:
-        result = train(config, recorder, validated=validated)
+        result = train(config, recorder, validated=validated, threads=threads)
         checkpoint = checkpoints_dir() / f"run-{run_id}.safetensors"
         from safetensors.torch import save_file
 
@@ -149,7 +151,8 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: (store.update(run_id, cancel_requested=1),
                                               store.finish(run_id, "cancelled", error="cancelled (stopped)"),
                                               os._exit(0)))
-    status = execute(store, run_id, validated=True)  # launch_run validated the config
+    # launch_run validated the config; a run in the background leaves a core to whoever watches it
+    status = execute(store, run_id, validated=True, threads=background_threads())
     return 0 if status in ("completed", "cancelled") else 1
 
 

@@ -1,5 +1,7 @@
 """Training: launch short runs, watch their curves grow live, compare runs."""
 
+import os
+
 import streamlit as st
 
 from cnnviz import training_figures as tf
@@ -12,6 +14,7 @@ from cnnviz.training import (
     SCHEDULES,
     ConfigError,
     TrainConfig,
+    background_threads,
     device_name,
     resolve_device,
     resolve_precision,
@@ -72,7 +75,10 @@ with launch_col.container(border=True):
                                         "the steps get faster depends on the network and the device (LeNet's on "
                                         "a CPU do not)")
         auto_device = resolve_device("auto")
-        st.caption(f"auto uses **{device_name(auto_device)}** in "
+        threads = background_threads()
+        on_cpu = (f" with {threads} thread{'s' if threads > 1 else ''}, leaving a core to this page"
+                  if auto_device.type == "cpu" and threads < (os.cpu_count() or 1) else "")
+        st.caption(f"auto uses **{device_name(auto_device)}**{on_cpu} in "
                    f"**{resolve_precision('auto', auto_device)}** here. Images are resized to the network's input.")
         started = st.form_submit_button("Start", type="primary")
     if started:

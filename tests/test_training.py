@@ -279,6 +279,7 @@ def test_a_launched_worker_completes_in_its_own_process():
     assert store.get_run(run_id).pid not in (None, os.getpid())
     record = _wait_for(lambda: (r := store.get_run(run_id)).status in ("completed", "failed") and r)
     assert record.status == "completed", record.error
+    assert record.info["threads"] == max(1, os.cpu_count() - 1)  # a core left to the page that watches
 
 
 def test_a_prepared_worker_takes_the_next_run(cnnviz_home):
@@ -351,6 +352,7 @@ def test_cli_train_json_events(cnnviz_home):
     events = [json.loads(line) for line in result.stdout.splitlines()]
     assert events[0]["event"] == "started" and events[-1]["event"] == "finished"
     assert events[0]["precision"] == "float32"
+    assert events[0]["threads"] == os.cpu_count()  # in the foreground: one thread per core
     assert events[-1]["status"] == "completed"
     assert {"test_accuracy", "test_loss", "images_per_s", "elapsed_s"} <= set(events[-1])
     assert [e["epoch"] for e in events if e["event"] == "epoch"] == [1, 2]

@@ -37,6 +37,10 @@ def test_progress_before_the_first_point_says_starting():
 def test_run_line_names_the_network_data_device_precision_and_adaptation():
     assert tf.run_line(record()) == ("`lenet5` on `digits` · **running** · CPU (2 cores) · bfloat16 · "
                                      "images 1×8×8 → 1×32×32 (resized)")
+    on_threads = {**record().info, "threads": 1}
+    assert tf.run_line(record(info=on_threads)) == ("`lenet5` on `digits` · **running** · CPU (2 cores) · "
+                                                    "1 thread · bfloat16 · images 1×8×8 → 1×32×32 (resized)")
+    assert "· 3 threads ·" in tf.run_line(record(info={**on_threads, "threads": 3}))
     assert tf.run_line(record(status="queued", device=None, info={})) == \
         "`lenet5` on `digits` · **queued** · device not chosen yet"
 
