@@ -3,12 +3,19 @@
 - Architectures (issue 4): from choosing an architecture in the select box to the page having
   re-rendered with its total, for every zoo entry. Target: under 1 s each.
 - Training (issue 7): from the Start click to the first loss point drawn. Target: under 5 s.
+- A watched run: the form's default run (lenet5-padded on digits, 15 epochs) started on the page
+  and watched to its end, against the same run from the CLI with no browser open: the images/s
+  the page's run keeps while the server and the browser redraw its curves.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -17,6 +24,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from tests.live_app import (
     CHROMIUM_FLAGS,
+    ROOT,
     StreamlitPage,
     find_chromium,
     live_view,
@@ -76,6 +84,32 @@ def _training(app: StreamlitPage) -> dict:
     return {"start_to_first_loss_point_s": samples, "median_s": statistics.median(samples), "target_s": 5.0}
 
 
+def _watched_run(app: StreamlitPage) -> dict:
+    from cnnviz.runs import RunStore
+
+    store = RunStore(app.server.home / "runs.db")
+    watched, alone, threads = [], [], None
+    for _ in range(REPEATS):  # page and CLI alternate: the same noise hits both
+        run_id = max((run.id for run in store.list_runs()), default=0) + 1  # the one Start creates
+        page = app.open("/training")
+        page.locator('[data-testid="stForm"]').get_by_role("button", name="Start").click()
+        wait_for_loss_points(page, run_id)  # the page draws this run's curves (not the last run's view)
+        deadline = time.monotonic() + 300
+        while (record := store.get_run(run_id)).active and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert record.status == "completed", record.error
+        watched.append(record.final["images_per_s"])
+        threads = record.info["threads"]
+        page.goto("about:blank")  # nobody watches the CLI's run
+        output = subprocess.run([sys.executable, "-m", "cnnviz", "train", "--arch", record.config["arch"],
+                                 "--dataset", record.config["dataset"], "--json"], cwd=ROOT, check=True,
+                                capture_output=True, text=True, env={**os.environ, "CNNVIZ_HOME": str(app.server.home)})
+        alone.append(json.loads(output.stdout.splitlines()[-1])["images_per_s"])
+    return {"watched_on_page_images_per_s": watched, "cli_alone_images_per_s": alone,
+            "page_run_threads": threads, "cores": os.cpu_count(),
+            "watched_over_alone": statistics.median(watched) / statistics.median(alone)}
+
+
 def run() -> dict:
     with tempfile.TemporaryDirectory() as home:
         server = start_server(Path(home))
@@ -85,7 +119,8 @@ def run() -> dict:
                 browser = playwright.chromium.launch(headless=True, args=CHROMIUM_FLAGS,
                                                      **({"executable_path": executable} if executable else {}))
                 app = StreamlitPage(browser.new_page(viewport={"width": 1400, "height": 1000}), server)
-                result = {"architectures_page": _architectures(app), "training_page": _training(app)}
+                result = {"architectures_page": _architectures(app), "training_page": _training(app),
+                          "watched_run": _watched_run(app)}
                 browser.close()
         finally:
             stop_server(server)
