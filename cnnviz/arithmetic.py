@@ -24,6 +24,9 @@ import numpy as np
 Op = Literal["conv", "max", "avg"]
 OPS: dict[str, str] = {"conv": "convolution", "max": "max pooling", "avg": "average pooling"}
 MAX_SIDE = 32  # the largest input height/width (and kernel side) a student may type
+# the settings' bounds, (low, high), for the page's controls and links and for the CLI alike: with
+# them a padded input is at most 48×48 and every computation is small enough to write out
+LIMITS: dict[str, tuple[int, int]] = {"pad": (0, 8), "stride": (1, 8), "dil": (1, 4), "pool_f": (1, 8)}
 Pair = tuple[int, int]
 
 
@@ -222,7 +225,10 @@ class Problem:
 
 
 def validate(problem: Problem) -> list[str]:
-    """Everything that makes the computation impossible, in words; empty when it can run."""
+    """Everything that makes the computation impossible, in words; empty when it can run.
+
+    Also what would make it too big to write out: sides beyond MAX_SIDE, settings beyond LIMITS.
+    """
     messages = []
     height, width = problem.input_hw
     if not problem.input or height == 0 or width == 0:
@@ -239,20 +245,28 @@ def validate(problem: Problem) -> list[str]:
     kh, kw = problem.kernel_hw
     messages += _per_axis(problem.stride, lambda s: s < 1, lambda s, where: (
         f"stride (s) must be at least 1 (got {s}{where}): the window has to move by at least one cell."))
+    messages += _per_axis(problem.stride, lambda s: s > LIMITS["stride"][1], lambda s, where: (
+        f"stride (s) must be from 1 to {LIMITS['stride'][1]} (got {s}{where})."))
     messages += _per_axis(problem.padding, lambda p: p < 0, lambda p, where: (
         f"padding (p) cannot be negative (got {p}{where})."))
+    messages += _per_axis(problem.padding, lambda p: p > LIMITS["pad"][1], lambda p, where: (
+        f"padding (p) must be from 0 to {LIMITS['pad'][1]} (got {p}{where}): cnnviz writes out every "
+        "cell of the padded input."))
     messages += _per_axis(problem.dilation, lambda d: d < 1, lambda d, where: (
         f"dilation must be at least 1 (got {d}{where}); 1 means no gaps."))
+    messages += _per_axis(problem.dilation, lambda d: d > LIMITS["dil"][1], lambda d, where: (
+        f"dilation must be from 1 to {LIMITS['dil'][1]} (got {d}{where})."))
     if problem.op != "conv":
         if kh < 1 or kw < 1:
             messages.append(f"The pool size (f) must be at least 1 (got {kh}×{kw}).")
-        elif kh > MAX_SIDE or kw > MAX_SIDE:
-            messages.append(f"The pool size (f) is at most {MAX_SIDE}.")
-        messages += _per_axis(tuple(zip(problem.padding, (kh, kw), strict=True)),
-                              lambda pk: pk[0] > pk[1] // 2, lambda pk, where: (
-            f"Pooling padding (p) may be at most half the pool size (f): p = {pk[0]} with f = {pk[1]}"
-            f"{where} allows at most {pk[1] // 2} (PyTorch's rule: otherwise a window could hold "
-            "only padding)."))
+        elif kh > LIMITS["pool_f"][1] or kw > LIMITS["pool_f"][1]:
+            messages.append(f"The pool size (f) must be from 1 to {LIMITS['pool_f'][1]} (got {kh}×{kw}).")
+        else:
+            messages += _per_axis(tuple(zip(problem.padding, (kh, kw), strict=True)),
+                                  lambda pk: pk[0] > pk[1] // 2, lambda pk, where: (
+                f"Pooling padding (p) may be at most half the pool size (f): p = {pk[0]} with f = "
+                f"{pk[1]}{where} allows at most {pk[1] // 2} (PyTorch's rule: otherwise a window could "
+                "hold only padding)."))
         if problem.dilation != (1, 1):
             messages.append("Pooling here has no dilation: set it to 1.")
         if problem.bias is not None:

@@ -4,11 +4,10 @@ import math
 
 import streamlit as st
 
-from cnnviz.arithmetic import OPS, PRESETS, compute, format_number, validate
+from cnnviz.arithmetic import LIMITS, OPS, PRESETS, compute, format_number, validate
 from cnnviz.arithmetic_figures import MAX_FRAMES, arithmetic_figure, cell_name, step_lines
 from cnnviz.ui.arithmetic import (
     CUSTOM,
-    LIMITS,
     MAX_FILTERS,
     ensure_defaults,
     load_selected_preset,

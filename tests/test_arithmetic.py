@@ -9,6 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cnnviz.arithmetic import (
+    LIMITS,
+    MAX_SIDE,
     PRESETS,
     InvalidSettings,
     Problem,
@@ -215,12 +217,34 @@ def test_output_shape_formula_text():
     (Problem("max", [[[0, 1], [2, 3]]], pool_size=(3, 3), padding=(2, 2)), "at most half the pool size"),
     (Problem("avg", [[[0, 1], [2, 3]]], pool_size=(0, 0)), "pool size (f) must be at least 1"),
     (Problem("max", [[[0.0] * 33] * 2]), "at most 32×32"),
+    (Problem("conv", [[[0, 1], [2, 3]]], [[[[1]]]], padding=(100_000_000, 0)),
+     "padding (p) must be from 0 to 8 (got 100000000 for the height)"),
+    (Problem("conv", [[[0, 1], [2, 3]]], [[[[1]]]], stride=(9, 9)), "stride (s) must be from 1 to 8 (got 9)"),
+    (Problem("conv", [[[0, 1], [2, 3]]], [[[[1]]]], dilation=(1, 5)),
+     "dilation must be from 1 to 4 (got 5 for the width)"),
+    (Problem("max", [[[0, 1], [2, 3]]], pool_size=(9, 9), stride=(1, 1)), "pool size (f) must be from 1 to 8"),
+    (Problem("avg", [[[0, 1], [2, 3]]], pool_size=(2, 2), stride=(10**9, 1)), "stride (s) must be from 1 to 8"),
 ])
 def test_impossible_settings_are_explained(problem, words):
     messages = validate(problem)
     assert any(words in message for message in messages), messages
     with pytest.raises(InvalidSettings):
         compute(problem)
+
+
+def test_the_largest_settings_still_match_torch_and_one_more_is_refused():
+    """The limits are the page's and the CLI's: at them everything computes, beyond them a message."""
+    p, s, d, f = LIMITS["pad"][1], LIMITS["stride"][1], LIMITS["dil"][1], LIMITS["pool_f"][1]
+    x = [[[float((r * 7 + c) % 5 - 2) for c in range(MAX_SIDE)] for r in range(MAX_SIDE)]]
+    kernel = [[[[1.0, -2.0, 0.5], [0.0, 3.0, 1.0], [-1.0, 1.0, 2.0]]]]
+    biggest = Problem("conv", x, kernel, padding=(p, p), stride=(s, 1), dilation=(d, d), bias=[0.5])
+    result = assert_matches_torch(biggest)
+    assert len(result.padded[0]) == MAX_SIDE + 2 * p  # the padded input: 48×48 at most
+    assert_matches_torch(Problem("avg", x, pool_size=(f, f), padding=(f // 2, f // 2), stride=(s, s)))
+    assert_matches_torch(Problem("max", x, pool_size=(f, f), padding=(f // 2, f // 2), stride=(1, 1)))
+    for beyond in (dict(padding=(p + 1, p)), dict(stride=(s + 1, 1)), dict(dilation=(d + 1, d))):
+        assert validate(Problem("conv", x, kernel, **beyond)), beyond
+    assert validate(Problem("max", x, pool_size=(f + 1, f + 1), stride=(1, 1)))
 
 
 def test_torch_agrees_the_pool_padding_rule():

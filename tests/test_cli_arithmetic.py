@@ -82,6 +82,15 @@ def test_pool_max_and_avg():
     (["conv", "--input", X, "--kernel", "1", "--padding", "a"], "--padding must be a whole number"),
     (["conv", "--input", X, "--kernel", "1 | 1"], "the input has 1"),
     (["pool", "--op", "max", "--input", X, "--size", "3", "--padding", "2"], "at most half the pool size"),
+    (["conv", "--input", X, "--kernel", "0 1; 2 3", "--padding", "100000000"],
+     "padding (p) must be from 0 to 8 (got 100000000)"),
+    (["conv", "--input", X, "--kernel", "0 1; 2 3", "--padding", "3000,1", "--stride", "1,99999"],
+     "stride (s) must be from 1 to 8 (got 99999 for the width)"),
+    (["conv", "--input", X, "--kernel", "1", "--dilation", "5"], "dilation must be from 1 to 4"),
+    (["pool", "--op", "avg", "--input", X, "--size", "100000000", "--stride", "1"],
+     "pool size (f) must be from 1 to 8 (got 100000000×100000000)"),
+    (["pool", "--op", "max", "--input", X, "--size", "2", "--stride", "100000000"],
+     "stride (s) must be from 1 to 8"),
 ])
 def test_bad_input_is_one_line_without_traceback(args, words):
     result = cli(*args)

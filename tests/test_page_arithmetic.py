@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 from streamlit.testing.v1 import AppTest
 
-from cnnviz.arithmetic import PRESETS, compute
+from cnnviz.arithmetic import LIMITS, PRESETS, compute
 from tests.live_app import ROOT, StreamlitPage
 
 PAGE = str(ROOT / "pages" / "arithmetic.py")
@@ -94,6 +94,18 @@ def test_bad_links_fall_back_with_a_message():
     at = open_page(preset="custom", s="0")
     assert "Ignoring the link's s='0'" in at.warning[0].value
     assert not at.exception
+    at = open_page(preset="custom", op="max", p="9")  # one beyond the page's (and the CLI's) limit
+    assert [w.value for w in at.warning] == ["Ignoring the link's p='9': use whole numbers from 0 to 8."]
+
+
+def test_the_controls_bounds_are_the_engines_limits():
+    """One rule: the controls stop where validate() (and so the CLI) stops."""
+    at = open_page(preset="cs540-basic")
+    for key, limit in [("pad_h", "pad"), ("pad_w", "pad"), ("stride_h", "stride"), ("stride_w", "stride"),
+                       ("dil_h", "dil"), ("dil_w", "dil")]:
+        assert (at.number_input(key=key).min, at.number_input(key=key).max) == LIMITS[limit], key
+    at.segmented_control(key="op").set_value("max").run()
+    assert (at.number_input(key="pool_f").min, at.number_input(key="pool_f").max) == LIMITS["pool_f"]
 
 
 @pytest.mark.parametrize(("key", "value", "words"), [

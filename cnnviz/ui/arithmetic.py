@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cnnviz.arithmetic import PRESETS, Problem, matrices_text, parse_matrices
+from cnnviz.arithmetic import LIMITS, PRESETS, Problem, matrices_text, parse_matrices
 
 CUSTOM = "custom"
 DEFAULT_PRESET = "cs540-basic"
 MAX_FILTERS = 4
-# the widgets' bounds: every value inside them must give a result or a message, never an exception
-LIMITS = {"pad": (0, 8), "stride": (1, 8), "dil": (1, 4), "pool_f": (1, 8)}
+# the widgets' and links' bounds are cnnviz.arithmetic.LIMITS, the rule validate() (and so the CLI)
+# applies too: every value inside them must give a result or a message, never an exception
 
 
 def preset_label(name: str) -> str:
