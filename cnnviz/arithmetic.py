@@ -85,6 +85,22 @@ def parse_matrices(text: str, what: str = "input") -> list[list[list[float]]]:
     return channels
 
 
+def parse_bias(text: str, filters: int, what: str = "bias (b)") -> list[float] | None:
+    """``"1, -2"`` -> ``[1.0, -2.0]``; one value stands for every filter; blank -> None (no bias).
+
+    Raises ValueError with a message that says what to fix, as :func:`parse_matrices` does.
+    """
+    cells = text.replace(",", " ").split()
+    if not cells:
+        return None
+    if not all(_is_number(cell) for cell in cells):
+        raise ValueError(f"{what}: {text!r} is not a list of numbers (e.g. 1, or 1, -2).")
+    values = [float(cell) for cell in cells]
+    if any(not math.isfinite(v) for v in values):
+        raise ValueError(f"{what}: use finite numbers (no inf or nan)")
+    return values * filters if len(values) == 1 else values
+
+
 def _is_number(text: str) -> bool:
     try:
         float(text)
@@ -311,6 +327,8 @@ def _validate_kernels(problem: Problem) -> list[str]:
         messages.append(f"The kernel has {channels} channel(s) but the input has "
                         f"{problem.input_channels}: a filter needs one kernel matrix per input channel "
                         "(separate them with '|').")
+    if problem.bias is not None and any(not math.isfinite(b) for b in problem.bias):
+        messages.append("bias (b): use finite numbers (no inf or nan)")
     if problem.bias is not None and len(problem.bias) != len(problem.kernels):
         messages.append(f"The bias needs one value per filter: {len(problem.kernels)} filter(s), "
                         f"{len(problem.bias)} bias value(s).")

@@ -18,6 +18,7 @@ from cnnviz.arithmetic import (
     format_number,
     matrices_text,
     output_shape,
+    parse_bias,
     parse_matrices,
     validate,
 )
@@ -272,6 +273,19 @@ def test_parse_matrices_rows_channels_and_errors():
                         ("1 2 | 3", "same height and width"), ("1 nan", "finite")]:
         with pytest.raises(ValueError, match=words):
             parse_matrices(text)
+
+
+def test_parse_bias_one_for_all_finite_only():
+    assert parse_bias("1, -2.5", 2) == [1, -2.5]
+    assert parse_bias("3", 3) == [3, 3, 3]  # one value for every filter
+    assert parse_bias("  ", 2) is None
+    with pytest.raises(ValueError, match=r"bias \(b\): 'one' is not a list of numbers"):
+        parse_bias("one", 1)
+    for text in ("nan", "1, inf", "-inf", "1e999"):  # 1e999 reads as inf
+        with pytest.raises(ValueError, match=r"^bias \(b\): use finite numbers \(no inf or nan\)$"):
+            parse_bias(text, 2)
+    problem = Problem("conv", [[[0, 1], [2, 3]]], [[[[1]]]], bias=[math.nan])  # built in Python
+    assert validate(problem) == ["bias (b): use finite numbers (no inf or nan)"]
 
 
 def test_number_formatting():

@@ -91,6 +91,9 @@ def test_pool_max_and_avg():
      "pool size (f) must be from 1 to 8 (got 100000000×100000000)"),
     (["pool", "--op", "max", "--input", X, "--size", "2", "--stride", "100000000"],
      "stride (s) must be from 1 to 8"),
+    (["conv", "--input", X, "--kernel", "0 1; 2 3", "--bias", "nan"], "--bias: use finite numbers (no inf or nan)"),
+    (["conv", "--input", X, "--kernel", "1", "--kernel", "2", "--bias", "1,inf"], "use finite numbers"),
+    (["conv", "--input", X, "--kernel", "1", "--bias", "one"], "--bias: 'one' is not a list of numbers"),
 ])
 def test_bad_input_is_one_line_without_traceback(args, words):
     result = cli(*args)

@@ -114,6 +114,8 @@ def test_the_controls_bounds_are_the_engines_limits():
     ("kernel_0", "1 1 1 1; 1 1 1 1; 1 1 1 1; 1 1 1 1", "larger than the padded input 3×3"),
     ("kernel_0", "1 | 1", "the input has 1"),
     ("bias_text", "one", "is not a list of numbers"),
+    ("bias_text", "nan", "bias (b): use finite numbers (no inf or nan)"),
+    ("bias_text", "1, inf", "bias (b): use finite numbers (no inf or nan)"),
     ("input_text", "; ".join([" ".join(["1"] * 33)] * 2), "at most 32×32"),
 ])
 def test_invalid_settings_are_explained_not_raised(key, value, words):

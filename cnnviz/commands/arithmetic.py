@@ -76,15 +76,14 @@ def _pair(text: str, what: str) -> tuple[int, int]:
 
 
 def _bias(text: str | None, filters: int) -> list[float] | None:
+    from cnnviz.arithmetic import parse_bias
+
     if text is None:
         return None
     try:
-        values = [float(part) for part in text.replace(",", " ").split()]
-    except ValueError:
-        raise CliError(f"--bias must be numbers, got {text!r}") from None
-    if len(values) == 1 and filters > 1:
-        values *= filters
-    return values
+        return parse_bias(text, filters, "--bias")
+    except ValueError as error:
+        raise CliError(str(error)) from None
 
 
 def run_conv(args) -> int:

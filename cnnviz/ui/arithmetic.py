@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cnnviz.arithmetic import LIMITS, PRESETS, Problem, matrices_text, parse_matrices
+from cnnviz.arithmetic import LIMITS, PRESETS, Problem, matrices_text, parse_bias, parse_matrices
 
 CUSTOM = "custom"
 DEFAULT_PRESET = "cs540-basic"
@@ -150,14 +150,11 @@ def problem_from_state() -> tuple[Problem | None, list[str]]:
                                           f"kernel of filter {index + 1}" if state.filters > 1 else "kernel"))
         except ValueError as error:
             errors.append(str(error))
-    bias = None
-    if state.bias_text.strip():
-        try:
-            bias = [float(v) for v in state.bias_text.replace(",", " ").split()]
-        except ValueError:
-            errors.append(f"bias (b): {state.bias_text!r} is not a list of numbers (e.g. 1, or 1, -2).")
-        else:
-            bias = bias * state.filters if len(bias) == 1 else bias
+    try:
+        bias = parse_bias(state.bias_text, state.filters)
+    except ValueError as error:
+        bias = None
+        errors.append(str(error))
     if errors:
         return None, errors
     return Problem("conv", matrix, kernels, dilation=(state.dil_h, state.dil_w), bias=bias, **settings), []
