@@ -94,6 +94,10 @@ def test_bad_links_fall_back_with_a_message():
     at = open_page(preset="custom", s="0")
     assert "Ignoring the link's s='0'" in at.warning[0].value
     assert not at.exception
+    at = open_page(preset="custom", op="garbage", input="1 3; 2 9", f="2")
+    assert [w.value for w in at.warning] == ["Ignoring the link's op='garbage': use one of conv, max, avg."]
+    assert at.segmented_control(key="op").value == "conv"  # the default example's operation
+    assert not at.exception
     at = open_page(preset="custom", op="max", p="9")  # one beyond the page's (and the CLI's) limit
     assert [w.value for w in at.warning] == ["Ignoring the link's p='9': use whole numbers from 0 to 8."]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cnnviz.arithmetic import LIMITS, PRESETS, Problem, matrices_text, parse_bias, parse_matrices
+from cnnviz.arithmetic import LIMITS, OPS, PRESETS, Problem, matrices_text, parse_bias, parse_matrices
 
 CUSTOM = "custom"
 DEFAULT_PRESET = "cs540-basic"
@@ -83,8 +83,11 @@ def read_url_state() -> list[str]:
 
 def _read_custom(params) -> list[str]:
     state, warnings = st.session_state, []
-    if params.get("op") in ("conv", "max", "avg"):
-        state.op = params["op"]
+    if "op" in params:
+        if params["op"] in OPS:
+            state.op = params["op"]
+        else:
+            warnings.append(f"Ignoring the link's op={params['op']!r}: use one of {', '.join(OPS)}.")
     if "input" in params:
         state.input_text = params["input"]
     kernels = params.get_all("kernel")[:MAX_FILTERS]
