@@ -4,10 +4,12 @@ import itertools
 import re
 
 import pytest
+import torch
+import torch.nn.functional as F
 from playwright.sync_api import expect
 from streamlit.testing.v1 import AppTest
 
-from cnnviz.arithmetic import LIMITS, PRESETS, compute
+from cnnviz.arithmetic import LIMITS, PRESETS, compute, matrices_text
 from tests.live_app import ROOT, StreamlitPage
 
 PAGE = str(ROOT / "pages" / "arithmetic.py")
@@ -110,6 +112,39 @@ def test_the_controls_bounds_are_the_engines_limits():
         assert (at.number_input(key=key).min, at.number_input(key=key).max) == LIMITS[limit], key
     at.segmented_control(key="op").set_value("max").run()
     assert (at.number_input(key="pool_f").min, at.number_input(key="pool_f").max) == LIMITS["pool_f"]
+
+
+def result_numbers(at: AppTest, channels: int) -> list[list[float]]:
+    """The numbers of the last ``channels`` Result blocks, one flat list per output channel."""
+    return [[float(v) for v in block.split()] for block in codes(at)[-channels:]]
+
+
+def test_switching_the_operation_keeps_filters_kernels_bias_and_pool_size():
+    """conv -> max -> conv gives back what was typed, though pooling does not draw those controls."""
+    at = open_page(preset="multi-output")
+    at.text_input(key="bias_text").set_value("1, 2, 3").run()
+    kernels = [at.text_area(key=f"kernel_{i}").value for i in range(3)]
+    assert kernels[2] == matrices_text(PRESETS["multi-output"].problem.kernels[2], "\n", "\n|\n")
+    at.number_input(key="dil_w").set_value(2).run()  # 3×3 -> a 2×1 output per filter
+    problem = PRESETS["multi-output"].problem
+    x, weight = torch.tensor(problem.input)[None], torch.tensor(problem.kernels)
+    expected = F.conv2d(x, weight, torch.tensor([1.0, 2.0, 3.0]), dilation=(1, 2))[0, :, :, 0]
+    before = result_numbers(at, 3)
+    assert before == expected.tolist()  # [[67, 115], [92, 164], [117, 213]]
+    at.segmented_control(key="op").set_value("max").run()
+    at.number_input(key="pool_f").set_value(3).run()
+    assert result_numbers(at, 2) == F.max_pool2d(x, 3, 1)[0].flatten(1).tolist()  # [[8], [9]]
+    assert not at.error
+    at.segmented_control(key="op").set_value("conv").run()
+    assert not at.error, [e.value for e in at.error]
+    assert at.number_input(key="filters").value == 3
+    assert [at.text_area(key=f"kernel_{i}").value for i in range(3)] == kernels
+    assert at.text_input(key="bias_text").value == "1, 2, 3"
+    assert at.number_input(key="dil_w").value == 2
+    assert result_numbers(at, 3) == before
+    assert at.query_params["kernel"] == kernels and at.query_params["bias"] == "1, 2, 3"
+    at.segmented_control(key="op").set_value("avg").run()
+    assert at.number_input(key="pool_f").value == 3  # and the pool size came back too
 
 
 @pytest.mark.parametrize(("key", "value", "words"), [
@@ -239,4 +274,26 @@ def test_browser_try_it_yourself(app: StreamlitPage):
     page.get_by_role("button", name="Check").click()
     expect(page.get_by_text("Right! max(0, 1, 3, 4) = 4")).to_be_visible()
     expect(code.filter(has_text="max(0, 1, 3, 4) = 4")).to_have_count(1)
+    app.wait_idle()
+
+
+@pytest.mark.browser
+def test_browser_operation_round_trip_keeps_the_filters(app: StreamlitPage):
+    page = app.open("/arithmetic?preset=multi-output")
+    bias = page.get_by_role("textbox", name="bias (b)")
+    bias.fill("1, 2, 3")
+    bias.press("Enter")
+    code = page.locator('[data-testid="stCode"]')
+    expect(code.filter(has_text="19 + 37 + 1 = 57")).to_have_count(1)  # 56 + 1, as torch gives it
+    app.wait_idle()
+    operation = page.locator('[data-testid="stButtonGroup"]')
+    operation.get_by_text("max pooling", exact=True).click()
+    expect(page.get_by_role("spinbutton", name="pool size (f)")).to_be_visible()
+    app.wait_idle()
+    operation.get_by_text("convolution", exact=True).click()
+    expect(code.filter(has_text="19 + 37 + 1 = 57")).to_have_count(1)
+    expect(page.get_by_role("textbox", name="bias (b)")).to_have_value("1, 2, 3")
+    expect(page.get_by_role("textbox", name="Kernel (f) of filter 3")).to_have_value("2 3\n4 5\n|\n3 4\n5 6")
+    expect(page.locator('[data-testid="stAlert"]')).to_have_count(0)
+    expect(page).to_have_url(re.compile(r"bias=1%2C\+2%2C\+3"))
     app.wait_idle()

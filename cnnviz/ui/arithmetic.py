@@ -53,13 +53,28 @@ def mark_custom() -> None:
     st.session_state.revealed = set()
 
 
+CONTROLS = ("op", "input_text", "pad_h", "pad_w", "stride_h", "stride_w", "dil_h", "dil_w", "pool_f",
+            "filters", "bias_text", *(f"kernel_{index}" for index in range(MAX_FILTERS)))
+
+
 def ensure_defaults() -> None:
-    """Controls that were not drawn last run lose their state in Streamlit: give it back."""
-    if "op" not in st.session_state:
-        st.session_state.preset = DEFAULT_PRESET
+    """Keep every control's value, drawn this run or not; fill in what is missing.
+
+    Streamlit drops the state of a widget that a run does not draw (the kernels, filters, bias and
+    dilation while pooling is shown; the pool size during a convolution). Writing each value back
+    through the Session State API at the top of the run makes it the page's own, so a switch
+    conv -> max -> conv gives back exactly what the student typed (Streamlit's "interrupting the
+    widget clean-up process").
+    """
+    state = st.session_state
+    if "op" not in state:
+        state.preset = DEFAULT_PRESET
         load_selected_preset()
+    for key in CONTROLS:
+        if key in state:
+            state[key] = state[key]
     for index in range(MAX_FILTERS):
-        st.session_state.setdefault(f"kernel_{index}", st.session_state.get("kernel_0", "1 0; 0 1"))
+        state.setdefault(f"kernel_{index}", state.get("kernel_0", "1 0; 0 1"))
 
 
 def read_url_state() -> list[str]:
