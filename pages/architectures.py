@@ -8,10 +8,15 @@ from cnnviz import figures, report, textbook
 from cnnviz.analysis import analyze_architecture, analyze_model
 from cnnviz.spec import EXAMPLE_SPECS, SpecError, build_model, parse_spec
 from cnnviz.ui.architectures import (
+    CLASSES_RANGE,
     CUSTOM,
+    INPUT_RANGE,
+    apply_spec_input,
     architecture_label,
+    keep_hidden_widgets,
     read_url_state,
     reset_input_to_defaults,
+    spec_input_problem,
     write_url_state,
 )
 from cnnviz.ui.navigation import run_through_app
@@ -32,6 +37,7 @@ arch_id = st.selectbox(
     format_func=lambda id: architecture_label(architectures, id), on_change=reset_input_to_defaults,
     args=(architectures,), help="Type to search by name or family.",
 )
+keep_hidden_widgets(arch_id)
 arch = architectures.get(arch_id)
 fixed = arch is not None and not arch.configurable
 
@@ -54,24 +60,26 @@ else:
         text = st.text_area("Network spec (JSON)", key="spec_text", height=320,
                             help="Edit, then press Ctrl+Enter (or click outside) to analyse.")
     try:
-        spec = parse_spec(json.loads(text))
+        spec_data = json.loads(text)
+        spec = parse_spec(spec_data)
     except json.JSONDecodeError as error:
         st.error(f"The spec is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}.")
         st.stop()
     except SpecError as error:
         st.error(f"Invalid spec — {error}")
         st.stop()
-    if st.session_state.get("spec_input") != spec.input_shape:  # a new spec brings its own input
-        st.session_state.spec_input = spec.input_shape
-        st.session_state.in_c, st.session_state.in_h, st.session_state.in_w = spec.input_shape
+    if problem := spec_input_problem(spec.input_shape):
+        st.error(problem)
+        st.stop()
+    apply_spec_input(spec.input_shape)
     st.download_button("Export spec (JSON)", json.dumps(spec.to_dict(), indent=2),
                        file_name=f"{spec.name}.json", mime="application/json")
 
 c_col, h_col, w_col, classes_col = st.columns(4)
-channels = c_col.number_input("channels (C)", 1, 1024, key="in_c", disabled=fixed)
-height = h_col.number_input("height (H)", 1, 1024, key="in_h")
-width = w_col.number_input("width (W)", 1, 1024, key="in_w")
-classes = classes_col.number_input("classes", 1, 100_000, key="classes", disabled=fixed or arch is None,
+channels = c_col.number_input("channels (C)", *INPUT_RANGE, key="in_c", disabled=fixed)
+height = h_col.number_input("height (H)", *INPUT_RANGE, key="in_h")
+width = w_col.number_input("width (W)", *INPUT_RANGE, key="in_w")
+classes = classes_col.number_input("classes", *CLASSES_RANGE, key="classes", disabled=fixed or arch is None,
                                    help="The custom network's last layer sets its classes."
                                    if arch is None else None)
 input_shape = (int(channels), int(height), int(width))
@@ -86,7 +94,8 @@ else:
         st.error(f"Invalid spec — {error}")
         st.stop()
 
-write_url_state()
+if link_note := write_url_state(None if arch is not None else spec_data):
+    st.warning(link_note)
 
 # ---------------------------------------------------------------- totals and diagnosis
 metrics = st.columns(5)
@@ -169,7 +178,6 @@ with check_tab:
 
 with compare_tab:
     if compare_tab.open:
-        st.session_state.compare = [a for a in st.session_state.get("compare", []) if a != arch_id]
         others = st.multiselect("Compare with", [a for a in architectures if a != arch_id], key="compare",
                                 format_func=lambda id: architecture_label(architectures, id))
         compared = [analysis] + [analyze_architecture(other) for other in others]

@@ -113,6 +113,104 @@ def test_custom_network_valid_and_invalid():
     assert not at.exception
 
 
+def warnings_of(at: AppTest) -> str:
+    return " ".join(w.value for w in at.warning)
+
+
+def test_out_of_range_link_values_are_clamped_with_a_warning():
+    at = open_page(arch="lenet5", input="1,5000,0")
+    assert not at.exception
+    assert (at.number_input(key="in_c").value, at.number_input(key="in_h").value,
+            at.number_input(key="in_w").value) == (1, 1024, 1)
+    warnings = warnings_of(at)
+    assert "height (H) 5,000 is out of range: it must be from 1 to 1,024; using 1,024 instead." in warnings
+    assert "width (W) 0 is out of range: it must be from 1 to 1,024; using 1 instead." in warnings
+    assert "channels" not in warnings  # the valid part of the link is kept, silently
+    assert at.query_params["input"] == "1,1024,1"
+
+
+def test_out_of_range_classes_are_clamped_not_reset():
+    at = open_page(arch="resnet18", classes="200000")
+    assert not at.exception
+    assert at.number_input(key="classes").value == 100_000
+    assert "classes 200,000 is out of range: it must be from 1 to 100,000; using 100,000 instead." in warnings_of(at)
+    assert metrics(at)["# parameters"] == f"{11_689_512 - 1000 * 513 + 100_000 * 513:,}"
+    assert at.query_params["classes"] == "100000"
+
+
+def test_a_custom_spec_with_an_input_out_of_range_is_an_error_not_changed():
+    at = open_page(arch="custom")
+    spec = {"name": "big", "input_shape": [3, 2048, 2048], "layers": [{"type": "conv", "filters": 4, "kernel": 3}]}
+    at.text_area(key="spec_text").set_value(json.dumps(spec)).run()
+    assert not at.exception
+    message = at.error[0].value
+    assert "input_shape [3, 2048, 2048]" in message
+    assert "height (H) 2,048 is out of range" in message and "width (W) 2,048 is out of range" in message
+    assert not at.metric  # nothing analysed at another input
+
+
+def custom_spec(layers: int) -> dict:
+    body = [{"type": "conv", "filters": 4, "kernel": 3, "padding": 1}, {"type": "relu"}] * layers
+    return {"name": "link-net", "input_shape": [1, 16, 16], "layers": [
+        *body, {"type": "flatten"}, {"type": "linear", "out_features": 3}]}
+
+
+@pytest.mark.parametrize("layers", [1, 12])  # short: JSON in the link; long: compressed
+def test_a_custom_network_link_reopens_the_same_network(layers):
+    at = open_page(arch="custom")
+    spec = custom_spec(layers)
+    at.text_area(key="spec_text").set_value(json.dumps(spec)).run()
+    at.number_input(key="in_h").set_value(20).run()
+    link = dict(at.query_params)
+    assert link["input"] == "1,20,16" and "example" not in link
+    assert link["spec"].startswith("{" if layers == 1 else "z.")
+    total = metrics(at)["# parameters"]
+    expected = (3 * 3 + 1) * 4 + ((3 * 3 * 4 + 1) * 4) * (layers - 1) + (4 * 20 * 16 + 1) * 3
+    assert total == f"{expected:,}"
+
+    shared = open_page(**link)
+    assert not shared.exception and not shared.warning
+    assert json.loads(shared.text_area(key="spec_text").value) == spec
+    assert (shared.number_input(key="in_h").value, shared.number_input(key="in_w").value) == (20, 16)
+    assert metrics(shared)["# parameters"] == total
+    assert dict(shared.query_params) == link
+
+
+def test_a_custom_link_input_wins_over_the_example_input():
+    at = open_page(arch="custom", input="1,32,32")
+    assert not at.exception
+    assert (at.number_input(key="in_h").value, at.number_input(key="in_w").value) == (32, 32)
+    assert at.query_params["input"] == "1,32,32" and at.query_params["example"] == "lenet5"
+    table = at.dataframe[0].value
+    assert table["activation shape (C×H×W)"].iloc[0] == "1×32×32"
+
+
+def test_a_damaged_custom_link_says_so():
+    at = open_page(arch="custom", spec="z.eJyrVkrLz1eyUkpKLFKqBQAhFgR9"[:-6])
+    assert not at.exception
+    assert "Ignoring the link's spec: the link's compressed spec" in warnings_of(at)
+    assert metrics(at)["# parameters"] == "61,706"  # the example it says it starts from
+
+
+def test_an_invalid_spec_in_a_link_is_shown_for_fixing():
+    at = open_page(arch="custom", spec=json.dumps({"name": "x", "input_shape": [1, 8, 8], "layers": [
+        {"type": "conv", "filters": 0, "kernel": 3}]}))
+    assert not at.exception
+    assert "layer 0 (conv)" in at.error[0].value and "'filters'" in at.error[0].value
+    assert '"filters": 0' in at.text_area(key="spec_text").value
+
+
+def test_back_to_the_custom_network_keeps_its_spec():
+    at = open_page(arch="custom")
+    spec = custom_spec(1)
+    at.text_area(key="spec_text").set_value(json.dumps(spec)).run()
+    at.selectbox(key="arch").set_value("vgg16").run()
+    at.selectbox(key="arch").set_value("custom").run()
+    assert not at.exception and not at.error
+    assert json.loads(at.text_area(key="spec_text").value) == spec
+    assert (at.number_input(key="in_h").value, at.number_input(key="in_w").value) == (16, 16)
+
+
 # --------------------------------------------------------------------------- in a real browser
 
 
@@ -163,3 +261,43 @@ def test_browser_custom_network(app: StreamlitPage):
     editor.press("Control+Enter")
     expect(page.get_by_text(f"{(9 + 1) * 4 + (144 + 1) * 2:,}").first).to_be_visible()
     expect(page.locator('[data-testid="stDataFrame"]').first).to_contain_text("4×6×6")
+
+
+@pytest.mark.browser
+def test_browser_compare_selection_survives_switching_tabs(app: StreamlitPage):
+    page = app.open("/architectures?arch=lenet5&compare=vgg16,resnet18&view=Compare")
+    chosen = page.locator('[data-testid="stMultiSelect"]').first
+    expect(chosen).to_contain_text("VGG-16")
+    expect(chosen).to_contain_text("ResNet-18")
+    page.get_by_role("tab", name="Layer table").click()
+    app.wait_idle()
+    expect(page).to_have_url(re.compile(r"compare=vgg16%2Cresnet18"))
+    page.get_by_role("tab", name="Compare").click()
+    app.wait_idle()
+    expect(page).to_have_url(re.compile(r"compare=vgg16%2Cresnet18"))
+    chosen = page.locator('[data-testid="stMultiSelect"]').first
+    expect(chosen).to_contain_text("VGG-16")
+    expect(chosen).to_contain_text("ResNet-18")
+    comparison = page.locator('[data-testid="stDataFrame"]').filter(has_text="weight layers (depth)")
+    expect(comparison).to_contain_text("138,357,544 (138.4M)")
+
+
+@pytest.mark.browser
+def test_browser_custom_network_link_round_trip(app: StreamlitPage):
+    page = app.open("/architectures?arch=custom")
+    spec = {"name": "shared", "input_shape": [2, 10, 10], "layers": [
+        {"type": "conv", "filters": 3, "kernel": 3}, {"type": "flatten"}, {"type": "linear", "out_features": 5}]}
+    editor = page.get_by_role("textbox", name="Network spec (JSON)")
+    editor.fill(json.dumps(spec))
+    editor.press("Control+Enter")
+    total = f"{(3 * 3 * 2 + 1) * 3 + (3 * 8 * 8 + 1) * 5:,}"
+    expect(page.get_by_text(total).first).to_be_visible()
+    expect(page).to_have_url(re.compile(r"spec="))
+    app.wait_idle()
+    link = page.url
+    page.goto("about:blank")
+    page.goto(link)
+    app.wait_idle()
+    expect(page.get_by_text(total).first).to_be_visible()
+    expect(page.get_by_role("textbox", name="Network spec (JSON)")).to_have_value(json.dumps(spec, indent=2))
+    expect(page.get_by_role("spinbutton", name="height (H)")).to_have_value("10")

@@ -1,4 +1,5 @@
-"""State of the Architectures page: widgets <-> URL (``?arch=ID&input=C,H,W&classes=N&compare=a,b``).
+"""State of the Architectures page: widgets <-> URL
+(``?arch=ID&input=C,H,W&classes=N&compare=a,b``; a custom network adds ``spec=`` or ``example=``).
 
 The URL is read once per session (a shared link opens the page in its state) and written after
 every run, so the address bar always holds a link to what is on the screen.
@@ -6,13 +7,28 @@ every run, so the address bar always holds a link to what is on the screen.
 
 from __future__ import annotations
 
+import json
+import re
+from typing import Any
+
 import streamlit as st
 
-from cnnviz.analysis import parse_shape
+from cnnviz.spec import EXAMPLE_SPECS, SpecError, parse_spec
+from cnnviz.speclink import SpecLinkError, decode_spec, encode_spec
 from cnnviz.zoo import Architecture
 
 CUSTOM = "custom"
 DEFAULT_ARCH = "lenet5"
+DEFAULT_EXAMPLE = next(iter(EXAMPLE_SPECS))
+
+# The input widgets and their bounds: the page draws them from here, links are checked against them.
+INPUT_FIELDS = (("in_c", "channels (C)"), ("in_h", "height (H)"), ("in_w", "width (W)"))
+INPUT_RANGE = (1, 1024)
+CLASSES_RANGE = (1, 100_000)
+
+# Widgets drawn only in some runs (in a tab, or for the custom network only): Streamlit drops the
+# state of a widget that was not drawn, so these are written back at the start of every run.
+KEPT_KEYS = ("compare", "example", "spec_text")
 
 
 def architecture_label(architectures: dict[str, Architecture], arch_id: str) -> str:
@@ -20,6 +36,16 @@ def architecture_label(architectures: dict[str, Architecture], arch_id: str) -> 
         return "Custom network (your own layers)"
     arch = architectures[arch_id]
     return f"{arch.family} · {arch.title} ({arch.id})"
+
+
+def keep_hidden_widgets(arch_id: str) -> None:
+    """Keep the state of the widgets not drawn in this run (a closed tab, the custom network's
+    editor); a network is never compared with itself."""
+    for key in KEPT_KEYS:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+    if arch_id in st.session_state.get("compare", []):
+        st.session_state.compare = [a for a in st.session_state.compare if a != arch_id]
 
 
 def _set_defaults(arch: Architecture | None) -> None:
@@ -30,35 +56,119 @@ def _set_defaults(arch: Architecture | None) -> None:
 
 
 def reset_input_to_defaults(architectures: dict[str, Architecture]) -> None:
-    """on_change of the architecture: its own default input and classes."""
+    """on_change of the architecture: its own default input and classes (a custom network's input
+    comes from its spec, applied when the spec is read)."""
     _set_defaults(architectures.get(st.session_state.arch))
     if st.session_state.arch == CUSTOM:
-        st.session_state.in_c, st.session_state.in_h, st.session_state.in_w = (1, 28, 28)
+        st.session_state.pop("spec_input", None)
+
+
+def out_of_range(label: str, value: int, low: int, high: int) -> str | None:
+    """What is wrong with ``value`` for the widget ``label`` that takes ``low`` to ``high``, or None."""
+    if low <= value <= high:
+        return None
+    return f"{label} {value:,} is out of range: it must be from {low:,} to {high:,}"
+
+
+def _clamp(value: int, low: int, high: int) -> int:
+    return min(max(value, low), high)
+
+
+def _whole_number(text: str) -> int | None:
+    text = text.strip()
+    if not re.fullmatch(r"[0-9]+", text):
+        return None
+    return int(text) if len(text) <= 15 else 10**15  # beyond any widget's range anyway
+
+
+def _read_number(key: str, label: str, text: str, limits: tuple[int, int], warnings: list[str]) -> None:
+    value = _whole_number(text)
+    if value is None:
+        warnings.append(f"Ignoring the link's {label} {text!r}: give a whole number from "
+                        f"{limits[0]:,} to {limits[1]:,}.")
+        return
+    problem = out_of_range(label, value, *limits)
+    if problem:
+        warnings.append(f"The link's {problem}; using {_clamp(value, *limits):,} instead.")
+    st.session_state[key] = _clamp(value, *limits)
+
+
+def _read_input(text: str, warnings: list[str]) -> None:
+    parts = [part for part in re.split(r"[,\sx×]+", text.strip()) if part]
+    values = [_whole_number(part) for part in parts]
+    if len(values) != 3 or None in values:
+        warnings.append(f"Ignoring the link's input {text!r}: give three whole numbers C,H,W, "
+                        "e.g. input=1,28,28.")
+        return
+    for (key, label), part in zip(INPUT_FIELDS, parts, strict=True):
+        _read_number(key, label, part, INPUT_RANGE, warnings)
+
+
+def spec_input_problem(shape: tuple[int, ...]) -> str | None:
+    """Why a custom spec's input_shape cannot be analysed on the page, or None."""
+    problems = [problem for (_, label), value in zip(INPUT_FIELDS, shape, strict=True)
+                if (problem := out_of_range(label, value, *INPUT_RANGE))]
+    if not problems:
+        return None
+    return (f"The spec's input_shape {list(shape)} is too large for this page: {'; '.join(problems)}. "
+            f"Change input_shape in the spec to at most {INPUT_RANGE[1]:,} for each of C, H and W.")
+
+
+def _spec_input(text: str) -> tuple[int, int, int] | None:
+    try:
+        return parse_spec(json.loads(text)).input_shape
+    except (json.JSONDecodeError, SpecError):
+        return None  # the page shows what is wrong with the spec
+
+
+def _read_custom(params, warnings: list[str]) -> None:
+    """A custom network's spec (``spec=``) or example (``example=``) into the editor."""
+    state = st.session_state
+    example = params.get("example", DEFAULT_EXAMPLE)
+    if example not in EXAMPLE_SPECS:
+        warnings.append(f"There is no example '{example}' — starting from {DEFAULT_EXAMPLE}. "
+                        f"Examples: {', '.join(EXAMPLE_SPECS)}.")
+        example = DEFAULT_EXAMPLE
+    state.example = state.spec_example = example
+    text = json.dumps(EXAMPLE_SPECS[example], indent=2)
+    if "spec" in params:
+        try:
+            text = decode_spec(params["spec"])
+        except SpecLinkError as error:
+            warnings.append(f"Ignoring the link's spec: {error}. Starting from the example {example}.")
+        else:
+            try:
+                text = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+            except json.JSONDecodeError:
+                pass  # shown as it is: the page says what is wrong with it
+    state.spec_text = text
+    state.spec_input = _spec_input(text)
+    if state.spec_input is not None and spec_input_problem(state.spec_input) is None:
+        state.in_c, state.in_h, state.in_w = state.spec_input
 
 
 def read_url_state(architectures: dict[str, Architecture]) -> list[str]:
-    """Fill the widgets' state from the URL, once per session; warnings for invalid values."""
+    """Fill the widgets' state from the URL, once per session; warnings for invalid values.
+
+    What is valid in the link is kept; a value out of a widget's range is clamped to it, and the
+    warning says so."""
     if st.session_state.get("url_read"):
         return []
     st.session_state.url_read = True
     params = st.query_params
-    warnings = []
+    warnings: list[str] = []
     arch_id = params.get("arch", DEFAULT_ARCH)
     if arch_id not in architectures and arch_id != CUSTOM:
         warnings.append(f"There is no architecture '{arch_id}' — showing {DEFAULT_ARCH} instead.")
         arch_id = DEFAULT_ARCH
     st.session_state.arch = arch_id
     reset_input_to_defaults(architectures)
-    if "input" in params:
-        try:
-            st.session_state.in_c, st.session_state.in_h, st.session_state.in_w = parse_shape(params["input"])
-        except ValueError as error:
-            warnings.append(f"Ignoring the link's input: {error}.")
+    if arch_id == CUSTOM:
+        _read_custom(params, warnings)
+    if "input" in params:  # the link's input wins over the network's (or the spec's) default
+        _read_input(params["input"], warnings)
     if "classes" in params:
-        if params["classes"].isdigit() and int(params["classes"]) > 0:
-            st.session_state.classes = int(params["classes"])
-        else:
-            warnings.append(f"Ignoring the link's classes {params['classes']!r}: give a positive integer.")
+        _read_number("classes", "classes", params["classes"], CLASSES_RANGE, warnings)
     if "compare" in params:
         wanted = [id for id in params["compare"].split(",") if id]
         unknown = [id for id in wanted if id not in architectures]
@@ -68,16 +178,37 @@ def read_url_state(architectures: dict[str, Architecture]) -> list[str]:
     return warnings
 
 
-def write_url_state() -> None:
-    """The address bar follows the page: a link to exactly this view."""
+def apply_spec_input(shape: tuple[int, int, int]) -> None:
+    """A spec read for the first time (typed, or another example) brings its own input."""
+    if st.session_state.get("spec_input") != shape:
+        st.session_state.spec_input = shape
+        st.session_state.in_c, st.session_state.in_h, st.session_state.in_w = shape
+
+
+def _as_json_data(value: Any) -> Any:
+    return json.loads(json.dumps(value))
+
+
+def write_url_state(spec_data: Any = None) -> str | None:
+    """The address bar follows the page: a link to exactly this view. ``spec_data`` is the custom
+    network's spec as parsed JSON. Returns a note when the link cannot hold the view."""
     state = st.session_state
     wanted = {"arch": state.arch, "input": f"{state.in_c},{state.in_h},{state.in_w}"}
+    note = None
     if state.arch != CUSTOM:
         wanted["classes"] = str(state.classes)
+    elif state.get("example") in EXAMPLE_SPECS and spec_data == _as_json_data(EXAMPLE_SPECS[state.example]):
+        wanted["example"] = state.example
+    else:
+        try:
+            wanted["spec"] = encode_spec(spec_data)
+        except SpecLinkError as error:
+            note = f"The address bar cannot hold this network: {error}."
     if state.get("compare"):
         wanted["compare"] = ",".join(state.compare)
-    for key in ("arch", "input", "classes", "compare"):  # other keys (the open tab) are left alone
+    for key in ("arch", "input", "classes", "compare", "example", "spec"):  # others (the tab) stay
         if key not in wanted and key in st.query_params:
             del st.query_params[key]
         elif key in wanted and st.query_params.get(key) != wanted[key]:
             st.query_params[key] = wanted[key]
+    return note
