@@ -14,6 +14,7 @@ from cnnviz.ui.architectures import (
     apply_spec_input,
     architecture_label,
     keep_hidden_widgets,
+    layer_table_columns,
     read_url_state,
     reset_input_to_defaults,
     spec_input_problem,
@@ -98,20 +99,20 @@ if link_note := write_url_state(None if arch is not None else spec_data):
     st.warning(link_note)
 
 # ---------------------------------------------------------------- totals and diagnosis
-metrics = st.columns(5)
-metrics[0].metric("# parameters", f"{analysis.total_params:,}", report.human_count(analysis.total_params),
-                  delta_color="off", delta_arrow="off")
-metrics[1].metric("MACs per image", report.human_count(analysis.total_macs), f"{analysis.total_macs:,}",
-                  delta_color="off", delta_arrow="off")
-metrics[2].metric("activation memory", report.human_bytes(analysis.activation_memory_bytes),
-                  "batch 1, float32", delta_color="off", delta_arrow="off")
-metrics[3].metric("parameter memory", report.human_bytes(analysis.param_memory_bytes), "float32",
-                  delta_color="off", delta_arrow="off")
 rf = analysis.receptive_field
-metrics[4].metric("receptive field", "—" if rf is None else "×".join(str(v) for v in rf),
-                  "last feature map", delta_color="off", delta_arrow="off",
-                  help="The input pixels one unit of the last feature map depends on. It counts the zero "
-                       "padding too, so it can be larger than the image.")
+with st.container(horizontal=True, gap="large"):  # each metric as wide as its number; they wrap
+    st.metric("# parameters", f"{analysis.total_params:,}", report.human_count(analysis.total_params),
+              delta_color="off", delta_arrow="off", width="content")
+    st.metric("MACs per image", report.human_count(analysis.total_macs), f"{analysis.total_macs:,}",
+              delta_color="off", delta_arrow="off", width="content")
+    st.metric("activation memory", report.human_bytes(analysis.activation_memory_bytes), "batch 1, float32",
+              delta_color="off", delta_arrow="off", width="content")
+    st.metric("parameter memory", report.human_bytes(analysis.param_memory_bytes), "float32",
+              delta_color="off", delta_arrow="off", width="content")
+    st.metric("receptive field", "—" if rf is None else "×".join(str(v) for v in rf), "last feature map",
+              delta_color="off", delta_arrow="off", width="content",
+              help="The input pixels one unit of the last feature map depends on. It counts the zero "
+                   "padding too, so it can be larger than the image.")
 if analysis.diagnosis:
     st.error(f"**Does not fit at `{analysis.diagnosis.layer}`:** {analysis.diagnosis.message}  \n"
              f"{analysis.diagnosis.suggestion}", icon=":material/error:")
@@ -133,10 +134,9 @@ with table_tab:
                                                disabled=analysis.max_depth == 1)
         depth = None if depth_choice == "every layer" else int(depth_choice)
         frame = report.layer_table(analysis, depth, order)
+        column_order, column_config = layer_table_columns(frame)
         st.dataframe(frame, hide_index=True, width="stretch", height=min(40 + 35 * len(frame), 1400),
-                     column_config={c: st.column_config.NumberColumn(format="localized")
-                                    for c in ("activation size", "# parameters", "weights", "biases", "MACs",
-                                              "buffers")})
+                     column_order=column_order, column_config=column_config)
         st.caption("Batch-norm running statistics are buffers, not parameters. MACs count the "
                    "multiply-accumulates of conv and linear layers per image; FLOPs = 2 × MACs.")
         downloads = st.columns(3)

@@ -301,3 +301,29 @@ def test_browser_custom_network_link_round_trip(app: StreamlitPage):
     expect(page.get_by_text(total).first).to_be_visible()
     expect(page.get_by_role("textbox", name="Network spec (JSON)")).to_have_value(json.dumps(spec, indent=2))
     expect(page.get_by_role("spinbutton", name="height (H)")).to_have_value("10")
+
+
+def test_layer_table_columns_fit_their_text():
+    from cnnviz import report
+    from cnnviz.analysis import analyze_architecture
+    from cnnviz.ui.architectures import layer_table_columns
+
+    frame = report.layer_table(analyze_architecture("lenet5"))
+    order, config = layer_table_columns(frame)
+    assert order[-2:] == ["weights", "biases"] and "buffers" not in order  # lenet5 has no buffers
+    assert config["formula"]["width"] >= 119 + 17  # "(5·5·6+1)·16 = 2,416" is 119 px in Chromium
+    assert config["f, s, p, n"]["width"] >= 194 + 17  # "in features=400, out features=120"
+    # up to the receptive field, LeNet-5's table fits the 938 px the grid has in a 1400-px window
+    assert sum(config[c]["width"] for c in order[: order.index("receptive field") + 1]) <= 938
+    assert config["receptive field"]["label"] == "RF" and "receptive field" in config["receptive field"]["help"]
+
+
+@pytest.mark.browser
+def test_browser_metrics_are_not_cut_off(app: StreamlitPage):
+    app.page.set_viewport_size({"width": 1400, "height": 1000})
+    page = app.open("/architectures?arch=vgg16")
+    values = page.locator('[data-testid="stMetricValue"] [data-testid="stMarkdownContainer"]')
+    expect(values.first).to_have_text("138,357,544")
+    sizes = values.evaluate_all("els => els.map(e => [e.innerText, e.scrollWidth, e.clientWidth])")
+    assert len(sizes) == 5
+    assert all(scroll <= client for _, scroll, client in sizes), sizes

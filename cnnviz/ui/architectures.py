@@ -212,3 +212,79 @@ def write_url_state(spec_data: Any = None) -> str | None:
         elif key in wanted and st.query_params.get(key) != wanted[key]:
             st.query_params[key] = wanted[key]
     return note
+
+
+# ---------------------------------------------------------------- the layer table's columns
+
+# Advance widths (px) of the dataframe's font (Source Sans, 14 px, as Chromium measures it),
+# by class of characters; anything else counts as a wide lowercase letter.
+_NARROW = (4.1, set(" |ijl',.:;·I!f"))
+_SEMI = (4.9, set("()[]{}-trs/\\²"))
+_DIGIT = (7.0, set("0123456789#$+<=>^~×*_xzceky?\"vJLFY"))
+_WIDE = (9.3, set("BCDGHKNOPQRUSTVXZAE&→"))
+_WIDEST = (11.6, set("mwMW%@—…"))
+_LETTER = 7.8
+_CELL_PADDING = 20  # 8 px each side, the grid line, and a margin for rounding
+
+
+def text_width(text: str, bold: bool = False) -> float:
+    """The width in pixels of ``text`` in the dataframe (headers are semi-bold: ~10% wider)."""
+    width = 0.0
+    for char in text:
+        for size, chars in (_NARROW, _SEMI, _DIGIT, _WIDE, _WIDEST):
+            if char in chars:
+                width += size
+                break
+        else:
+            width += _LETTER
+    return width * (1.1 if bold else 1.0)
+
+
+def _cell_text(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+# Column -> (short label, help). The course's words are kept in the help; the labels are short so
+# that every number of a small network's table fits a 1400-px-wide window without scrolling.
+_LAYER_COLUMNS = {
+    "layer": ("layer", None),
+    "type": ("type", None),
+    "f, s, p, n": ("f, s, p, n", "kernel (f), stride (s), padding (p), filters (n); for a linear layer, "
+                                 "its in and out features"),
+    "activation shape (C×H×W)": ("shape (C×H×W)", "activation shape, in PyTorch's order C×H×W"),
+    "activation shape (H, W, C)": ("shape (H, W, C)", "activation shape, in the slides' order (H, W, C)"),
+    "activation size": ("size", "activation size: how many numbers the layer outputs (C·H·W)"),
+    "# parameters": ("# params", "# parameters = weights + biases"),
+    "weights": ("weights", None),
+    "biases": ("biases", None),
+    "formula": ("formula", "how the # parameters are computed: (f·f·channels in + 1)·filters for a conv, "
+                           "(in features + 1)·out features for a linear layer"),
+    "MACs": ("MACs", "multiply-accumulates per image; FLOPs = 2 × MACs"),
+    "receptive field": ("RF", "receptive field: how many input pixels (per side) one unit of this "
+                              "layer's output depends on, zero padding included"),
+    "buffers": ("buffers", "batch-norm running statistics: stored with the model, not parameters"),
+}
+_NUMBER_COLUMNS = ("activation size", "# parameters", "weights", "biases", "MACs", "buffers")
+
+
+def layer_table_columns(frame) -> tuple[list[str], dict[str, Any]]:
+    """The column order and ``st.column_config`` of the layer table: every column as wide as its
+    widest cell (so no number is cut off), short labels with the full words in their help, the
+    layer's name pinned; the columns of the slides' tables first (up to the receptive field, which
+    fit a 1400-px window for the small nets), then weights, biases and — for a network that has
+    them — buffers."""
+    breakdown = ("weights", "biases", "buffers")  # after the receptive field: the formula shows the split
+    order = [c for c in frame.columns if c not in breakdown] + [c for c in breakdown if c in frame.columns]
+    order = [c for c in order if c != "buffers" or frame[c].astype(bool).any()]
+    config: dict[str, Any] = {}
+    for column in order:
+        label, help = _LAYER_COLUMNS.get(column, (column, None))
+        width = max([text_width(label), *(text_width(_cell_text(v)) for v in frame[column])])
+        options = {"label": label, "help": help, "width": int(width + _CELL_PADDING)}
+        if column in _NUMBER_COLUMNS:
+            config[column] = st.column_config.NumberColumn(format="localized", **options)
+        else:
+            config[column] = st.column_config.TextColumn(pinned=column == "layer", **options)
+    return order, config
