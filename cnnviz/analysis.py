@@ -48,8 +48,10 @@ class LayerRow:
     formula: str = ""  # "(5·5·3+1)·8 = 608"
     macs: int = 0  # multiply-accumulates per image
     flops: int = 0  # 2 · MACs, as torch.utils.flop_counter counts
-    receptive_field: tuple[int, int] | None = None  # (height, width) on the input
-    jump: tuple[int, int] | None = None  # input pixels between neighbouring outputs
+    # (height, width) on the input: the largest receptive field of any unit of this layer (units
+    # after an adaptive pool whose sizes do not divide differ), padding included
+    receptive_field: tuple[int, int] | None = None
+    jump: tuple[int, int] | None = None  # input pixels between neighbouring outputs (the largest)
     call_index: int = 0  # 0 for the first call of this module, 1 for the second ...
     shared_with: str | None = None  # a later call of a shared module: where its params count
     failed: bool = False  # the layer where the network stopped fitting its input
@@ -88,7 +90,7 @@ class Analysis:
     activation_memory_bytes: int  # every leaf's output, batch 1, float32, forward only
     param_memory_bytes: int
     output_shape: Shape | None
-    receptive_field: tuple[int, int] | None  # of one unit of the last spatial layer
+    receptive_field: tuple[int, int] | None  # the largest of a unit of the last spatial layer
     diagnosis: Diagnosis | None = None
     model_type: str = ""  # the class of the whole network, e.g. "Inception" for a lone block
 
@@ -256,31 +258,83 @@ _ADAPTIVE_OPS = {"adaptive_avg_pool2d", "adaptive_max_pool2d", "adaptive_max_poo
 _WHOLE_INPUT_OPS = {"linear", "flatten", "view", "reshape", "mean"}
 
 
-def _window(func_name: str, args, kwargs, input_tensor) -> tuple[tuple[int, int], tuple[int, int],
-                                                                 tuple[int, int]]:
-    """(kernel, stride, dilation) of a conv or pooling call, from its arguments."""
+def _window(func_name: str, args, kwargs) -> tuple[tuple[int, int], ...]:
+    """(kernel, stride, padding, dilation) of a conv or pooling call, from its arguments."""
     def argument(index, name, default):
         if name in kwargs:
             return kwargs[name]
         return args[index] if len(args) > index else default
 
     if func_name == "conv2d":
-        weight = argument(1, "weight", None)
-        kernel = tuple(weight.shape[-2:])
+        kernel = tuple(argument(1, "weight", None).shape[-2:])
         stride = _pair(argument(3, "stride", 1))
         dilation = _pair(argument(5, "dilation", 1))
-        return kernel, stride, dilation
+        padding = argument(4, "padding", 0)
+        if isinstance(padding, str):  # "valid", or "same": the extra row/column goes after
+            padding = tuple(0 if padding == "valid" else d * (k - 1) // 2 for k, d in zip(kernel, dilation))
+        return kernel, stride, _pair(padding), dilation
     kernel = _pair(argument(1, "kernel_size", None))
     stride = argument(2, "stride", None)
     stride = _pair(stride) if stride not in (None, []) else kernel
     dilation = _pair(argument(4, "dilation", 1)) if "max" in func_name else (1, 1)
-    return kernel, stride, dilation
+    return kernel, stride, _pair(argument(3, "padding", 0)), dilation
 
 
-def _adaptive_window(in_hw, out_hw) -> tuple[tuple[int, int], tuple[int, int]]:
-    stride = tuple(max(n // o, 1) for n, o in zip(in_hw, out_hw))
-    kernel = tuple(n - (o - 1) * s for n, o, s in zip(in_hw, out_hw, stride))
-    return kernel, stride
+@dataclass(frozen=True)
+class _Axis:
+    """Where the units along one axis (height or width) of a feature map look on the input: unit
+    ``i`` depends on input pixels ``starts[i]`` to ``ends[i] - 1``. Beyond the borders (in the
+    padding) units continue at the step ``jump``, so a window reaching into the padding counts
+    it, as the textbook's r += (k−1)·j does — which is why a receptive field can exceed the image.
+
+    Units are followed one by one because they need not be alike: the windows of an adaptive pool
+    whose sizes do not divide differ in size (8 → 6 pools windows of 2, 2 → 7 windows of 1 or 2).
+    """
+
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+    jump: int
+
+    @classmethod
+    def pixels(cls, n: int) -> _Axis:
+        return cls(tuple(range(n)), tuple(range(1, n + 1)), 1)
+
+    @classmethod
+    def whole(cls, n: int, jump: int) -> _Axis:
+        """One unit that sees the whole input axis of ``n`` pixels (after a linear, a mean ...)."""
+        return cls((0,), (n,), jump)
+
+    @functools.cached_property
+    def receptive_field(self) -> int:
+        """The largest receptive field of any unit on this axis."""
+        return max(end - start for start, end in zip(self.starts, self.ends))
+
+    @functools.cached_property
+    def step(self) -> int:
+        """The largest distance, in input pixels, between the windows of neighbouring units."""
+        return max((b - a for a, b in zip(self.starts, self.starts[1:])), default=self.jump)
+
+    def _span(self, i: int) -> tuple[int, int]:
+        last = len(self.starts) - 1
+        edge = min(max(i, 0), last)
+        shift = (i - edge) * self.jump
+        return self.starts[edge] + shift, self.ends[edge] + shift
+
+    def _pooled(self, windows, jump: int) -> _Axis:
+        """Each output unit sees the input units ``first`` to ``last`` of its window."""
+        spans = [(self._span(first)[0], self._span(last)[1]) for first, last in windows]
+        return _Axis(tuple(s for s, _ in spans), tuple(e for _, e in spans), jump)
+
+    def window(self, kernel: int, stride: int, padding: int, dilation: int, outputs: int) -> _Axis:
+        """After a conv or pool: output ``o`` sees input units o·s − p to o·s − p + d·(k − 1)."""
+        first = [o * stride - padding for o in range(outputs)]
+        return self._pooled(((f, f + dilation * (kernel - 1)) for f in first), self.jump * stride)
+
+    def adaptive(self, inputs: int, outputs: int) -> _Axis:
+        """After an adaptive pool, whose output ``i`` pools input units ⌊i·n/o⌋ to ⌈(i+1)·n/o⌉ − 1
+        (PyTorch's windows). Beyond the borders it steps as a pool of stride ⌊n/o⌋ would."""
+        windows = ((i * inputs // outputs, -(-(i + 1) * inputs // outputs) - 1) for i in range(outputs))
+        return self._pooled(windows, self.jump * max(inputs // outputs, 1))
 
 
 def _batch_norm_shape(input, running_mean=None, running_var=None, weight=None, *args, **kwargs):
@@ -298,12 +352,14 @@ class _ShapeTracker(TorchFunctionMode):
     def __init__(self, image_hw: tuple[int, int]):
         super().__init__()
         self.image_hw = image_hw
-        self.fields: dict[int, tuple[tuple[int, int], tuple[int, int]]] = {}
+        self.image = (_Axis.pixels(image_hw[0]), _Axis.pixels(image_hw[1]))
+        self.fields: dict[int, tuple[_Axis, _Axis]] = {}
         self.keep: list[torch.Tensor] = []  # ids stay unique while the analysis runs
         self.failed_op: tuple[str, list[Shape]] | None = None
 
-    def field_of(self, tensor) -> tuple[tuple[int, int], tuple[int, int]]:
-        return self.fields.get(id(tensor), ((1, 1), (1, 1)))
+    def field_of(self, tensor) -> tuple[_Axis, _Axis]:
+        """The (height, width) axes of ``tensor``'s units; the input image's pixels by default."""
+        return self.fields.get(id(tensor), self.image)
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
@@ -326,20 +382,21 @@ class _ShapeTracker(TorchFunctionMode):
         if not inputs:
             return result
         name = getattr(func, "__name__", "")
-        (rh, rw), (jh, jw) = max((self.field_of(t) for t in inputs), key=lambda f: f[0][0] * f[0][1])
-        if name in _WINDOW_OPS or name in _ADAPTIVE_OPS:
-            if name in _ADAPTIVE_OPS:  # the window PyTorch uses when the sizes divide
-                (kh, kw), (sh, sw) = _adaptive_window(inputs[0].shape[-2:], outputs[0].shape[-2:])
-                dh = dw = 1
-            else:
-                (kh, kw), (sh, sw), (dh, dw) = _window(name, args, kwargs, inputs[0])
-            rh, rw = rh + (dh * (kh - 1)) * jh, rw + (dw * (kw - 1)) * jw
-            jh, jw = jh * sh, jw * sw
+        fields = [self.field_of(t) for t in inputs]
+        height, width = fields[0] if len(fields) == 1 else \
+            max(fields, key=lambda f: f[0].receptive_field * f[1].receptive_field)
+        if name in _ADAPTIVE_OPS:
+            (n_h, n_w), (o_h, o_w) = inputs[0].shape[-2:], outputs[0].shape[-2:]
+            height, width = height.adaptive(n_h, o_h), width.adaptive(n_w, o_w)
+        elif name in _WINDOW_OPS:
+            (kh, kw), (sh, sw), (ph, pw), (dh, dw) = _window(name, args, kwargs)
+            o_h, o_w = outputs[0].shape[-2:]
+            height, width = height.window(kh, sh, ph, dh, o_h), width.window(kw, sw, pw, dw, o_w)
         elif name in _WHOLE_INPUT_OPS and not (name in {"view", "reshape", "flatten"}
                                                 and outputs[0].dim() >= 4):
-            rh, rw = self.image_hw
+            height, width = _Axis.whole(self.image_hw[0], height.jump), _Axis.whole(self.image_hw[1], width.jump)
         for tensor in outputs:
-            self.fields[id(tensor)] = ((rh, rw), (jh, jw))
+            self.fields[id(tensor)] = (height, width)
             self.keep.append(tensor)
         return result
 
@@ -401,11 +458,10 @@ class _Recorder:
             out = tensors[0]
             row.output_shape = tuple(out.shape[1:])
             row.activation_size = sum(t[0].numel() if t.dim() > 0 else 1 for t in tensors)
-            (rh, rw), (jh, jw) = self.tracker.field_of(out)
+            height, width = self.tracker.field_of(out)
+            row.receptive_field = (height.receptive_field, width.receptive_field)
             if len(row.output_shape) == 3:
-                row.receptive_field, row.jump = (rh, rw), (jh, jw)
-            else:
-                row.receptive_field = (rh, rw)
+                row.jump = (height.step, width.step)
             if row.is_leaf:
                 row.macs = layer_macs(module, out)
                 row.flops = 2 * row.macs
@@ -509,9 +565,10 @@ def analyze_model(model: nn.Module | Callable[[], nn.Module], input_shape: Shape
 
 
 def _network_receptive_field(outputs, spatial_rows, tracker) -> tuple[int, int] | None:
-    """Of one unit of the output when it is a feature map, else of the widest feature map."""
+    """The largest of a unit of the output when it is a feature map, else of the widest map."""
     if outputs and outputs[0].dim() == 4:
-        return tracker.field_of(outputs[0])[0]
+        height, width = tracker.field_of(outputs[0])
+        return (height.receptive_field, width.receptive_field)
     fields = [row.receptive_field for row in spatial_rows]
     return max(fields, key=lambda f: f[0] * f[1]) if fields else None
 

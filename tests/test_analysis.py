@@ -1,6 +1,8 @@
 """The layer table against independent references: torch itself, torchvision's published counts,
 FlopCounterMode, torchinfo, the printed d2l summaries and hand-derived values."""
 
+import copy
+
 import pytest
 import torch
 import torchinfo
@@ -225,3 +227,94 @@ def test_parse_shape_accepts(text, shape):
 def test_parse_shape_refuses(text):
     with pytest.raises(ValueError, match="input shape must be"):
         parse_shape(text)
+
+
+def _measured_receptive_fields(model: nn.Module, input_shape, names) -> dict[tuple[str, int], tuple[int, int]]:
+    """The largest receptive field of any unit of each layer in ``names``, measured by autograd: the
+    input pixels where the gradient of one unit is not zero. Positive weights, an input of ones and
+    max pools turned into average pools (a max passes its gradient to one pixel only): nothing
+    cancels, so every pixel a unit depends on shows. Rows and columns are separable, so one unit
+    per row and column is enough: batch element b measures the unit (b, b), clamped to the map."""
+    model = copy.deepcopy(model).eval()
+    for parent in list(model.modules()):
+        for child_name, child in parent.named_children():
+            if isinstance(child, nn.MaxPool2d):
+                setattr(parent, child_name, nn.AvgPool2d(child.kernel_size, child.stride, child.padding,
+                                                         ceil_mode=child.ceil_mode))
+            elif isinstance(child, nn.AdaptiveMaxPool2d):
+                setattr(parent, child_name, nn.AdaptiveAvgPool2d(child.output_size))
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.fill_(1 / max(parameter[0].numel(), 1))
+    outputs = []
+    calls = {}
+    hooks = []
+    for name, module in model.named_modules():
+        if name in names:
+            def hook(module, inputs, output, name=name):
+                outputs.append(((name, calls.setdefault(name, 0)), output))
+                calls[name] += 1
+            hooks.append(module.register_forward_hook(hook))
+    probe = torch.ones(1, *input_shape)
+    model(probe)  # sizes of the maps, for the batch
+    batch = max(max(out.shape[-2:]) for _, out in outputs)
+    outputs.clear()
+    calls.clear()
+    x = torch.ones(batch, *input_shape, requires_grad=True)
+    model(x)
+    for hook in hooks:
+        hook.remove()
+    measured = {}
+    for key, out in outputs:
+        height, width = out.shape[-2:]
+        units = torch.stack([out[b, :, min(b, height - 1), min(b, width - 1)].sum() for b in range(batch)])
+        (grad,) = torch.autograd.grad(units.sum(), x, retain_graph=True)
+        seen = grad.abs().sum(dim=1) > 0  # batch × H × W
+        rows = [torch.nonzero(seen[b].any(dim=1)).flatten() for b in range(batch)]
+        cols = [torch.nonzero(seen[b].any(dim=0)).flatten() for b in range(batch)]
+        measured[key] = (max(int(r[-1] - r[0]) + 1 for r in rows), max(int(c[-1] - c[0]) + 1 for c in cols))
+    return measured
+
+
+def _shown_receptive_fields(analysis, names) -> dict[tuple[str, int], tuple[int, int]]:
+    return {(row.name, row.call_index): row.receptive_field for row in analysis.rows if row.name in names}
+
+
+UNEVEN_POOLS = nn.Sequential(  # no padding anywhere: every unit's receptive field lies on the image
+    nn.Conv2d(1, 2, 3),                    # 17×13 -> 15×11
+    nn.AdaptiveAvgPool2d((4, 7)),          # 15 -> 4 pools windows of 4, 5, 5, 4; 11 -> 7 of 2 and 3
+    nn.Conv2d(2, 2, 2),                    # -> 3×6: two neighbouring windows, of different sizes
+    nn.MaxPool2d(2, stride=1),             # -> 2×5
+    nn.AdaptiveMaxPool2d((6, 3)),          # 2 -> 6 upsamples (windows of 1 and 2); 5 -> 3 of 2 and 3
+    nn.Conv2d(2, 2, (2, 1)),               # -> 5×3
+    nn.AdaptiveAvgPool2d(1),               # the whole map
+)
+
+
+@pytest.mark.parametrize("model, input_shape, names", [
+    (UNEVEN_POOLS, (1, 17, 13), [str(i) for i in range(7)]),
+    (create_model("lenet5-padded"), (1, 28, 28), ["conv1", "pool1", "conv2", "pool2"]),
+    (create_model("alexnet"), (3, 300, 257), ["features.10", "features.12", "avgpool"]),
+], ids=["uneven-pools", "lenet5-padded", "alexnet-3x300x257"])
+def test_receptive_field_is_the_largest_of_any_unit_measured_by_autograd(model, input_shape, names):
+    shown = _shown_receptive_fields(analyze_model(model, input_shape), names)
+    measured = _measured_receptive_fields(model, input_shape, names)
+    assert len(measured) == len(names)
+    assert shown == measured
+
+
+def test_receptive_field_after_an_adaptive_pool_whose_sizes_do_not_divide():
+    # AlexNet's features end at 8×7 here; 8 -> 6 and 7 -> 6 pool windows of 2 units, 32 pixels apart
+    rows = {row.name: row for row in analyze_architecture("alexnet", (3, 300, 257)).rows}
+    assert rows["features.12"].receptive_field == (195, 195)
+    assert rows["avgpool"].receptive_field == (195 + 32, 195 + 32)
+    # 1×1 -> 6×6 repeats the one unit: nothing is added
+    rows = {row.name: row for row in analyze_architecture("alexnet", (3, 63, 63)).rows}
+    assert rows["features.12"].output_shape == (256, 1, 1)
+    assert rows["avgpool"].receptive_field == rows["features.12"].receptive_field == (195, 195)
+    # VGG-16's 2×2 -> 7×7: window 3 is ⌊3·2/7⌋ = 0 to ⌈4·2/7⌉ − 1 = 1, both units
+    analysis = analyze_architecture("vgg16", (3, 64, 64))
+    rows = {row.name: row for row in analysis.rows}
+    assert rows["features.30"].receptive_field == (212, 212)
+    assert rows["avgpool"].receptive_field == (212 + 32, 212 + 32)
+    assert analysis.receptive_field == (244, 244)
