@@ -370,7 +370,7 @@ class _ShapeTracker(TorchFunctionMode):
                 result = func(*args, **kwargs)
         except Exception:
             if self.failed_op is None:
-                shapes = [tuple(a.shape[1:]) for a in _tensors_in((args, kwargs)) if a.dim() > 0]
+                shapes = [tuple(a.shape[1:]) for a in _tensors_in((args, kwargs)) if a.dim() > 1]
                 self.failed_op = (getattr(func, "__name__", str(func)), shapes)
             raise
         if not isinstance(result, (torch.Tensor, tuple, list)):  # .shape, .dim(), .numel() ...
@@ -681,6 +681,18 @@ def diagnose_failure(model: nn.Module, input_shape: Shape, rows: list[LayerRow],
             fixes.append(f"an input of {_times(better)}")
         return Diagnosis(layer, message, "Fix: " + ", or ".join(fixes) + ".")
 
+    if isinstance(module, _NEEDS_A_FEATURE_MAP) and got and len(got) != 3:
+        return _flat_input(rows, leaf, got)
+
+    if isinstance(module, nn.modules.batchnorm._BatchNorm) and got and got[0] != module.num_features:
+        unit = "channels" if len(got) > 1 else "features"
+        return Diagnosis(
+            layer,
+            f"{layer} expects {module.num_features} {unit} but its input has {got[0]} ({_times(got)}).",
+            f"Fix: set num_features to {got[0]} in {layer} (or leave num_features out of the spec: it "
+            f"is then inferred).",
+        )
+
     if isinstance(module, nn.modules.conv._ConvNd) and got:
         if got[0] != module.in_channels:
             return Diagnosis(
@@ -715,6 +727,23 @@ def diagnose_failure(model: nn.Module, input_shape: Shape, rows: list[LayerRow],
         return Diagnosis(layer, f"{op} in {layer} fails on {shown}: {_one_line(error)}",
                          "Fix: check the shapes that reach this layer in the table above.")
     return Diagnosis(layer, _one_line(error), "Fix: check the shapes that reach this layer in the table above.")
+
+
+_NEEDS_A_FEATURE_MAP = (nn.modules.conv._ConvNd, nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d,
+                        nn.AdaptiveMaxPool2d)
+
+
+def _flat_input(rows: list[LayerRow], failed: LayerRow, got: Shape) -> Diagnosis:
+    """A conv or pool after the flatten: it slides over a feature map, and a vector has none."""
+    layer = failed.name
+    message = f"{layer} needs a C×H×W feature map, but its input is a flat vector of {_prod(got):,} features."
+    flatten = next((row.name for row in reversed(rows[:rows.index(failed)])
+                    if row.type == "Flatten" and not row.failed), None)
+    if flatten:
+        fix = f"Fix: move {flatten} after {layer} (flatten just before the first linear layer), or remove it."
+    else:
+        fix = f"Fix: put {layer} before the layers that turn the feature map into a vector."
+    return Diagnosis(layer, message, fix)
 
 
 def _last_spatial_before(model: nn.Module, input_shape: Shape, layer: str) -> Shape | None:

@@ -318,3 +318,58 @@ def test_receptive_field_after_an_adaptive_pool_whose_sizes_do_not_divide():
     assert rows["features.30"].receptive_field == (212, 212)
     assert rows["avgpool"].receptive_field == (212 + 32, 212 + 32)
     assert analysis.receptive_field == (244, 244)
+
+
+def _spec_diagnosis(layers, input_shape=(1, 28, 28)):
+    spec = parse_spec({"name": "net", "input_shape": list(input_shape), "layers": layers})
+    return analyze_model(lambda: build_model(spec), input_shape).diagnosis
+
+
+@pytest.mark.parametrize("layer", [{"type": "conv", "filters": 4, "kernel": 3, "name": "conv1"},
+                                   {"type": "maxpool", "kernel": 2, "name": "pool1"}])
+def test_a_conv_or_pool_after_the_flatten_is_diagnosed(layer):
+    diagnosis = _spec_diagnosis([{"type": "conv", "filters": 2, "kernel": 3}, {"type": "flatten"}, layer])
+    name = layer["name"]
+    assert diagnosis.layer == name
+    assert diagnosis.message == f"{name} needs a C×H×W feature map, but its input is a flat vector of 1,352 features."
+    assert diagnosis.suggestion == (f"Fix: move flatten1 after {name} (flatten just before the first linear "
+                                    f"layer), or remove it.")
+
+
+def test_a_conv_after_a_linear_layer_is_diagnosed():
+    model = nn.Sequential(nn.Flatten(), nn.Linear(64, 10), nn.Conv2d(10, 2, 1))
+    diagnosis = analyze_model(model, (1, 8, 8)).diagnosis
+    assert diagnosis.message == "2 needs a C×H×W feature map, but its input is a flat vector of 10 features."
+    assert diagnosis.suggestion == "Fix: move 0 after 2 (flatten just before the first linear layer), or remove it."
+
+    class Vector(nn.Module):  # flattens without an nn.Flatten
+        def forward(self, x):
+            return x.flatten(1)
+
+    diagnosis = analyze_model(nn.Sequential(Vector(), nn.MaxPool2d(2)), (1, 8, 8)).diagnosis
+    assert diagnosis.suggestion == "Fix: put 1 before the layers that turn the feature map into a vector."
+
+
+def test_batch_norm_of_the_wrong_width_is_diagnosed():
+    diagnosis = _spec_diagnosis([{"type": "conv", "filters": 4, "kernel": 3},
+                                 {"type": "batchnorm", "num_features": 8, "name": "bn1"}])
+    assert diagnosis.layer == "bn1"
+    assert diagnosis.message == "bn1 expects 8 channels but its input has 4 (4×26×26)."
+    assert diagnosis.suggestion == ("Fix: set num_features to 4 in bn1 (or leave num_features out of the "
+                                    "spec: it is then inferred).")
+    diagnosis = _spec_diagnosis([{"type": "flatten"}, {"type": "batchnorm", "num_features": 10, "name": "bn"}],
+                                (1, 2, 3))
+    assert diagnosis.message == "bn expects 10 features but its input has 6 (6)."
+
+
+def test_an_op_that_fails_on_parameters_shows_only_the_activations_shapes():
+    class Scale(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.weight = nn.Parameter(torch.ones(5))
+
+        def forward(self, x):
+            return torch.mul(x, self.weight)
+
+    diagnosis = analyze_model(nn.Sequential(nn.Conv2d(1, 4, 3), Scale()), (1, 6, 6)).diagnosis
+    assert diagnosis.message.startswith("mul in 1 fails on 4×4×4: ")
