@@ -119,6 +119,7 @@ _NAME_PREFIX = {"conv": "conv", "maxpool": "pool", "avgpool": "pool", "batchnorm
                 "linear": "fc", "globalavgpool": "gap"}
 _NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _TOP_FIELDS = ("name", "description", "input_shape", "num_classes", "layers")
+MAX_NESTING = 16  # residual and concat blocks inside one another; deeper is refused, not recursed
 
 
 # --- the records -------------------------------------------------------------------------------
@@ -177,6 +178,8 @@ def _show(value: Any) -> str:
         return json.dumps(value)
     except (TypeError, ValueError):
         return repr(value)
+    except RecursionError:
+        return "a value nested too deeply to show"
 
 
 def _where(index: str, kind: str | None) -> str:
@@ -222,12 +225,13 @@ def _suggest(word: Any, choices) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def _parse_layers(items: Any, prefix: str, owner: str, allow_empty: bool,
-                  owner_index: str | None = None, owner_field: str | None = None) -> tuple[LayerSpec, ...]:
+def _parse_layers(items: Any, prefix: str, owner: str, allow_empty: bool, owner_index: str | None = None,
+                  owner_field: str | None = None, nesting: int = 0) -> tuple[LayerSpec, ...]:
+    """A layer list inside ``nesting`` blocks (0: the spec's own 'layers')."""
     if not isinstance(items, list) or (not items and not allow_empty):
         raise SpecError(f"{owner} must be a {'' if allow_empty else 'non-empty '}list of layers, "
                         f"got {_show(items)}", index=owner_index, field=owner_field or "layers")
-    layers = tuple(_parse_layer(item, f"{prefix}{i}") for i, item in enumerate(items))
+    layers = tuple(_parse_layer(item, f"{prefix}{i}", nesting) for i, item in enumerate(items))
     names = [layer.name for layer in layers if layer.name is not None]
     for layer in layers:
         if layer.name is not None and names.count(layer.name) > 1:
@@ -237,7 +241,7 @@ def _parse_layers(items: Any, prefix: str, owner: str, allow_empty: bool,
     return layers
 
 
-def _parse_layer(item: Any, index: str) -> LayerSpec:
+def _parse_layer(item: Any, index: str, nesting: int = 0) -> LayerSpec:
     if not isinstance(item, dict):
         raise SpecError(f"layer {index}: a layer must be a mapping with a 'type', got {_show(item)}",
                         index=index)
@@ -281,16 +285,20 @@ def _parse_layer(item: Any, index: str) -> LayerSpec:
         options[key] = tuple(value) if isinstance(value, list) else value
     if kind in ("maxpool", "avgpool"):
         _check_pool_padding(options, where, index)
+    if kind in _NESTED_FIELDS and nesting >= MAX_NESTING:
+        raise SpecError(f"{where}: residual and concat blocks nest at most {MAX_NESTING} deep, and this "
+                        f"{kind} is block {nesting + 1} inside one another; put blocks one after the "
+                        "other instead", index=index, field=_NESTED_FIELDS[kind][0])
     if kind == "residual":
         if "layers" not in item:
             raise SpecError(f"{where}: 'layers' is missing; a residual block needs the layers of "
                             "its F(x) branch", index=index, field="layers")
         layers = _parse_layers(item["layers"], f"{index}.layers.", f"{where}: 'layers'", False,
-                               index, "layers")
+                               index, "layers", nesting + 1)
         shortcut = None
         if item.get("shortcut") is not None:
             shortcut = _parse_layers(item["shortcut"], f"{index}.shortcut.", f"{where}: 'shortcut'",
-                                     True, index, "shortcut")
+                                     True, index, "shortcut", nesting + 1)
         return LayerSpec(kind, index, options, name, layers=layers, shortcut=shortcut)
     if kind == "concat":
         branches = item.get("branches")
@@ -298,7 +306,7 @@ def _parse_layer(item: Any, index: str) -> LayerSpec:
             raise SpecError(f"{where}: 'branches' must be a list of at least 2 layer lists, "
                             f"got {_show(branches)}", index=index, field="branches")
         parsed = tuple(_parse_layers(branch, f"{index}.branches.{b}.", f"{where}: branch {b}", True,
-                                     index, "branches") for b, branch in enumerate(branches))
+                                     index, "branches", nesting + 1) for b, branch in enumerate(branches))
         return LayerSpec(kind, index, options, name, branches=parsed)
     return LayerSpec(kind, index, options, name)
 
@@ -325,6 +333,9 @@ def loads_spec(text: str, format: str | None = None) -> NetworkSpec:
         format = "json" if text.lstrip().startswith(("{", "[")) else "yaml"
     try:
         data = json.loads(text) if format == "json" else yaml.safe_load(text)
+    except RecursionError:
+        raise SpecError(f"the spec is nested too deeply to be read; residual and concat blocks nest at "
+                        f"most {MAX_NESTING} deep") from None
     except json.JSONDecodeError as error:
         raise SpecError(f"invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}") from None
     except yaml.YAMLError as error:

@@ -6,7 +6,7 @@ import streamlit as st
 
 from cnnviz import figures, report, textbook
 from cnnviz.analysis import analyze_architecture, analyze_model
-from cnnviz.spec import EXAMPLE_SPECS, SpecError, build_model, parse_spec
+from cnnviz.spec import EXAMPLE_SPECS, SpecError, build_model, loads_spec
 from cnnviz.ui.architectures import (
     CLASSES_RANGE,
     CUSTOM,
@@ -61,11 +61,8 @@ else:
         text = st.text_area("Network spec (JSON)", key="spec_text", height=320,
                             help="Edit, then press Ctrl+Enter (or click outside) to analyse.")
     try:
-        spec_data = json.loads(text)
-        spec = parse_spec(spec_data)
-    except json.JSONDecodeError as error:
-        st.error(f"The spec is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}.")
-        st.stop()
+        spec = loads_spec(text, format="json")  # too deep, bad JSON: a SpecError, never a traceback
+        spec_data = json.loads(text)  # read fine just above; the link carries the spec as written
     except SpecError as error:
         st.error(f"Invalid spec — {error}")
         st.stop()

@@ -109,7 +109,7 @@ def test_custom_network_valid_and_invalid():
     at.text_area(key="spec_text").set_value(json.dumps(spec)).run()
     assert "layer 0 (conv)" in at.error[0].value and "'filters'" in at.error[0].value
     at.text_area(key="spec_text").set_value("{not json").run()
-    assert "not valid JSON" in at.error[0].value
+    assert at.error[0].value.startswith("Invalid spec — invalid JSON at line 1, column 2: ")
     assert not at.exception
 
 
@@ -209,6 +209,22 @@ def test_back_to_the_custom_network_keeps_its_spec():
     assert not at.exception and not at.error
     assert json.loads(at.text_area(key="spec_text").value) == spec
     assert (at.number_input(key="in_h").value, at.number_input(key="in_w").value) == (16, 16)
+
+
+def test_custom_network_nested_too_deeply_is_a_message():
+    at = open_page(arch="custom")
+    layers = [{"type": "relu"}]
+    for _ in range(400):
+        layers = [{"type": "residual", "layers": layers}]
+    at.text_area(key="spec_text").set_value(json.dumps({"input_shape": [1, 8, 8], "layers": layers})).run()
+    assert not at.exception
+    assert at.error[0].value.startswith("Invalid spec — layer 0.layers.0.")
+    assert at.error[0].value.endswith(": residual and concat blocks nest at most 16 deep, and this residual is "
+                                      "block 17 inside one another; put blocks one after the other instead")
+    at.text_area(key="spec_text").set_value("[" * 100_000 + "]" * 100_000).run()
+    assert not at.exception
+    assert at.error[0].value == ("Invalid spec — the spec is nested too deeply to be read; residual and concat "
+                                 "blocks nest at most 16 deep")
 
 
 # --------------------------------------------------------------------------- in a real browser

@@ -10,6 +10,7 @@ from torch import nn
 
 from cnnviz.spec import (
     EXAMPLE_SPECS,
+    MAX_NESTING,
     Concat,
     Residual,
     SpecError,
@@ -221,3 +222,51 @@ def test_text_and_file_errors_are_spec_errors(tmp_path):
     (tmp_path / "bad.yaml").write_text("a: !!python/object/apply:os.system ['echo hi']\n")
     with pytest.raises(SpecError, match="bad.yaml: invalid YAML"):
         load_spec(tmp_path / "bad.yaml")  # safe_load refuses to build Python objects
+
+
+def nested_residuals(depth: int) -> dict:
+    """A spec of ``depth`` residual blocks, each inside the one before."""
+    layers = [{"type": "relu"}]
+    for _ in range(depth):
+        layers = [{"type": "residual", "layers": layers}]
+    return spec_with(*layers)
+
+
+def test_blocks_nest_as_deep_as_the_limit_and_no_deeper():
+    assert MAX_NESTING == 16
+    model = build_model(parse_spec(nested_residuals(MAX_NESTING)))
+    assert sum(isinstance(m, Residual) for m in model.modules()) == MAX_NESTING
+    assert torch.equal(model(torch.ones(1, 1, 28, 28)), torch.full((1, 1, 28, 28), MAX_NESTING + 1.0))  # x + x + ...
+    deepest = ".".join(["0"] + ["layers.0"] * MAX_NESTING)
+    for depth in (MAX_NESTING + 1, 400):
+        with pytest.raises(SpecError) as error:
+            parse_spec(nested_residuals(depth))
+        assert (error.value.index, error.value.field) == (deepest, "layers")
+        assert str(error.value) == (f"layer {deepest} (residual): residual and concat blocks nest at most 16 "
+                                    "deep, and this residual is block 17 inside one another; put blocks one "
+                                    "after the other instead")
+
+
+def test_a_concat_counts_as_a_level_too():
+    concat = {"type": "concat", "branches": [nested_residuals(MAX_NESTING)["layers"], [{"type": "relu"}]]}
+    with pytest.raises(SpecError, match="nest at most 16 deep, and this residual is block 17"):
+        parse_spec(spec_with(concat))
+
+
+@pytest.mark.parametrize("format", ["json", "yaml"])
+def test_text_nested_too_deeply_to_read_is_a_spec_error(format):
+    text = "[" * 100_000 + "]" * 100_000  # beyond any recursion limit of json and yaml
+    with pytest.raises(SpecError) as error:
+        loads_spec(text, format)
+    assert str(error.value) == ("the spec is nested too deeply to be read; residual and concat blocks nest "
+                                "at most 16 deep")
+
+
+def test_a_deeply_nested_wrong_value_is_named_without_printing_it():
+    value = 0
+    for _ in range(5_000):
+        value = [value]
+    with pytest.raises(SpecError) as error:
+        parse_spec(value)
+    assert str(error.value) == ("a spec must be a mapping with 'input_shape' and 'layers', got a value nested "
+                                "too deeply to show")
