@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from cnnviz.data import DATASET_NAMES, DATASET_SHAPES, DATASET_SIZES, adapt_images, adaptation_text, load_dataset
+from cnnviz.memory import available_memory
 from cnnviz.zoo import UnknownArchitecture, get_architecture, list_architectures
 
 OPTIMIZERS = ("sgd", "adam", "adamw")
@@ -184,19 +185,6 @@ def memory_needed(config: TrainConfig, device: torch.device) -> MemoryNeed:
     return MemoryNeed(arch=arch.id, dataset=config.dataset, images=sum(DATASET_SIZES[config.dataset]),
                       image_shape=arch.input_shape, batch_size=config.batch_size,
                       activation_bytes_per_image=per_image_float32 // 2 if half else per_image_float32)
-
-
-def available_memory(device: torch.device) -> int | None:
-    """Bytes a run can use: the GPU's memory, or the memory Linux reports available (None where
-    it cannot be told; the run then simply starts)."""
-    if device.type == "cuda":
-        return torch.cuda.get_device_properties(device).total_memory
-    try:
-        with open("/proc/meminfo") as meminfo:
-            line = next(line for line in meminfo if line.startswith("MemAvailable:"))
-    except (OSError, StopIteration):
-        return None
-    return int(line.split()[1]) * 1024
 
 
 def resolve_device(name: str) -> torch.device:

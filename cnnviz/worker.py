@@ -19,8 +19,7 @@ import time
 import traceback
 from collections.abc import Callable
 
-import torch
-
+from cnnviz.memory import is_out_of_memory
 from cnnviz.paths import checkpoints_dir
 from cnnviz.runs import HEARTBEAT_EVERY_S, RunStore
 from cnnviz.training import ConfigError, Diverged, TrainConfig, background_threads, train
@@ -105,7 +104,7 @@ def execute(store: RunStore, run_id: int, listener: Listener | None = None, vali
     except ConfigError as exc:
         error = str(exc)
     except Exception as exc:  # recorded for the user
-        if _out_of_memory(exc):  # a setting too large, not a bug: the message alone
+        if is_out_of_memory(exc):  # a setting too large, not a bug: the message alone
             error = (f"out of memory with a batch of {config.batch_size:,} images of {config.arch}: "
                      f"try a smaller batch size or a smaller network")
         else:  # a bug: its traceback goes to the log
@@ -117,13 +116,6 @@ def execute(store: RunStore, run_id: int, listener: Listener | None = None, vali
     store.finish(run_id, status, error=error, final=final, results=results)
     recorder.listener({"event": "finished", "run_id": run_id, "status": status, "error": error, **(final or {})})
     return status
-
-
-def _out_of_memory(exc: BaseException) -> bool:
-    """CUDA's OutOfMemoryError, or the CPU allocator's RuntimeError ("can't allocate memory")."""
-    text = str(exc).lower()
-    return (isinstance(exc, (MemoryError, torch.OutOfMemoryError))
-            or "out of memory" in text or "can't allocate memory" in text)
 
 
 def _wait_for_job() -> dict | None:
