@@ -15,20 +15,32 @@ from cnnviz.analysis import Analysis, LayerRow
 ORDERS = ("pytorch", "textbook")
 
 
-def human_count(value: int | float) -> str:
-    """46764746 -> '46.8M'; 61706 -> '61.7K'; 850 -> '850'."""
-    for limit, suffix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "K")):
+def _in_units(value: int | float, units: tuple[tuple[float, str], ...], separator: str) -> str | None:
+    """``value`` with one decimal in the largest of ``units`` (descending) it reaches; a value that
+    rounds up to 1000 of a unit is written in the next one (999,960 is 1.0M, not 1000.0K). None
+    below the smallest unit."""
+    for i, (limit, suffix) in enumerate(units):
         if abs(value) >= limit:
-            return f"{value / limit:.1f}{suffix}"
+            text = f"{value / limit:.1f}"
+            if i > 0 and abs(float(text)) >= 1000:
+                limit, suffix = units[i - 1]
+                text = f"{value / limit:.1f}"
+            return f"{text}{separator}{suffix}"
+    return None
+
+
+def human_count(value: int | float) -> str:
+    """46764746 -> '46.8M'; 61706 -> '61.7K'; 850 -> '850'; 999960 -> '1.0M'."""
+    short = _in_units(value, ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "K")), "")
+    if short is not None:
+        return short
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:.3g}"
 
 
 def human_bytes(value: int) -> str:
     """Bytes in decimal units, as the course writes them (412 MB)."""
-    for limit, suffix in ((1e9, "GB"), (1e6, "MB"), (1e3, "kB")):
-        if value >= limit:
-            return f"{value / limit:.1f} {suffix}"
-    return f"{value} B"
+    return _in_units(value, ((1e15, "PB"), (1e12, "TB"), (1e9, "GB"), (1e6, "MB"), (1e3, "kB")), " ") \
+        or f"{value} B"
 
 
 def shape_text(shape: tuple[int, ...] | None, order: str = "pytorch") -> str:
