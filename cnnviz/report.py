@@ -11,6 +11,7 @@ import json
 import pandas as pd
 
 from cnnviz.analysis import Analysis, LayerRow
+from cnnviz.memory import available_memory, is_out_of_memory
 
 ORDERS = ("pytorch", "textbook")
 
@@ -174,16 +175,40 @@ def to_json(analysis: Analysis, depth: int | None = None) -> str:
     return json.dumps(analysis.to_dict(depth), indent=2)
 
 
-def torchinfo_text(model_factory, input_shape: tuple[int, ...], depth: int = 3) -> str:
-    """torchinfo's familiar summary. It runs the model for real, so it allocates the weights."""
+class CannotSummarise(Exception):
+    """torchinfo cannot run this network here; the message says why and what to do."""
+
+
+def torchinfo_text(analysis: Analysis, model_factory, depth: int = 3) -> str:
+    """torchinfo's familiar summary of the network ``analysis`` describes, built by ``model_factory``.
+
+    torchinfo runs the model for real: it allocates the weights and one image's activations, which
+    the analysis (on the meta device) has already counted. A network that would need more than
+    half the memory available is refused before it is built, and one the allocator fails on all
+    the same is reported: both raise :class:`CannotSummarise`.
+    """
     import torch
     import torchinfo
 
-    model = model_factory()
-    with torch.no_grad():
-        stats = torchinfo.summary(model, input_size=(1, *input_shape), depth=depth, verbose=0,
-                                  col_names=("output_size", "num_params", "mult_adds"),
-                                  device="cpu")
+    need = analysis.param_memory_bytes + analysis.activation_memory_bytes
+    available = available_memory(torch.device("cpu"))
+    what = (f"{human_bytes(analysis.param_memory_bytes)} of weights and "
+            f"{human_bytes(analysis.activation_memory_bytes)} of activations")
+    fix = "the layer table has the same numbers, computed without building the network"
+    if available is not None and need > available // 2:
+        raise CannotSummarise(f"torchinfo would build this network for real: {what}, more than half of "
+                              f"the {human_bytes(available)} of memory available. Use a smaller network "
+                              f"or input; {fix}.")
+    try:
+        model = model_factory()
+        with torch.no_grad():
+            stats = torchinfo.summary(model, input_size=(1, *analysis.input_shape), depth=depth, verbose=0,
+                                      col_names=("output_size", "num_params", "mult_adds"), device="cpu")
+    except Exception as error:
+        if is_out_of_memory(error):
+            raise CannotSummarise(f"torchinfo ran out of memory building this network ({what}). Use a "
+                                  f"smaller network or input; {fix}.") from None
+        raise
     return str(stats)
 
 

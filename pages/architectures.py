@@ -193,5 +193,8 @@ with torchinfo_tab:
         elif st.button("Show the torchinfo summary"):
             factory = (lambda: arch.build(in_channels=None if fixed else input_shape[0],
                                           num_classes=None if fixed else int(classes))) if arch else model_factory
-            with st.spinner("Running torchinfo…"):
-                st.code(report.torchinfo_text(factory, input_shape), language=None)
+            try:
+                with st.spinner("Running torchinfo…"):
+                    st.code(report.torchinfo_text(analysis, factory), language=None)
+            except report.CannotSummarise as error:
+                st.error(str(error), icon=":material/memory:")

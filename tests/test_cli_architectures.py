@@ -100,3 +100,15 @@ def test_input_too_small_prints_the_diagnosis():
     result = cli("summary", "lenet5", "--input", "1,8,8")
     assert result.returncode == 3
     assert "conv2 has a 5×5 kernel but its input is only 2×2" in result.stdout
+
+
+def test_torchinfo_of_a_network_too_large_to_build_is_one_line(tmp_path):
+    path = tmp_path / "huge.json"
+    path.write_text(json.dumps({"name": "huge", "input_shape": [1, 28, 28], "layers": [
+        {"type": "conv", "filters": 10**12, "kernel": 3}]}))
+    result = cli("summary", "--spec", str(path), "--format", "torchinfo")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith("error: torchinfo would build this network for real: 40.0 TB of weights "
+                                    "and 2.7 PB of activations, more than half of the ")
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -227,6 +227,16 @@ def test_custom_network_nested_too_deeply_is_a_message():
                                  "blocks nest at most 16 deep")
 
 
+def test_torchinfo_of_a_network_too_large_to_build_is_a_message():
+    at = open_page(arch="custom", view="torchinfo")
+    spec = {"name": "huge", "input_shape": [1, 28, 28], "layers": [{"type": "conv", "filters": 10**12, "kernel": 3}]}
+    at.text_area(key="spec_text").set_value(json.dumps(spec)).run()
+    next(b for b in at.button if b.label == "Show the torchinfo summary").click().run()
+    assert not at.exception
+    assert at.error[0].value.startswith("torchinfo would build this network for real: 40.0 TB of weights and "
+                                        "2.7 PB of activations, more than half of the ")
+
+
 # --------------------------------------------------------------------------- in a real browser
 
 

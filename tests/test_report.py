@@ -1,8 +1,79 @@
-"""Formatting of the analysis: numbers written short."""
+"""Formatting of the analysis: short numbers, and torchinfo's summary refused or reported when the
+network is too large to build for real."""
+
+import functools
 
 import pytest
+import torchinfo
 
 import cnnviz.report
+from cnnviz.analysis import analyze_model
+from cnnviz.report import CannotSummarise, torchinfo_text
+from cnnviz.spec import build_model, parse_spec
+from cnnviz.zoo import create_model
+
+
+def conv_spec(filters: int):
+    return parse_spec({"name": "wide", "input_shape": [1, 28, 28],
+                       "layers": [{"type": "conv", "filters": filters, "kernel": 3}]})
+
+
+def test_torchinfo_text_is_torchinfo_s_own_summary():
+    model = functools.partial(create_model, "lenet5")
+    analysis = analyze_model(model, (1, 32, 32))
+    expected = torchinfo.summary(model(), input_size=(1, 1, 32, 32), depth=3, verbose=0,
+                                 col_names=("output_size", "num_params", "mult_adds"), device="cpu")
+    assert torchinfo_text(analysis, model) == str(expected)
+
+
+def test_torchinfo_refuses_a_network_larger_than_half_the_memory_before_building_it(monkeypatch):
+    spec = conv_spec(10**12)  # (3·3·1+1)·10¹² parameters: 40 TB of float32
+    analysis = analyze_model(lambda: build_model(spec), (1, 28, 28))
+    assert analysis.param_memory_bytes == 4 * 10 * 10**12
+    assert analysis.activation_memory_bytes == 4 * 26 * 26 * 10**12
+
+    def never_built():
+        raise AssertionError("the network was built")
+
+    monkeypatch.setattr(cnnviz.report, "available_memory", lambda device: 16 * 10**9)
+    with pytest.raises(CannotSummarise) as error:
+        torchinfo_text(analysis, never_built)
+    assert str(error.value) == (
+        "torchinfo would build this network for real: 40.0 TB of weights and 2.7 PB of activations, "
+        "more than half of the 16.0 GB of memory available. Use a smaller network or input; the layer "
+        "table has the same numbers, computed without building the network.")
+    # the limit is half the memory: a network of 4 kB of weights + 2,704 B of activations
+    small = analyze_model(lambda: build_model(conv_spec(100)), (1, 28, 28))
+    need = small.param_memory_bytes + small.activation_memory_bytes
+    monkeypatch.setattr(cnnviz.report, "available_memory", lambda device: 2 * need)
+    assert "Total params: 1,000" in torchinfo_text(small, lambda: build_model(conv_spec(100)))
+    monkeypatch.setattr(cnnviz.report, "available_memory", lambda device: 2 * need - 1)
+    with pytest.raises(CannotSummarise, match="more than half of the"):
+        torchinfo_text(small, never_built)
+
+
+def test_torchinfo_reports_the_allocator_failing(monkeypatch):
+    # Where the available memory cannot be told, torchinfo tries: 10¹⁴ filters need 3.6 PB, more
+    # than any address space, so the CPU allocator refuses for real (nothing is touched).
+    spec = conv_spec(10**14)
+    analysis = analyze_model(lambda: build_model(spec), (1, 28, 28))
+    monkeypatch.setattr(cnnviz.report, "available_memory", lambda device: None)
+    with pytest.raises(CannotSummarise) as error:
+        torchinfo_text(analysis, lambda: build_model(spec))
+    assert str(error.value) == (
+        "torchinfo ran out of memory building this network (4.0 PB of weights and 270.4 PB of "
+        "activations). Use a smaller network or input; the layer table has the same numbers, computed "
+        "without building the network.")
+
+
+def test_torchinfo_lets_other_errors_through():
+    analysis = analyze_model(lambda: build_model(conv_spec(2)), (1, 28, 28))
+
+    def broken():
+        raise ValueError("a bug")
+
+    with pytest.raises(ValueError, match="a bug"):
+        torchinfo_text(analysis, broken)
 
 
 @pytest.mark.parametrize("value, text", [

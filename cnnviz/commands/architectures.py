@@ -60,7 +60,7 @@ def _parse_input(text: str | None):
 
 
 def _subject(args):
-    """(analysis, model factory, input shape) for the zoo id or the spec file."""
+    """(analysis, model factory) for the zoo id or the spec file."""
     from cnnviz.analysis import analyze_architecture, analyze_model
 
     input_shape = _parse_input(args.input)
@@ -77,7 +77,7 @@ def _subject(args):
             spec = load_spec(args.spec)
             shape = input_shape or spec.input_shape
             factory = functools.partial(build_model, spec, shape)
-            return analyze_model(factory, shape, model_id=spec.name, title=spec.name), factory, shape
+            return analyze_model(factory, shape, model_id=spec.name, title=spec.name), factory
         except (SpecError, OSError) as error:
             raise CliError(f"{args.spec}: {error}") from None
     from cnnviz.zoo import UnknownArchitecture, get_architecture
@@ -92,20 +92,23 @@ def _subject(args):
         raise CliError(f"{arch.id} is built exactly as documented: its channels and classes are fixed")
     factory = functools.partial(arch.build, in_channels=shape[0] if arch.configurable else None,
                                 num_classes=args.classes)
-    return analyze_architecture(arch.id, shape, args.classes), factory, shape
+    return analyze_architecture(arch.id, shape, args.classes), factory
 
 
 def run_summary(args) -> int:
     from cnnviz import report
 
-    analysis, factory, shape = _subject(args)
+    analysis, factory = _subject(args)
     if args.format == "json":
         print(report.to_json(analysis, args.depth))
     elif args.format == "torchinfo":
         if analysis.diagnosis:
             print(report.diagnosis_text(analysis))
         else:
-            print(report.torchinfo_text(factory, shape, depth=args.depth or 3))
+            try:
+                print(report.torchinfo_text(analysis, factory, depth=args.depth or 3))
+            except report.CannotSummarise as error:
+                raise CliError(str(error)) from None
     elif args.format == "table":
         print(report.summary_text(analysis, args.depth, args.order))
     else:
