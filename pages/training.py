@@ -27,6 +27,7 @@ from cnnviz.ui.training import (
     run_metrics,
     selected_run_id,
     show_run_results,
+    watch_runs,
 )
 
 run_through_app()
@@ -99,10 +100,19 @@ with experiments_col.container(border=True):
     for name, experiment in EXPERIMENTS.items():
         st.markdown(f"**{name}** — {experiment.explanation}")
         if st.button(f"Run: {name}", key=f"experiment-{name}"):
-            ids = [launch_run(config, store) for config in experiment.configs]
-            st.session_state.compare_runs = ids
-            st.query_params["run"] = str(ids[0])
-            st.rerun()
+            try:
+                for config in experiment.configs:  # all refused before any starts, or all launched
+                    config.validate()
+            except ConfigError as error:
+                st.error(f"Not started: {error}")
+            else:
+                ids = [launch_run(config, store) for config in experiment.configs]
+                st.session_state.compare_runs = ids
+                st.query_params["run"] = str(ids[0])
+                st.rerun()
+
+# Runs started elsewhere (the CLI, another tab) and runs that change status redraw the page.
+watch_runs(store, runs)
 
 # ---------------------------------------------------------------- the selected run, live
 if not runs:
@@ -110,16 +120,18 @@ if not runs:
     st.stop()
 
 st.session_state.run_choice = selected_run_id(runs)  # the URL decides which run is shown
+# The label never changes while the box is on screen (no status in it): a label that changes under
+# the box comes back from it as text instead of the run's id.
 run_choice = st.selectbox("Run", [r.id for r in runs], key="run_choice", on_change=follow_run_choice,
-                          format_func=lambda i: next(f"run {r.id} · {r.config['arch']} on {r.config['dataset']} · "
-                                                     f"{r.status}" for r in runs if r.id == i))
+                          format_func=lambda i: next(f"run {r.id} · {r.config['arch']} on {r.config['dataset']}"
+                                                     for r in runs if r.id == i))
 st.query_params["run"] = str(run_choice)
 active = store.get_run(run_choice).active
 
 
 @st.fragment(run_every=1.0 if active else None)
 def live_view(run_id: int) -> None:
-    """Redrawn every second while the run trains; a full rerun when it ends stops the polling."""
+    """Redrawn every second while the run trains (``watch_runs`` redraws the page when it ends)."""
     run = store.get_run(run_id)
     frame = tf.metrics_frame(run_metrics(store, run_id))
     with st.container(key=f"live-run-{run_id}"):  # a stable name: the browser tests find this run's view
@@ -136,10 +148,6 @@ def live_view(run_id: int) -> None:
             message[run.status](f"**{run.status.capitalize()}:** {run.error}")
         st.plotly_chart(tf.live_figure(frame, tf.loss_floor(run)), key=f"live-{run.id}")
         st.caption(f"{len(tf.metric_series(frame, 'train', 'loss'))} loss points")
-    if st.session_state.get(f"was_active-{run_id}") and not run.active:
-        st.session_state[f"was_active-{run_id}"] = False
-        st.rerun(scope="app")  # the run ended: redraw the page once, without the timer
-    st.session_state[f"was_active-{run_id}"] = run.active
 
 
 # Outside the fragment, so a click is never lost to the fragment's timer; in a slot that is always
@@ -154,17 +162,26 @@ record = store.get_run(run_choice)
 if record.results:
     show_run_results(record, tf.metrics_frame(run_metrics(store, run_choice)))
 
+
+
 # ---------------------------------------------------------------- all runs and their comparison
-st.subheader("All runs")
-st.dataframe(tf.runs_table(runs), hide_index=True, width="stretch",
-             column_config={"test accuracy": st.column_config.NumberColumn(format="percent")})
-compare = st.multiselect("Compare runs", [r.id for r in runs], key="compare_runs",
-                         format_func=lambda i: next(f"{r.id}: {r.config['arch']}" for r in runs if r.id == i))
-if compare:
-    x_col, metric_col = st.columns(2)
-    x = x_col.segmented_control("x axis", list(tf.X_AXES), default="epoch", key="compare_x") or "epoch"
-    metric = metric_col.segmented_control("curve", ["test accuracy", "test loss", "train loss"],
-                                          default="test accuracy", key="compare_metric") or "test accuracy"
-    frames = {f"{i}: {next(r.config['arch'] for r in runs if r.id == i)}": tf.metrics_frame(run_metrics(store, i))
-              for i in compare}
-    st.plotly_chart(tf.comparison_figure(frames, x, metric), key="comparison")
+@st.fragment(run_every=1.0 if any(r.active for r in runs) else None)
+def all_runs() -> None:
+    """The runs and the chosen runs' curves overlaid; redrawn every second while any run trains."""
+    runs = store.list_runs()
+    st.subheader("All runs")
+    st.dataframe(tf.runs_table(runs), hide_index=True, width="stretch",
+                 column_config={"test accuracy": st.column_config.NumberColumn(format="percent")})
+    compare = st.multiselect("Compare runs", [r.id for r in runs], key="compare_runs",
+                             format_func=lambda i: next(f"{r.id}: {r.config['arch']}" for r in runs if r.id == i))
+    if compare:
+        x_col, metric_col = st.columns(2)
+        x = x_col.segmented_control("x axis", list(tf.X_AXES), default="epoch", key="compare_x") or "epoch"
+        metric = metric_col.segmented_control("curve", ["test accuracy", "test loss", "train loss"],
+                                              default="test accuracy", key="compare_metric") or "test accuracy"
+        frames = {f"{i}: {next(r.config['arch'] for r in runs if r.id == i)}":
+                  tf.metrics_frame(run_metrics(store, i)) for i in compare}
+        st.plotly_chart(tf.comparison_figure(frames, x, metric), key="comparison")
+
+
+all_runs()

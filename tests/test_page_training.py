@@ -93,6 +93,13 @@ def test_more_settings_reach_the_run():
         store.cancel(run.id)
 
 
+def test_the_run_box_labels_do_not_change_with_the_status():
+    run_id = completed_run()
+    at = open_page(run=str(run_id))
+    # a label that changed while the box is on screen came back from it as text, not the run's id
+    assert at.selectbox(key="run_choice").options == [f"run {run_id} · lenet5 on digits"]
+
+
 def test_compare_two_runs():
     first, second = completed_run(), completed_run(seed=1)
     at = open_page(run=str(first))
@@ -180,3 +187,40 @@ def test_browser_compare_two_runs(app: StreamlitPage):
         app.wait_idle()
     chart = page.locator('[data-testid="stPlotlyChart"]').last
     expect(chart.locator("g.trace.scatter")).to_have_count(2, timeout=60_000)
+
+
+def run_box_lists(app: StreamlitPage, label: str, timeout_s: float = 30.0) -> bool:
+    """Whether the run box offers ``label`` within ``timeout_s``, with no reload and no other click."""
+    page = app.page
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        page.locator('[data-testid="stSelectbox"]').filter(has_text="run ").last.click()
+        found = page.get_by_role("option", name=label, exact=True).count() > 0
+        if found:
+            page.get_by_role("option", name=label, exact=True).click()
+            return True
+        page.keyboard.press("Escape")
+        time.sleep(1)
+    return False
+
+
+@pytest.mark.browser
+def test_browser_a_run_started_elsewhere_appears_and_its_end_redraws_the_page(app: StreamlitPage):
+    page = app.open("/training")
+    env = {**os.environ, "CNNVIZ_HOME": str(app.server.home)}
+    process = subprocess.Popen([sys.executable, "-m", "cnnviz", "train", "--arch", "lenet5", "--epochs", "40",
+                                "--json"], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        run_id = json.loads(process.stdout.readline())["run_id"]
+        assert run_box_lists(app, f"run {run_id} · lenet5 on digits"), "the CLI's run never reached the run box"
+        app.wait_idle()
+        expect(page).to_have_url(re.compile(rf"run={run_id}$"))
+        expect(page.get_by_role("button", name="Stop")).to_be_visible(timeout=30_000)
+        # its end, with no click: the Stop button goes and the results of the run appear
+        expect(page.get_by_text(f"Results of run {run_id}")).to_be_visible(timeout=180_000)
+        expect(page.get_by_role("button", name="Stop")).to_have_count(0)
+        assert process.wait(timeout=60) == 0
+    finally:
+        if process.poll() is None:
+            RunStore(app.server.home / "runs.db").cancel(run_id)
+            process.wait(timeout=60)

@@ -8,8 +8,8 @@ from cnnviz import training_figures as tf
 from cnnviz.runs import MetricRecord, RunRecord, RunStore
 from cnnviz.training import EXPERIMENTS, trainable_architectures  # noqa: F401 (EXPERIMENTS re-exported)
 
-__all__ = ["EXPERIMENTS", "cached_trainable_architectures", "follow_run_choice", "run_metrics", "selected_run_id",
-           "show_run_results"]
+__all__ = ["EXPERIMENTS", "cached_trainable_architectures", "follow_run_choice", "run_metrics", "runs_signature",
+           "selected_run_id", "show_run_results", "watch_runs"]
 
 
 @st.cache_data(show_spinner=False)
@@ -39,7 +39,29 @@ def selected_run_id(runs: list[RunRecord]) -> int:
 
 def follow_run_choice() -> None:
     """on_change of the run select box: the URL follows, so a refresh or a shared link shows this run."""
-    st.query_params["run"] = str(st.session_state.run_choice)
+    if isinstance(st.session_state.run_choice, int):  # never a label that stopped matching a run
+        st.query_params["run"] = str(st.session_state.run_choice)
+
+
+def runs_signature(runs: list[RunRecord]) -> tuple[tuple[int, str], ...]:
+    return tuple((run.id, run.status) for run in runs)
+
+
+WATCH_EVERY_S = {"active": 1.0, "idle": 3.0}
+
+
+def watch_runs(store: RunStore, runs: list[RunRecord]) -> None:
+    """Redraw the whole page when a run appears (started from the CLI or another tab) or changes
+    status (a queued run starts, a run ends): the run box, the Stop button and the results follow.
+    ``runs``: the list this run of the page drew. Polls the store: one small query a tick."""
+    seen = runs_signature(runs)
+
+    @st.fragment(run_every=WATCH_EVERY_S["active" if any(run.active for run in runs) else "idle"])
+    def watcher() -> None:
+        if runs_signature(store.list_runs()) != seen:
+            st.rerun(scope="app")
+
+    watcher()
 
 
 def show_run_results(run: RunRecord, frame) -> None:
