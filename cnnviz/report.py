@@ -58,6 +58,9 @@ def shape_text(shape: tuple[int, ...] | None, order: str = "pytorch") -> str:
 
 
 def _hyper_text(row: LayerRow) -> str:
+    """f, s, p, n of a conv or pool; a linear layer's features as "400 → 120" (short: the column fits)."""
+    if set(row.hyper) == {"in features", "out features"}:
+        return f"{row.hyper['in features']} → {row.hyper['out features']} features"
     names = {"kernel": "f", "stride": "s", "padding": "p", "filters": "n", "dilation": "d"}
     return ", ".join(f"{names.get(key, key)}={value}" for key, value in row.hyper.items())
 

@@ -338,7 +338,8 @@ def test_layer_table_columns_fit_their_text():
     order, config = layer_table_columns(frame)
     assert order[-2:] == ["weights", "biases"] and "buffers" not in order  # lenet5 has no buffers
     assert config["formula"]["width"] >= 119 + 17  # "(5·5·6+1)·16 = 2,416" is 119 px in Chromium
-    assert config["f, s, p, n"]["width"] >= 194 + 17  # "in features=400, out features=120"
+    assert frame.loc[frame["layer"] == "fc2", "f, s, p, n"].item() == "120 → 84 features"
+    assert config["f, s, p, n"]["width"] >= 104 + 17  # "400 → 120 features", as wide as "f=5, s=1, p=0, n=6"
     # up to the receptive field, LeNet-5's table fits the 938 px the grid has in a 1400-px window
     assert sum(config[c]["width"] for c in order[: order.index("receptive field") + 1]) <= 938
     assert config["receptive field"]["label"] == "RF" and "receptive field" in config["receptive field"]["help"]
