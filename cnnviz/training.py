@@ -8,6 +8,7 @@ scikit-learn alone. Progress goes to a :class:`Recorder` (the run store, or the 
 from __future__ import annotations
 
 import math
+import numbers
 import os
 import time
 from dataclasses import asdict, dataclass, field, fields
@@ -54,9 +55,21 @@ class TrainConfig:
 
     def validate(self) -> None:
         """Refuse, before anything starts, what cannot work."""
-        def positive(name: str, value) -> None:
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+        def number(name: str, value, *, whole: bool = False, positive: bool = False,
+                   below_one: bool = False) -> None:
+            """``value`` must be a finite number, not negative (and positive, or below one, when asked)."""
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise ConfigError(f"{name} must be a {'whole ' if whole else ''}number, got {value!r}")
+            if not math.isfinite(value):
+                raise ConfigError(f"{name} must be finite, got {value!r}")
+            if whole and int(value) != value:
+                raise ConfigError(f"{name} must be a whole number, got {value!r}")
+            if positive and value <= 0:
                 raise ConfigError(f"{name} must be positive, got {value!r}")
+            if below_one and not 0 <= value < 1:
+                raise ConfigError(f"{name} must be in [0, 1), got {value!r}")
+            if value < 0:
+                raise ConfigError(f"{name} must not be negative, got {value!r}")
 
         if self.dataset not in DATASET_NAMES:
             raise ConfigError(f"unknown dataset {self.dataset!r}; choose one of {', '.join(DATASET_NAMES)}")
@@ -65,12 +78,19 @@ class TrainConfig:
         except UnknownArchitecture as error:
             raise ConfigError(str(error)) from None
         for name in ("epochs", "batch_size", "log_every"):
-            positive(name.replace("_", " "), getattr(self, name))
-            if int(getattr(self, name)) != getattr(self, name):
-                raise ConfigError(f"{name.replace('_', ' ')} must be a whole number, got {getattr(self, name)!r}")
-        positive("learning rate", self.lr)
-        if not math.isfinite(self.lr):
-            raise ConfigError(f"learning rate must be finite, got {self.lr!r}")
+            number(name.replace("_", " "), getattr(self, name), whole=True, positive=True)
+            setattr(self, name, int(getattr(self, name)))  # 2.0 from a JSON form: range() needs 2
+        number("learning rate", self.lr, positive=True)
+        number("momentum", self.momentum, below_one=True)
+        number("weight decay", self.weight_decay)
+        number("label smoothing", self.label_smoothing, below_one=True)
+        # torch.manual_seed takes 0 .. 2**64 − 1 (a negative seed wraps around; larger ones overflow)
+        if isinstance(self.seed, bool) or not isinstance(self.seed, numbers.Integral) or not 0 <= self.seed < 2**64:
+            raise ConfigError(f"seed must be a whole number from 0 to 2**64 − 1 ({2**64 - 1}), got {self.seed!r}")
+        self.seed = int(self.seed)
+        for name in ("nesterov", "compile"):
+            if not isinstance(getattr(self, name), bool):
+                raise ConfigError(f"{name} must be true or false, got {getattr(self, name)!r}")
         if self.optimizer not in OPTIMIZERS:
             raise ConfigError(f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
         if self.schedule not in SCHEDULES:
@@ -81,10 +101,6 @@ class TrainConfig:
             raise ConfigError(f"unknown precision {self.precision!r}; choose one of {', '.join(PRECISIONS)}")
         if self.device == "cuda" and not torch.cuda.is_available():
             raise ConfigError("device 'cuda' was asked for, but this machine has no CUDA GPU; use auto or cpu")
-        if not 0 <= self.label_smoothing < 1:
-            raise ConfigError(f"label smoothing must be in [0, 1), got {self.label_smoothing!r}")
-        if self.weight_decay < 0 or self.momentum < 0:
-            raise ConfigError("weight decay and momentum must not be negative")
         reason = cannot_train(arch.id, self.dataset)
         if reason:
             raise ConfigError(reason)
@@ -266,6 +282,15 @@ def _optimizer(config: TrainConfig, parameters) -> torch.optim.Optimizer:
     return torch.optim.AdamW(parameters, lr=config.lr, weight_decay=config.weight_decay, fused=True)
 
 
+def _too_high(config: TrainConfig) -> str:
+    """What to blame for a loss that became NaN or infinite. Weight decay scales the weights by
+    1 − lr·wd each step (SGD and AdamW): from lr·wd ≥ 1 on, it alone flips or blows them up."""
+    if config.weight_decay * config.lr >= 1:
+        return (f"the weight decay {config.weight_decay:g} is probably too high for the learning rate "
+                f"{config.lr:g} (their product is {config.weight_decay * config.lr:g}; keep it well below 1)")
+    return f"the learning rate {config.lr:g} is probably too high"
+
+
 def _evaluate(model, images, labels, batch_size, autocast, loss_fn) -> tuple[float, float, torch.Tensor]:
     """(loss, accuracy, predictions) on a whole split, in large batches."""
     model.eval()
@@ -374,7 +399,7 @@ def train(config: TrainConfig, recorder: Recorder, validated: bool = False,
                 mean_loss = (running_loss / running_count).item()  # the one host sync per log step
                 if not math.isfinite(mean_loss):
                     raise Diverged(f"the training loss became {mean_loss} at step {step} (epoch {epoch}): "
-                                   f"the learning rate {config.lr:g} is probably too high")
+                                   f"{_too_high(config)}")
                 now = time.perf_counter()
                 recorder.step(step, step / steps_per_epoch, {
                     "loss": mean_loss, "lr": optimizer.param_groups[0]["lr"],
@@ -389,8 +414,7 @@ def train(config: TrainConfig, recorder: Recorder, validated: bool = False,
             break
         train_loss = (epoch_loss / len(train_x)).item()
         if not math.isfinite(train_loss):
-            raise Diverged(f"the training loss became {train_loss} in epoch {epoch}: "
-                           f"the learning rate {config.lr:g} is probably too high")
+            raise Diverged(f"the training loss became {train_loss} in epoch {epoch}: {_too_high(config)}")
         train_accuracy = (correct / len(train_x)).item()
         test_loss, test_accuracy, _ = _evaluate(model, test_x, test_y, config.batch_size, autocast, loss_fn)
         epochs_done = epoch

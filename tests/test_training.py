@@ -103,10 +103,45 @@ def test_images_are_adapted_to_the_network():
     ({"arch": "simple-cnn"}, "cannot be trained here"),
     ({"device": "tpu"}, "unknown device 'tpu'"),
     ({"precision": "float16"}, "unknown precision 'float16'"),
+    ({"lr": float("inf")}, "learning rate must be finite, got inf"),
+    ({"epochs": float("inf")}, "epochs must be finite, got inf"),
+    ({"epochs": 2.5}, "epochs must be a whole number, got 2.5"),
+    ({"batch_size": "64"}, "batch size must be a whole number, got '64'"),
+    ({"weight_decay": float("nan")}, "weight decay must be finite, got nan"),
+    ({"weight_decay": float("inf")}, "weight decay must be finite, got inf"),
+    ({"weight_decay": -1e-4}, "weight decay must not be negative, got -0.0001"),
+    ({"momentum": 1.0}, r"momentum must be in \[0, 1\), got 1.0"),
+    ({"momentum": float("nan")}, "momentum must be finite, got nan"),
+    ({"label_smoothing": float("nan")}, "label smoothing must be finite, got nan"),
+    ({"label_smoothing": 1.0}, r"label smoothing must be in \[0, 1\), got 1.0"),
+    ({"seed": 99999999999999999999999}, r"seed must be a whole number from 0 to 2\*\*64 − 1 "
+                                        r"\(18446744073709551615\), got 99999999999999999999999"),
+    ({"seed": -1}, r"seed must be a whole number from 0 to 2\*\*64 − 1 .*got -1"),
+    ({"seed": 1.5}, "seed must be a whole number"),
+    ({"compile": "yes"}, "compile must be true or false, got 'yes'"),
 ])
 def test_bad_configs_are_refused_before_anything_starts(changes, message):
     with pytest.raises(ConfigError, match=message):
         TrainConfig(**changes).validate()
+
+
+def test_the_largest_seed_torch_takes_is_accepted_and_whole_floats_become_ints():
+    config = TrainConfig(seed=2**64 - 1, epochs=2.0)
+    config.validate()
+    assert config.epochs == 2 and isinstance(config.epochs, int)
+    torch.Generator().manual_seed(config.seed)  # what train does with it: no overflow
+    with pytest.raises(ValueError, match="Overflow"):  # one more and torch overflows: the bound is torch's
+        torch.Generator().manual_seed(2**64)
+
+
+def test_a_too_large_weight_decay_is_blamed_not_the_learning_rate():
+    store = RunStore()
+    run_id = store.create_run(TrainConfig(arch="lenet5-padded", epochs=1, optimizer="sgd", weight_decay=500,
+                                          schedule="constant"))
+    assert execute(store, run_id) == "diverged"
+    error = store.get_run(run_id).error
+    assert "the weight decay 500 is probably too high for the learning rate 0.01 (their product is 5" in error
+    assert "learning rate 0.01 is probably too high" not in error
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message of a machine without CUDA")
@@ -370,3 +405,17 @@ def test_cli_refuses_a_bad_config_in_one_line(cnnviz_home):
                             env={**os.environ, "CNNVIZ_HOME": str(cnnviz_home)})
     assert result.returncode == 2
     assert result.stderr.strip() == "error: learning rate must be positive, got 0.0"
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("--weight-decay", "nan", "error: weight decay must be finite, got nan"),
+    ("--weight-decay", "inf", "error: weight decay must be finite, got inf"),
+    ("--seed", "99999999999999999999999", "error: seed must be a whole number from 0 to 2**64 − 1 "
+                                          "(18446744073709551615), got 99999999999999999999999"),
+])
+def test_cli_refuses_values_that_torch_would_choke_on_before_a_run_is_saved(cnnviz_home, option, value, message):
+    result = subprocess.run([sys.executable, "-m", "cnnviz", "train", "--arch", "lenet5", option, value], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "CNNVIZ_HOME": str(cnnviz_home)})
+    assert (result.returncode, result.stderr.strip()) == (2, message)
+    assert RunStore().list_runs() == []  # nothing was started, so nothing "failed" is saved
