@@ -133,6 +133,23 @@ def _missing_message(name: str) -> str:
             f"or use the 'digits' dataset, which needs no download.")
 
 
+def dataset_on_disk(name: str) -> bool:
+    """Whether the files torchvision reads for ``name`` are in ``CNNVIZ_HOME/data`` (digits: always).
+    A few stat() calls, no network: cheap enough for any check before a run."""
+    if name not in EXPECTED_FILES:
+        return True
+    folder, files = EXPECTED_FILES[name]
+    return all((data_dir() / folder / file).is_file() for file in files)
+
+
+def fetch_dataset(name: str) -> None:
+    """Download ``name`` when it is not on disk; DatasetUnavailable (its message names the files to put
+    where) when that cannot be done. The CLI calls this before it creates a run, so an offline machine
+    refuses the run with the message instead of recording a failed one."""
+    if not dataset_on_disk(name):
+        load_dataset(name)
+
+
 def load_dataset(name: str, allow_download: bool = True) -> Dataset:
     if name == "digits":
         return _digits()

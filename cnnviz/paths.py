@@ -12,24 +12,36 @@ from pathlib import Path
 DEFAULT_HOME = Path("~/.cnnviz")
 
 
+class StoreUnavailable(Exception):
+    """cnnviz's state folder or run database cannot be used (a read-only disk, a file that is not a
+    run database ...); the message names the path and the fix. Also ``cnnviz.runs.StoreUnavailable``."""
+
+
+def _folder(path: Path, what: str) -> Path:
+    """``path`` as a folder, created when missing; StoreUnavailable when that cannot be."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise StoreUnavailable(f"{what} at {path} is a file, not a folder: move it away or set "
+                               f"CNNVIZ_HOME to another folder") from None
+    except OSError as error:
+        raise StoreUnavailable(f"cannot create {what} at {path} ({error.strerror or error}): set CNNVIZ_HOME "
+                               f"to a writable folder") from None
+    return path
+
+
 def cnnviz_home() -> Path:
     """The state folder, created on first use."""
-    home = Path(os.environ.get("CNNVIZ_HOME") or DEFAULT_HOME).expanduser()
-    home.mkdir(parents=True, exist_ok=True)
-    return home
+    return _folder(Path(os.environ.get("CNNVIZ_HOME") or DEFAULT_HOME).expanduser(), "CNNVIZ_HOME")
 
 
 def data_dir() -> Path:
     """Where torchvision datasets are downloaded to, or must be placed by hand when offline."""
-    path = cnnviz_home() / "data"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return _folder(cnnviz_home() / "data", "CNNVIZ_HOME/data")
 
 
 def checkpoints_dir() -> Path:
-    path = cnnviz_home() / "checkpoints"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return _folder(cnnviz_home() / "checkpoints", "CNNVIZ_HOME/checkpoints")
 
 
 def runs_db_path() -> Path:

@@ -16,8 +16,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from cnnviz.paths import cnnviz_home, runs_db_path
+from cnnviz.paths import StoreUnavailable, cnnviz_home, runs_db_path
 from cnnviz.training import TrainConfig
+
+__all__ = ["RunStore", "StoreUnavailable", "launch_run", "prepare_worker"]  # StoreUnavailable: see cnnviz.paths
 
 ACTIVE = ("queued", "running")
 FINISHED = ("completed", "failed", "cancelled", "diverged", "interrupted")
@@ -112,22 +114,73 @@ def _pid_alive(pid: int | None) -> bool:
 
 
 class RunStore:
+    """The run database. A folder that cannot be written to (a read-only disk, another user's
+    folder) still lets the runs in it be read: the store then opens read-only, and what writes
+    raises StoreUnavailable, as does a file that is not a run database."""
+
     def __init__(self, path: Path | None = None):
         self.path = Path(path or runs_db_path())
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.executescript(SCHEMA)
+        self.read_only = False
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StoreUnavailable(f"cannot create the folder of the run database {self.path} "
+                                   f"({error.strerror or error}): set CNNVIZ_HOME to a writable folder") from None
+        if self.path.is_dir():
+            raise StoreUnavailable(f"the run database {self.path} is a folder, not a file: move it away or set "
+                                   f"CNNVIZ_HOME to another folder")
+        # WAL writes a -shm file beside the database, even to read it: a folder that cannot be
+        # written to is read through an immutable connection instead. (os.access also tells a disk
+        # mounted read-only, to root too.)
+        self.read_only = self.path.exists() and not (os.access(self.path, os.W_OK)
+                                                     and os.access(self.path.parent, os.W_OK))
+        try:
+            with self._connect() as db:
+                tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+                if tables and "runs" not in tables:  # another program's database: leave it as it is
+                    raise sqlite3.DatabaseError("it has no table of runs")
+                if not self.read_only:
+                    db.executescript(SCHEMA)
+        except sqlite3.Error as error:
+            raise self._unavailable(error) from None
 
-    def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA busy_timeout=30000")
+    def _unavailable(self, error: sqlite3.Error) -> StoreUnavailable:
+        """The message for an error of opening the database: what is wrong, and what to do."""
+        text = str(error)
+        if "readonly" in text or "unable to open" in text:
+            return StoreUnavailable(f"cannot write to the run database {self.path} ({text}): set CNNVIZ_HOME to a "
+                                    f"writable folder")
+        if isinstance(error, sqlite3.OperationalError):  # locked, a disk I/O error ...
+            return StoreUnavailable(f"cannot use the run database {self.path} ({text}): set CNNVIZ_HOME to "
+                                    f"another folder")
+        return StoreUnavailable(f"CNNVIZ_HOME/runs.db at {self.path} is not a cnnviz run database ({text}): "
+                                f"move it away or set CNNVIZ_HOME to another folder")
+
+    def _connect(self, write: bool = False) -> sqlite3.Connection:
+        if self.read_only:
+            if write:
+                raise StoreUnavailable(f"cannot write to the run database {self.path}: it or its folder is "
+                                       f"read-only here; set CNNVIZ_HOME to a writable folder")
+            # With its -wal and -shm files there (a writer has it open, or one crashed), SQLite reads
+            # a WAL database read-only; without them the database file holds every run, and
+            # immutable reads it without the -shm file and the locks that the folder cannot take.
+            wal_files = all(Path(f"{self.path}{end}").exists() for end in ("-wal", "-shm"))
+            db = sqlite3.connect(f"{self.path.resolve().as_uri()}?{'mode=ro' if wal_files else 'immutable=1'}",
+                                 uri=True, timeout=30, isolation_level=None)
+        else:
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+            except sqlite3.DatabaseError as error:
+                db.close()
+                raise self._unavailable(error) from None
+            db.execute("PRAGMA busy_timeout=30000")
         db.row_factory = sqlite3.Row
         return db
 
     # ---------------------------------------------------------------- writing
     def create_run(self, config: TrainConfig, status: str = "queued") -> int:
-        with self._connect() as db:
+        with self._connect(write=True) as db:
             cursor = db.execute("INSERT INTO runs (status, config, created_at) VALUES (?, ?, ?)",
                                 (status, json.dumps(config.to_dict()), time.time()))
             return cursor.lastrowid
@@ -137,12 +190,12 @@ class RunStore:
             if key in values and not isinstance(values[key], str):
                 values[key] = json.dumps(values[key])
         assignments = ", ".join(f"{key} = ?" for key in values)
-        with self._connect() as db:
+        with self._connect(write=True) as db:
             db.execute(f"UPDATE runs SET {assignments} WHERE id = ?", (*values.values(), run_id))
 
     def add_metrics(self, run_id: int, step: int, epoch: float, split: str, values: dict[str, float],
                     elapsed: float) -> None:
-        with self._connect() as db:
+        with self._connect(write=True) as db:
             db.executemany(
                 "INSERT INTO metrics (run, step, epoch, split, name, value, time) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [(run_id, step, epoch, split, name, float(value), elapsed) for name, value in values.items()])
@@ -178,6 +231,9 @@ class RunStore:
                      "metrics recorded until then are kept" if record.status == "running" else
                      f"the training process stopped before the run started; see {cnnviz_home() / 'runs'}/"
                      f"{record.id}.log and workers.log there")
+            if self.read_only:  # told, not recorded: the store cannot be written to
+                record.status, record.error = "interrupted", error
+                return record
             self.finish(record.id, "interrupted", error=error)
             with self._connect() as db:
                 return self._record(db.execute("SELECT * FROM runs WHERE id = ?", (record.id,)).fetchone())

@@ -19,12 +19,14 @@ import time
 import traceback
 from collections.abc import Callable
 
+from cnnviz.data import DatasetUnavailable
 from cnnviz.memory import is_out_of_memory
 from cnnviz.paths import checkpoints_dir
-from cnnviz.runs import HEARTBEAT_EVERY_S, RunStore
+from cnnviz.runs import HEARTBEAT_EVERY_S, RunStore, StoreUnavailable
 from cnnviz.training import ConfigError, Diverged, TrainConfig, background_threads, train
 
 Listener = Callable[[dict], None]  # receives the events the CLI prints with --json
+CTRL_C = "cancelled with Ctrl-C"
 
 
 class StoreRecorder:
@@ -35,8 +37,12 @@ class StoreRecorder:
         self.start = time.time()
         self.total_steps = 0
         self.last_check, self.stop_requested = 0.0, False
+        self.training = False  # from started() on
+        self.ending = False  # training is over, the run's end is being saved
+        self.interrupted = False  # a Ctrl-C asked the run to stop after its current step
 
     def started(self, info: dict) -> None:
+        self.training = True
         self.start = time.time()
         self.total_steps = info["total_steps"]
         self.store.update(self.run_id, status="running", started_at=self.start, heartbeat=self.start,
@@ -60,6 +66,8 @@ class StoreRecorder:
 
     def should_stop(self) -> bool:
         """Asked every step; the store is read at most twice a second."""
+        if self.interrupted:
+            return True
         now = time.monotonic()
         if now - self.last_check >= 0.5:
             self.last_check = now
@@ -74,34 +82,45 @@ def _heartbeat(store: RunStore, run_id: int, stop: threading.Event) -> None:
 
 
 def execute(store: RunStore, run_id: int, listener: Listener | None = None, validated: bool = False,
-            threads: int | None = None) -> str:
+            threads: int | None = None, ctrl_c: bool = False) -> str:
     """Train run ``run_id`` and record its end; returns the final status. Never raises for a run
     that fails: the failure is recorded with its message (the traceback goes to stderr/the log).
     ``validated``: its config passed ``TrainConfig.validate()`` before the run was created.
-    ``threads``: torch's threads on the CPU (``train``'s)."""
+    ``threads``: torch's threads on the CPU (``train``'s).
+
+    A KeyboardInterrupt ends the run as cancelled ("cancelled with Ctrl-C", its metrics kept) and is
+    raised again once that is recorded. ``ctrl_c`` (the CLI in the foreground): a first Ctrl-C while
+    the run trains stops it after the current step, as a cancel does, so its results and a
+    checkpoint of the weights so far are saved too; a second one, or one before training starts,
+    stops it at once."""
     record = store.get_run(run_id)
     config = TrainConfig.from_dict(record.config)
-    store.update(run_id, pid=os.getpid(), heartbeat=time.time())
-    stop = threading.Event()
-    threading.Thread(target=_heartbeat, args=(store, run_id, stop), daemon=True).start()
     recorder = StoreRecorder(store, run_id, listener)
-    status, error, final, results = "failed", None, None, None
+    stop = threading.Event()
+    status, error, final, results, interrupted = "failed", None, None, None, False
+    previous_handler = _stop_on_ctrl_c(recorder) if ctrl_c else None
     try:
+        store.update(run_id, pid=os.getpid(), heartbeat=time.time())
+        threading.Thread(target=_heartbeat, args=(store, run_id, stop), daemon=True).start()
         result = train(config, recorder, validated=validated, threads=threads)
+        recorder.ending = True
+        interrupted = result.cancelled and recorder.interrupted
         checkpoint = checkpoints_dir() / f"run-{run_id}.safetensors"
         from safetensors.torch import save_file
 
         save_file(result.state_dict, str(checkpoint))
         status = "cancelled" if result.cancelled else "completed"
-        error = "cancelled by the user" if result.cancelled else None
+        error = (CTRL_C if interrupted else "cancelled by the user") if result.cancelled else None
         final = {"test_accuracy": result.test_accuracy, "test_loss": result.test_loss,
                  "train_accuracy": result.train_accuracy, "images_per_s": result.images_per_s,
                  "elapsed_s": result.elapsed_s, "epochs_done": result.epochs_done, "checkpoint": str(checkpoint)}
         results = {"confusion": result.confusion, "per_class_accuracy": result.per_class_accuracy,
                    "classes": result.classes, "misclassified": result.misclassified}
+    except KeyboardInterrupt:  # stopped at once: the metrics recorded so far are kept
+        status, error, final, results, interrupted = "cancelled", CTRL_C, None, None, True
     except Diverged as exc:
         status, error = "diverged", str(exc)
-    except ConfigError as exc:
+    except (ConfigError, DatasetUnavailable, StoreUnavailable) as exc:  # the message says what to do
         error = str(exc)
     except Exception as exc:  # recorded for the user
         if is_out_of_memory(exc):  # a setting too large, not a bug: the message alone
@@ -113,9 +132,28 @@ def execute(store: RunStore, run_id: int, listener: Listener | None = None, vali
             error = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
     finally:
         stop.set()
+        recorder.ending = True  # from here a Ctrl-C waits
     store.finish(run_id, status, error=error, final=final, results=results)
+    if previous_handler is not None:
+        signal.signal(signal.SIGINT, previous_handler)
     recorder.listener({"event": "finished", "run_id": run_id, "status": status, "error": error, **(final or {})})
+    if interrupted:
+        raise KeyboardInterrupt
     return status
+
+
+def _stop_on_ctrl_c(recorder: StoreRecorder):
+    """Install the foreground run's SIGINT handler (see ``execute``); returns the one it replaces."""
+    def on_sigint(signum, frame):
+        if recorder.ending:  # the run's end is being saved: let it finish
+            print("\nsaving the run, a moment", file=sys.stderr, flush=True)
+        elif recorder.training and not recorder.interrupted:
+            recorder.interrupted = True
+            print("\nstopping after this step (Ctrl-C again to stop at once)", file=sys.stderr, flush=True)
+        else:
+            raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGINT, on_sigint)
 
 
 def _wait_for_job() -> dict | None:
@@ -144,7 +182,10 @@ def main() -> int:
                                               store.finish(run_id, "cancelled", error="cancelled (stopped)"),
                                               os._exit(0)))
     # launch_run validated the config; a run in the background leaves a core to whoever watches it
-    status = execute(store, run_id, validated=True, threads=background_threads())
+    try:
+        status = execute(store, run_id, validated=True, threads=background_threads())
+    except KeyboardInterrupt:  # recorded as cancelled by execute
+        return 130
     return 0 if status in ("completed", "cancelled") else 1
 
 

@@ -2,9 +2,11 @@
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -14,8 +16,9 @@ import torch.nn.functional as F
 
 import cnnviz.runs
 import cnnviz.training
+import cnnviz.worker
 from cnnviz.data import DATASET_SIZES, SPLIT_SEED, adapt_images, adaptation_text, load_dataset, stratified_split
-from cnnviz.runs import RunStore, launch_run
+from cnnviz.runs import RunStore, StoreUnavailable, launch_run
 from cnnviz.training import (
     ConfigError,
     TrainConfig,
@@ -26,6 +29,7 @@ from cnnviz.training import (
     trainable_architectures,
 )
 from cnnviz.worker import execute
+from cnnviz.zoo import get_architecture
 from tests.live_app import ROOT
 
 
@@ -419,3 +423,264 @@ def test_cli_refuses_values_that_torch_would_choke_on_before_a_run_is_saved(cnnv
                             env={**os.environ, "CNNVIZ_HOME": str(cnnviz_home)})
     assert (result.returncode, result.stderr.strip()) == (2, message)
     assert RunStore().list_runs() == []  # nothing was started, so nothing "failed" is saved
+
+
+# --------------------------------------------------------------------------- Ctrl-C
+
+
+def _sigint_on_steps(*steps):
+    """A listener that sends this process SIGINT when it sees the given step events (1 = the first;
+    a step given twice, twice: Ctrl-C pressed twice)."""
+    seen = []
+
+    def listener(event):
+        seen.append(event)
+        if event["event"] == "step":
+            for _ in range(steps.count(sum(e["event"] == "step" for e in seen))):
+                os.kill(os.getpid(), signal.SIGINT)
+    return listener, seen
+
+
+def test_a_first_ctrl_c_stops_after_the_step_and_keeps_results_and_weights():
+    store = RunStore()
+    run_id = store.create_run(TrainConfig(arch="lenet5", epochs=1000, log_every=1))
+    listener, events = _sigint_on_steps(3)
+    with pytest.raises(KeyboardInterrupt):  # raised again once the run's end is recorded
+        execute(store, run_id, listener, ctrl_c=True)
+    record = store.get_run(run_id)
+    assert (record.status, record.error) == ("cancelled", "cancelled with Ctrl-C")
+    assert [m.step for m in store.metrics(run_id) if m.name == "loss"] == [1, 2, 3]  # stopped after step 3
+    assert record.final["epochs_done"] == 0 and 0 <= record.final["test_accuracy"] <= 1
+    assert sum(map(sum, record.results["confusion"])) == 360
+    from safetensors.torch import load_file
+
+    weights = load_file(record.final["checkpoint"])
+    assert set(weights) == set(get_architecture("lenet5").build(num_classes=10).state_dict())
+    assert events[-1] == {"event": "finished", "run_id": run_id, "status": "cancelled",
+                          "error": "cancelled with Ctrl-C", **record.final}
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back
+
+
+def test_a_second_ctrl_c_stops_at_once_and_keeps_the_metrics():
+    store = RunStore()
+    run_id = store.create_run(TrainConfig(arch="lenet5", epochs=1000, log_every=1))
+    listener, events = _sigint_on_steps(2, 2)
+    with pytest.raises(KeyboardInterrupt):
+        execute(store, run_id, listener, ctrl_c=True)
+    record = store.get_run(run_id)
+    assert (record.status, record.error, record.final, record.results) == ("cancelled", "cancelled with Ctrl-C", {}, {})
+    assert [m.step for m in store.metrics(run_id) if m.name == "loss"] == [1, 2]
+    assert events[-1]["event"] == "finished" and events[-1]["status"] == "cancelled"
+
+
+def test_a_keyboard_interrupt_anywhere_in_a_run_ends_it_as_cancelled(monkeypatch):
+    """Without the CLI's handler (a worker, a test): the run is recorded as cancelled, not left running."""
+    def interrupted(config, recorder, **kwargs):
+        recorder.started({"device": "cpu", "total_steps": 10})
+        recorder.step(1, 0.1, {"loss": 2.3})
+        raise KeyboardInterrupt
+    monkeypatch.setattr(cnnviz.worker, "train", interrupted)
+    store = RunStore()
+    run_id = store.create_run(TrainConfig(arch="lenet5"))
+    with pytest.raises(KeyboardInterrupt):
+        execute(store, run_id)
+    record = store.get_run(run_id)
+    assert (record.status, record.error) == ("cancelled", "cancelled with Ctrl-C")
+    assert [(m.name, m.value) for m in store.metrics(run_id)] == [("loss", 2.3)]
+
+
+def test_cli_ctrl_c_cancels_the_run_at_once_with_its_results(cnnviz_home):
+    process = subprocess.Popen([sys.executable, "-m", "cnnviz", "train", "--arch", "lenet5", "--epochs", "100000",
+                                "--json"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "CNNVIZ_HOME": str(cnnviz_home)})
+    first = json.loads(process.stdout.readline())
+    assert first["event"] == "started"
+    assert json.loads(process.stdout.readline())["event"] == "step"
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert "Traceback" not in err
+    assert err.strip().splitlines()[-1] == "stopping after this step (Ctrl-C again to stop at once)"
+    finished = json.loads(out.splitlines()[-1])
+    assert (finished["event"], finished["status"]) == ("finished", "cancelled")
+    assert finished["error"] == "cancelled with Ctrl-C"
+    record = RunStore().get_run(first["run_id"])  # recorded at once, not ~20 s later as "interrupted"
+    assert record.status == "cancelled" and record.final["test_accuracy"] == finished["test_accuracy"]
+    assert os.path.getsize(record.final["checkpoint"]) > 200_000  # LeNet-5's 61,706 float32 weights
+
+
+# --------------------------------------------------------------------------- a dataset that is not there
+
+
+def test_a_missing_dataset_ends_the_run_with_its_message_alone(monkeypatch, capfd):
+    from cnnviz.data import DatasetUnavailable
+
+    message = "mnist is not on this machine and could not be downloaded. Put these files ..."
+
+    def unavailable(name):
+        raise DatasetUnavailable(message)
+    monkeypatch.setattr(cnnviz.training, "load_dataset", unavailable)
+    store = RunStore()
+    run_id = store.create_run(TrainConfig(arch="lenet5", dataset="mnist"))
+    assert execute(store, run_id) == "failed"
+    assert store.get_run(run_id).error == message  # no "DatasetUnavailable: " in front
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_cli_refuses_a_dataset_it_cannot_get_before_the_run_is_created(cnnviz_home, monkeypatch, capsys):
+    import torchvision
+
+    from cnnviz.__main__ import main
+
+    def offline(self):
+        raise OSError("[Errno 101] Network is unreachable")
+    monkeypatch.setattr(torchvision.datasets.MNIST, "download", offline)
+    assert main(["train", "--arch", "lenet5", "--dataset", "mnist", "--epochs", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"error: mnist is not on this machine and could not be downloaded. Put these files "
+                          f"(as torchvision downloads them, unpacked) in {cnnviz_home / 'data' / 'MNIST' / 'raw'}: ")
+    assert RunStore().list_runs() == []
+
+
+# --------------------------------------------------------------------------- runs cancel
+
+
+def test_cli_cancel_of_an_ended_run_says_there_is_nothing_to_cancel(capsys):
+    from cnnviz.__main__ import main
+
+    store = RunStore()
+    run_id = store.create_run(TrainConfig(arch="lenet5"))
+    store.finish(run_id, "completed", final={"test_accuracy": 0.9})
+    assert main(["runs", "cancel", str(run_id)]) == 0
+    assert capsys.readouterr().out == f"run {run_id} has already ended (completed): nothing to cancel\n"
+    assert store.get_run(run_id).status == "completed" and store.get_run(run_id).final == {"test_accuracy": 0.9}
+
+
+# --------------------------------------------------------------------------- a CNNVIZ_HOME that cannot be used
+
+
+def test_a_file_that_is_not_a_run_database_is_refused_and_left_as_it_is(cnnviz_home, capsys):
+    from cnnviz.__main__ import main
+
+    cnnviz_home.mkdir()
+    (cnnviz_home / "runs.db").write_text("garbage")
+    with pytest.raises(StoreUnavailable) as refused:
+        RunStore()
+    assert str(refused.value) == (f"CNNVIZ_HOME/runs.db at {cnnviz_home / 'runs.db'} is not a cnnviz run database "
+                                  f"(file is not a database): move it away or set CNNVIZ_HOME to another folder")
+    for argv in (["runs"], ["train", "--arch", "lenet5"]):
+        assert main(argv) == 2
+        assert capsys.readouterr().err == f"error: {refused.value}\n"
+    assert (cnnviz_home / "runs.db").read_text() == "garbage"
+    assert sorted(p.name for p in cnnviz_home.iterdir()) == ["runs.db"]
+
+
+def test_another_programs_database_is_not_written_to(cnnviz_home):
+    import sqlite3
+
+    cnnviz_home.mkdir()
+    other = sqlite3.connect(cnnviz_home / "runs.db")
+    other.execute("CREATE TABLE songs (title TEXT)")
+    other.commit()
+    other.close()
+    with pytest.raises(StoreUnavailable, match=r"is not a cnnviz run database \(it has no table of runs\)"):
+        RunStore()
+    tables = sqlite3.connect(cnnviz_home / "runs.db").execute("SELECT name FROM sqlite_master").fetchall()
+    assert tables == [("songs",)]
+
+
+def test_a_home_that_cannot_be_created_is_a_clear_error(tmp_path, monkeypatch, capsys):
+    from cnnviz.__main__ import main
+    from cnnviz.paths import cnnviz_home
+
+    (tmp_path / "a-file").write_text("")
+    monkeypatch.setenv("CNNVIZ_HOME", str(tmp_path / "a-file" / "home"))
+    with pytest.raises(cnnviz.runs.StoreUnavailable) as refused:  # cnnviz.runs's, raised by cnnviz.paths
+        cnnviz_home()
+    assert str(refused.value) == (f"cannot create CNNVIZ_HOME at {tmp_path / 'a-file' / 'home'} (Not a directory): "
+                                  f"set CNNVIZ_HOME to a writable folder")
+    assert main(["runs"]) == 2 and capsys.readouterr().err == f"error: {refused.value}\n"
+    monkeypatch.setenv("CNNVIZ_HOME", str(tmp_path / "a-file"))
+    with pytest.raises(StoreUnavailable, match="CNNVIZ_HOME at .*a-file is a file, not a folder: move it away"):
+        cnnviz_home()
+
+
+def _without_write_access(argv: list[str]) -> list[str]:
+    """``argv`` run by a user who cannot write to a folder of root's (root can write anywhere)."""
+    if os.geteuid() != 0:
+        return argv
+    if shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv: write access cannot be taken away")
+    return ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *argv]
+
+
+@pytest.fixture(params=["closed", "open"])
+def read_only_home(request):
+    """A CNNVIZ_HOME with a completed run, one whose process died and one running, made read-only:
+    closed, or still open in a writer (the last run then is in the -wal file only)."""
+    import gc
+    import sqlite3
+
+    home = tempfile.mkdtemp(prefix="cnnviz-read-only-")  # not under pytest's 0700 folder: the other user reads it
+    db = os.path.join(home, "runs.db")
+    store = RunStore(db)
+    done = store.create_run(TrainConfig(arch="lenet5"))
+    store.add_metrics(done, 10, 0.4, "train", {"loss": 1.25}, 0.5)
+    store.finish(done, "completed", final={"test_accuracy": 0.875})
+    lost = store.create_run(TrainConfig(arch="resnet20"))
+    store.update(lost, status="running", pid=2**22 + 12345, heartbeat=time.time() - 3600)  # no such process
+    gc.collect()  # the store's connections closed: the runs are in runs.db itself, no -wal file
+    writer = sqlite3.connect(db) if request.param == "open" else None
+    if writer:
+        writer.execute("SELECT count(*) FROM runs").fetchall()
+    running = store.create_run(TrainConfig(arch="lenet5"))
+    store.update(running, status="running", pid=os.getpid(), heartbeat=time.time())
+    if writer is None:
+        gc.collect()
+    assert sorted(os.listdir(home)) == (["runs.db", "runs.db-shm", "runs.db-wal"] if writer else ["runs.db"])
+    for name in os.listdir(home):
+        os.chmod(os.path.join(home, name), 0o644)
+    os.chmod(home, 0o555)
+    yield home
+    if writer:
+        writer.close()
+    os.chmod(home, 0o755)
+    shutil.rmtree(home)
+
+
+def test_a_read_only_home_can_still_be_read(read_only_home):
+    files = {name: os.path.getmtime(os.path.join(read_only_home, name)) for name in os.listdir(read_only_home)}
+
+    def cli(*args):
+        return subprocess.run(_without_write_access([sys.executable, "-m", "cnnviz", *args]), cwd=ROOT,
+                              capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "CNNVIZ_HOME": read_only_home})
+
+    listed = cli("runs", "--json")
+    assert listed.returncode == 0, listed.stderr
+    runs = json.loads(listed.stdout)
+    assert [(r["id"], r["status"]) for r in runs] == [(3, "running"), (2, "interrupted"), (1, "completed")]
+    assert runs[2]["final"] == {"test_accuracy": 0.875}
+    shown = cli("runs", "show", "1", "--json")
+    assert json.loads(shown.stdout)["metrics"] == [{"step": 10, "epoch": 0.4, "split": "train", "name": "loss",
+                                                    "value": 1.25, "time": 0.5}]
+    db = os.path.join(read_only_home, "runs.db")
+    for args in (("train", "--arch", "lenet5"), ("runs", "cancel", "3")):
+        refused = cli(*args)
+        assert refused.returncode == 2, refused.stderr
+        assert refused.stderr == (f"error: cannot write to the run database {db}: it or its folder is read-only "
+                                  f"here; set CNNVIZ_HOME to a writable folder\n")
+    assert files == {name: os.path.getmtime(os.path.join(read_only_home, name))  # nothing written
+                     for name in os.listdir(read_only_home)}
+    import sqlite3  # told as interrupted, never written there:
+
+    assert sqlite3.connect(db).execute("SELECT status FROM runs WHERE id = 2").fetchone() == ("running",)
+
+
+def test_a_missing_home_on_a_read_only_disk_is_a_clear_error(read_only_home):
+    home = os.path.join(read_only_home, "new-home")
+    result = subprocess.run(_without_write_access([sys.executable, "-m", "cnnviz", "runs"]), cwd=ROOT,
+                            capture_output=True, text=True, timeout=120, env={**os.environ, "CNNVIZ_HOME": home})
+    assert (result.returncode, result.stderr) == (2, f"error: cannot create CNNVIZ_HOME at {home} (Permission "
+                                                     f"denied): set CNNVIZ_HOME to a writable folder\n")

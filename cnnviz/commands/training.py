@@ -41,8 +41,19 @@ def register(subparsers) -> None:
     runs.set_defaults(handler=run_runs)
 
 
+def _store():
+    """The run store, or the CLI's one-line error (exit 2) when CNNVIZ_HOME cannot hold it."""
+    from cnnviz.runs import RunStore, StoreUnavailable
+
+    try:
+        return RunStore()
+    except StoreUnavailable as error:
+        raise CliError(str(error)) from None
+
+
 def run_train(args) -> int:
-    from cnnviz.runs import RunStore
+    from cnnviz.data import DatasetUnavailable, fetch_dataset
+    from cnnviz.runs import StoreUnavailable
     from cnnviz.training import ConfigError, TrainConfig
     from cnnviz.worker import execute
 
@@ -54,10 +65,17 @@ def run_train(args) -> int:
         config.validate()
     except ConfigError as error:
         raise CliError(str(error)) from None
-    store = RunStore()
-    run_id = store.create_run(config)
+    store = _store()
+    try:  # offline, a missing dataset is refused here, before a run is created (a download, else the message)
+        fetch_dataset(config.dataset)
+        run_id = store.create_run(config)
+    except (DatasetUnavailable, StoreUnavailable) as error:
+        raise CliError(str(error)) from None
     listener = _json_lines if args.json else _ProgressPrinter()
-    status = execute(store, run_id, listener, validated=True)
+    try:
+        status = execute(store, run_id, listener, validated=True, ctrl_c=True)
+    except KeyboardInterrupt:  # recorded as "cancelled with Ctrl-C"; the finished line said so
+        return 130
     return 0 if status == "completed" else 1
 
 
@@ -98,9 +116,9 @@ def _run_dict(record) -> dict:
 
 
 def run_runs(args) -> int:
-    from cnnviz.runs import RunStore
+    from cnnviz.runs import StoreUnavailable
 
-    store = RunStore()
+    store = _store()
     if args.action is None:
         records = store.list_runs()
         if args.json:
@@ -116,12 +134,18 @@ def run_runs(args) -> int:
     if args.run_id is None:
         raise CliError(f"runs {args.action} needs a run ID (python -m cnnviz runs lists them)")
     try:
-        record = store.get_run(args.run_id) if args.action == "show" else store.cancel(args.run_id)
+        record = store.get_run(args.run_id)
+        if args.action == "cancel":
+            if not record.active:  # exit 0 all the same: the run is not running, as asked
+                print(f"run {record.id} has already ended ({record.status}): nothing to cancel")
+                return 0
+            record = store.cancel(args.run_id)
+            print(f"run {record.id}: {record.status}")
+            return 0
     except KeyError:
         raise CliError(f"there is no run {args.run_id} (python -m cnnviz runs lists them)") from None
-    if args.action == "cancel":
-        print(f"run {record.id}: {record.status}")
-        return 0
+    except StoreUnavailable as error:  # cancel in a read-only store
+        raise CliError(str(error)) from None
     data = _run_dict(record)
     if args.json:
         metrics = store.metrics(record.id)
