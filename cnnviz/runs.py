@@ -16,10 +16,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+# StoreUnavailable is defined in cnnviz.paths (cnnviz_home() raises it too) and is cnnviz.runs.StoreUnavailable
 from cnnviz.paths import StoreUnavailable, cnnviz_home, runs_db_path
 from cnnviz.training import TrainConfig
-
-__all__ = ["RunStore", "StoreUnavailable", "launch_run", "prepare_worker"]  # StoreUnavailable: see cnnviz.paths
 
 ACTIVE = ("queued", "running")
 FINISHED = ("completed", "failed", "cancelled", "diverged", "interrupted")
