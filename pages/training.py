@@ -6,7 +6,7 @@ import streamlit as st
 
 from cnnviz import training_figures as tf
 from cnnviz.data import DATASET_NAMES
-from cnnviz.runs import RunStore, launch_run, prepare_worker
+from cnnviz.runs import RunStore, StoreUnavailable, launch_run, prepare_worker
 from cnnviz.training import (
     DEVICES,
     OPTIMIZERS,
@@ -36,12 +36,19 @@ st.caption("Train small networks on small datasets and watch the curves grow. Ea
            "process, so you can leave the page, open another tab or use the command line: "
            "`python -m cnnviz train --arch lenet5 --dataset digits`.")
 
-store = RunStore()
-runs = store.list_runs()  # Start and the experiments rerun the page, so this list includes their runs
+try:
+    store = RunStore()
+    runs = store.list_runs()  # Start and the experiments rerun the page, so this list includes their runs
+except StoreUnavailable as error:  # a damaged or unwritable CNNVIZ_HOME: say which and what to do
+    st.error(str(error))
+    st.stop()
 if not any(run.active for run in runs):
     # A training process that imports torch while the form is filled in, so Start trains at once.
     # Not while a run trains: its ~2 s of imports on a busy CPU would slow that run's steps badly.
-    prepare_worker()
+    try:
+        prepare_worker()
+    except (StoreUnavailable, OSError):  # a store that can only be read: Start will say why it cannot
+        pass
 defaults = TrainConfig()
 
 # ---------------------------------------------------------------- launching
@@ -89,7 +96,7 @@ with launch_col.container(border=True):
                              weight_decay=float(weight_decay), seed=int(seed), compile=compiled)
         try:
             run_id = launch_run(config, store)
-        except ConfigError as error:
+        except (ConfigError, StoreUnavailable) as error:
             st.error(f"Not started: {error}")
         else:
             st.query_params["run"] = str(run_id)
@@ -103,10 +110,10 @@ with experiments_col.container(border=True):
             try:
                 for config in experiment.configs:  # all refused before any starts, or all launched
                     config.validate()
-            except ConfigError as error:
+                ids = [launch_run(config, store) for config in experiment.configs]
+            except (ConfigError, StoreUnavailable) as error:
                 st.error(f"Not started: {error}")
             else:
-                ids = [launch_run(config, store) for config in experiment.configs]
                 st.session_state.compare_runs = ids
                 st.query_params["run"] = str(ids[0])
                 st.rerun()

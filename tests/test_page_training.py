@@ -51,6 +51,16 @@ def test_a_completed_run_shows_its_result_and_sections():
     assert table.loc[0, "status"] == "completed" and table.loc[0, "architecture"] == "lenet5"
 
 
+def test_a_damaged_run_database_is_a_message_and_stays_as_it_was(cnnviz_home):
+    cnnviz_home.mkdir(parents=True, exist_ok=True)
+    database = cnnviz_home / "runs.db"
+    database.write_text("garbage")
+    at = open_page()
+    assert not at.exception
+    assert str(database) in at.error[0].value and "CNNVIZ_HOME" in at.error[0].value
+    assert database.read_text() == "garbage"  # nothing of the user's is overwritten
+
+
 def test_an_unknown_run_in_the_link_falls_back_with_a_message():
     run_id = completed_run()
     at = open_page(run="999")
