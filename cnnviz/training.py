@@ -153,7 +153,8 @@ def smoothed_loss_floor(label_smoothing: float, num_classes: int) -> float:
 @dataclass
 class MemoryNeed:
     """What a run holds at least, known before it starts: the whole dataset adapted to the
-    network's input (float32, on the device), and the layer outputs of one batch."""
+    network's input (float32, on the device), the weights with their gradients and the optimizer's
+    state (float32), and the layer outputs of one batch."""
 
     arch: str
     dataset: str
@@ -161,10 +162,16 @@ class MemoryNeed:
     image_shape: tuple[int, int, int]
     batch_size: int
     activation_bytes_per_image: int  # every layer's output, in the run's precision
+    parameters: int
+    optimizer_copies: int  # float32 tensors the optimizer keeps per weight: Adam 2, SGD with momentum 1
 
     @property
     def images_bytes(self) -> int:
         return self.images * math.prod(self.image_shape) * 4
+
+    @property
+    def model_bytes(self) -> int:
+        return self.parameters * 4 * (2 + self.optimizer_copies)  # weights, gradients, optimizer state
 
     @property
     def activations_bytes(self) -> int:
@@ -172,7 +179,7 @@ class MemoryNeed:
 
     @property
     def total_bytes(self) -> int:
-        return self.images_bytes + self.activations_bytes
+        return self.images_bytes + self.model_bytes + self.activations_bytes
 
     def refusal(self, available: int, device: torch.device) -> str:
         """Why the run cannot start, and what would fit instead."""
@@ -183,9 +190,10 @@ class MemoryNeed:
                  else f"this machine has {gb(available)} available")
         text = (f"{self.arch} on {self.dataset} needs at least {gb(self.total_bytes)} of memory: "
                 f"its {self.images:,} images at {'×'.join(map(str, self.image_shape))} take "
-                f"{gb(self.images_bytes)} and the layer outputs of a batch of {self.batch_size:,} "
+                f"{gb(self.images_bytes)}, its weights with their gradients and the optimizer's state "
+                f"{gb(self.model_bytes)}, and the layer outputs of a batch of {self.batch_size:,} "
                 f"{gb(self.activations_bytes)}, but {where}. ")
-        batch_that_fits = (available - self.images_bytes) // self.activation_bytes_per_image
+        batch_that_fits = (available - self.images_bytes - self.model_bytes) // self.activation_bytes_per_image
         if batch_that_fits >= 1:
             return text + f"Use a smaller batch size (by this estimate at most {batch_that_fits:,})."
         return text + ("Choose a network with a smaller input (such as lenet5 or resnet-small) "
@@ -196,11 +204,14 @@ def memory_needed(config: TrainConfig, device: torch.device) -> MemoryNeed:
     from cnnviz.analysis import analyze_architecture
 
     arch = get_architecture(config.arch)
-    per_image_float32 = analyze_architecture(arch.id, arch.input_shape, 10).activation_memory_bytes
+    analysis = analyze_architecture(arch.id, arch.input_shape, 10)
+    per_image_float32 = analysis.activation_memory_bytes
     half = resolve_precision(config.precision, device) == "bfloat16"
+    optimizer_copies = 2 if config.optimizer in ("adam", "adamw") else int(config.momentum > 0)
     return MemoryNeed(arch=arch.id, dataset=config.dataset, images=sum(DATASET_SIZES[config.dataset]),
                       image_shape=arch.input_shape, batch_size=config.batch_size,
-                      activation_bytes_per_image=per_image_float32 // 2 if half else per_image_float32)
+                      activation_bytes_per_image=per_image_float32 // 2 if half else per_image_float32,
+                      parameters=analysis.total_params, optimizer_copies=optimizer_copies)
 
 
 def resolve_device(name: str) -> torch.device:

@@ -37,7 +37,7 @@ from cnnviz.training import (
     trainable_architectures,
 )
 from cnnviz.worker import execute
-from cnnviz.zoo import get_architecture
+from cnnviz.zoo import create_model, get_architecture
 from tests.live_app import ROOT
 
 
@@ -267,6 +267,14 @@ def test_memory_need_counts_the_adapted_dataset_and_one_batch_of_layer_outputs()
     assert need.activations_bytes == 64 * per_image * 4
     half = memory_needed(TrainConfig(arch="lenet5-padded", batch_size=64, precision="bfloat16"), torch.device("cpu"))
     assert half.activations_bytes == 64 * per_image * 2 and half.images_bytes == need.images_bytes
+    # weights, gradients and Adam's two moments, float32: 4 copies of every parameter
+    parameters = sum(p.numel() for p in create_model("lenet5-padded").parameters())
+    assert need.model_bytes == 4 * 4 * parameters
+    plain_sgd = memory_needed(TrainConfig(arch="lenet5-padded", optimizer="sgd", momentum=0.0), torch.device("cpu"))
+    assert plain_sgd.model_bytes == 2 * 4 * parameters
+    assert memory_needed(TrainConfig(arch="lenet5-padded", optimizer="sgd"), torch.device("cpu")).model_bytes == \
+        3 * 4 * parameters
+    assert need.total_bytes == need.images_bytes + need.model_bytes + need.activations_bytes
 
 
 def test_the_memory_estimate_is_what_a_run_really_holds_for_its_images():
@@ -338,7 +346,8 @@ def test_a_run_that_cannot_fit_in_memory_is_refused_before_it_starts(monkeypatch
     assert f"needs at least {need.total_bytes / 1e9:.1f} GB" in message and "has 20.0 GB available" in message
     assert advice in message
     if "batch size" in advice:  # the largest batch whose outputs fit beside the images
-        assert f"at most {(20 * 10**9 - need.images_bytes) // need.activation_bytes_per_image:,})" in message
+        fits = (20 * 10**9 - need.images_bytes - need.model_bytes) // need.activation_bytes_per_image
+        assert f"at most {fits:,})" in message
     else:
         assert "60,000 images at 3×224×224 take 36.1 GB" in message
 
