@@ -44,5 +44,10 @@ def checkpoints_dir() -> Path:
     return _folder(cnnviz_home() / "checkpoints", "CNNVIZ_HOME/checkpoints")
 
 
+def run_logs_dir() -> Path:
+    """Each run's log (RUN_ID.log) and the workers' start-up log."""
+    return _folder(cnnviz_home() / "runs", "CNNVIZ_HOME/runs")
+
+
 def runs_db_path() -> Path:
     return cnnviz_home() / "runs.db"

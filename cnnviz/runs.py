@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # StoreUnavailable is defined in cnnviz.paths (cnnviz_home() raises it too) and is cnnviz.runs.StoreUnavailable
-from cnnviz.paths import StoreUnavailable, cnnviz_home, runs_db_path
+from cnnviz.paths import StoreUnavailable, cnnviz_home, run_logs_dir, runs_db_path
 from cnnviz.training import TrainConfig
 
 ACTIVE = ("queued", "running")
@@ -288,8 +288,7 @@ _spare: subprocess.Popen | None = None  # a started worker waiting for its job (
 
 
 def _start_worker() -> subprocess.Popen:
-    log_dir = cnnviz_home() / "runs"
-    log_dir.mkdir(parents=True, exist_ok=True)
+    log_dir = run_logs_dir()
     env = {**os.environ,
            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
     with open(log_dir / "workers.log", "a") as log:  # until a worker has its job: errors of its start
@@ -332,8 +331,7 @@ def launch_run(config: TrainConfig, store: RunStore | None = None) -> int:
     config.validate()
     store = store or RunStore()
     run_id = store.create_run(config)
-    log = cnnviz_home() / "runs" / f"{run_id}.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
+    log = run_logs_dir() / f"{run_id}.log"
     worker = _hand_over({"run_id": run_id, "db": str(store.path), "home": str(cnnviz_home()), "log": str(log)})
     store.update(run_id, pid=worker.pid)
     return run_id

@@ -243,7 +243,7 @@ def background_threads() -> int:
     """torch's threads for a run in the background: one per core but one, which is left to the web
     server and the browser that watch it. With every core taken, each redraw of the page stalls all
     of torch's threads at every parallel region (they wait for the one that lost its core): on 2
-    cores a run watched on the Training page trained 2× faster with 1 thread than with 2."""
+    cores a run watched on the Training page trained 2.7× faster with 1 thread than with 2."""
     return max(1, (os.cpu_count() or 1) - 1)
 
 
