@@ -18,8 +18,9 @@ def home() -> None:
         "every activation shape, activation size and # parameters; step through conv arithmetic "
         "number by number; train small networks and watch their curves grow."
     )
-    for column, info in zip(st.columns(max(len(PAGES), 1)), PAGES):
-        with column.container(border=True):
+    cards = st.columns(max(len(PAGES), 1))
+    for card, info in zip(cards, PAGES):  # cards of one height: their links in one line
+        with card.container(border=True, height="stretch", vertical_alignment="distribute"):
             st.subheader(info.title)
             st.write(info.blurb)
             st.page_link(pages[info.url_path], label=f"Open {info.title}", icon=info.icon)
@@ -30,4 +31,4 @@ def home() -> None:
 
 
 home_page = st.Page(home, title="Home", icon=":material/home:", default=True)
-st.navigation([home_page, *pages.values()]).run()
+st.navigation([home_page, *pages.values()], position="top").run()

@@ -52,7 +52,7 @@ def test_first_visit_of_a_fresh_server_straight_to_a_page_runs_through_the_app(a
     try:
         fresh = StreamlitPage(app.page, server)
         page = fresh.open("/architectures?arch=alexnet-d2l")
-        nav = page.locator('[data-testid="stSidebarNav"]')
+        nav = page.locator('[data-testid="stTopNav"]')
         expect(nav.get_by_role("link", name="Home")).to_be_visible()
         expect(nav.get_by_role("link", name="app", exact=True)).to_have_count(0)
         expect(page.get_by_text("46,764,746").first).to_be_visible()

@@ -272,9 +272,9 @@ _NUMBER_COLUMNS = ("activation size", "# parameters", "weights", "biases", "MACs
 def layer_table_columns(frame) -> tuple[list[str], dict[str, Any]]:
     """The column order and ``st.column_config`` of the layer table: every column as wide as its
     widest cell (so no number is cut off), short labels with the full words in their help, the
-    layer's name pinned; the columns of the slides' tables first (up to the receptive field, which
-    fit a 1400-px window for the small nets), then weights, biases and — for a network that has
-    them — buffers."""
+    layer's name pinned; the columns of the slides' tables first (up to the receptive field), then
+    weights, biases and — for a network that has them — buffers. Every zoo table but GoogLeNet's
+    fits a 1400-px window whole."""
     breakdown = ("weights", "biases", "buffers")  # after the receptive field: the formula shows the split
     order = [c for c in frame.columns if c not in breakdown] + [c for c in breakdown if c in frame.columns]
     order = [c for c in order if c != "buffers" or frame[c].astype(bool).any()]
