@@ -29,6 +29,7 @@ from cnnviz.ui.training import (
     show_run_results,
     watch_runs,
 )
+from cnnviz.zoo import get_architecture
 
 run_through_app()
 st.title("Training")
@@ -60,7 +61,8 @@ with launch_col.container(border=True):
                                 "download). The others come through torchvision into CNNVIZ_HOME/data.")
     architectures = cached_trainable_architectures(dataset)
     with st.form("launch"):
-        arch = st.selectbox("Architecture", architectures, index=architectures.index(defaults.arch))
+        arch = st.selectbox("Architecture", architectures, index=architectures.index(defaults.arch),
+                            format_func=lambda arch_id: get_architecture(arch_id).label)
         col1, col2, col3 = st.columns(3)
         epochs = col1.number_input("epochs", value=defaults.epochs, step=1)
         batch_size = col2.number_input("batch size", value=defaults.batch_size, step=1)

@@ -103,6 +103,14 @@ def test_more_settings_reach_the_run():
         store.cancel(run.id)
 
 
+def test_the_architectures_are_listed_as_on_the_architectures_page():
+    at = open_page()
+    choice = next(widget for widget in at.selectbox if widget.label == "Architecture")
+    assert choice.value == "lenet5-padded"
+    assert "LeNet · LeNet-5 for MNIST (padding 2) (lenet5-padded)" in choice.options
+    assert "ResNet · ResNet-20 (CIFAR-10) (resnet20)" in choice.options
+
+
 def test_the_run_box_labels_do_not_change_with_the_status():
     run_id = completed_run()
     at = open_page(run=str(run_id))
@@ -129,7 +137,7 @@ def start_from_the_form(app: StreamlitPage, arch: str, epochs: int) -> int:
     form = page.locator('[data-testid="stForm"]')
     form.get_by_label("epochs").fill(str(epochs))
     form.get_by_label("architecture", exact=False).first.click()
-    page.get_by_role("option", name=arch, exact=True).click()
+    page.get_by_role("option", name=re.compile(rf"\({re.escape(arch)}\)$")).click()  # "LeNet · ... (lenet5)"
     form.get_by_role("button", name="Start").click()
     deadline = time.monotonic() + 60
     while not (new := [run.id for run in store.list_runs() if run.id not in before]):

@@ -34,8 +34,7 @@ KEPT_KEYS = ("compare", "example", "spec_text")
 def architecture_label(architectures: dict[str, Architecture], arch_id: str) -> str:
     if arch_id == CUSTOM:
         return "Custom network (your own layers)"
-    arch = architectures[arch_id]
-    return f"{arch.family} · {arch.title} ({arch.id})"
+    return architectures[arch_id].label
 
 
 def keep_hidden_widgets(arch_id: str) -> None:

@@ -45,6 +45,11 @@ class Architecture:
     notes: str = ""
     configurable: bool = True  # False: built exactly as documented, in_channels/num_classes fixed
 
+    @property
+    def label(self) -> str:
+        """How the pages list it: family first, so a long list reads as groups."""
+        return f"{self.family} · {self.title} ({self.id})"
+
     def build(self, in_channels: int | None = None, num_classes: int | None = None) -> nn.Module:
         """The network, with the default input channels and classes unless others are given."""
         if not self.configurable:
