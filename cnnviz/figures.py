@@ -82,7 +82,7 @@ class Box:
 class Diagram:
     boxes: list[Box] = field(default_factory=list)
     arrows: list[tuple[int, int]] = field(default_factory=list)  # (from box, to box) along the data
-    skips: list[tuple[int, int]] = field(default_factory=list)  # residual connections
+    residual_blocks: list[int] = field(default_factory=list)  # boxes with a skip connection around them
 
 
 def _children(rows: list[LayerRow], parent: LayerRow) -> list[LayerRow]:
@@ -93,7 +93,7 @@ def _children(rows: list[LayerRow], parent: LayerRow) -> list[LayerRow]:
 def build_diagram(analysis: Analysis, depth: int = 1) -> Diagram:
     """Boxes per layer at ``depth``: Inception branches side by side, residual blocks with a skip.
 
-    A residual block at the cut stays one box with a skip arrow around it; an Inception block
+    A residual block at the cut stays one box with a skip connection around it; an Inception block
     opens into its branches, each branch one box (its layers summed), then joins again.
     """
     diagram = Diagram()
@@ -119,8 +119,8 @@ def build_diagram(analysis: Analysis, depth: int = 1) -> Diagram:
             index = len(diagram.boxes)
             diagram.boxes.append(Box(row, level))
             diagram.arrows += [(p, index) for p in previous]
-            if row.type in RESIDUAL_TYPES and previous:
-                diagram.skips.append((previous[0], index))
+            if row.type in RESIDUAL_TYPES:
+                diagram.residual_blocks.append(index)
             previous = [index]
         level += 1
     return diagram
@@ -129,7 +129,8 @@ def build_diagram(analysis: Analysis, depth: int = 1) -> Diagram:
 def diagram_figure(analysis: Analysis, depth: int = 1, order: str = "pytorch") -> go.Figure:
     """The diagram as a plotly figure: boxes top to bottom, branches side by side, skips as arcs."""
     diagram = build_diagram(analysis, depth)
-    box_width, box_height, gap = 2.6, 0.62, 1.0
+    box_width, box_height = 2.6, 0.62
+    gap = 1.4 if diagram.residual_blocks else 1.0  # room between blocks for x to leave and to be added
     figure = go.Figure()
     centres = []
     for box in diagram.boxes:
@@ -151,21 +152,22 @@ def diagram_figure(analysis: Analysis, depth: int = 1, order: str = "pytorch") -
         figure.add_annotation(x=x1, y=y1 + box_height / 2, ax=x0, ay=y0 - box_height / 2,
                               xref="x", yref="y", axref="x", ayref="y", showarrow=True,
                               arrowhead=2, arrowsize=1, arrowwidth=1.2, arrowcolor="#495057", text="")
-    for source, target in diagram.skips:
-        (x0, y0), (x1, y1) = centres[source], centres[target]
-        side = x0 + box_width / 2 + 0.35
+    for block in diagram.residual_blocks:
+        # x leaves the main line above the block, goes around it and is added to F(x) below it (⊕)
+        x, y = centres[block]
+        above, below = y + box_height / 2 + 0.14, y - box_height / 2 - 0.2
+        side = x + box_width / 2 + 0.45
         figure.add_shape(type="path", line=dict(color="#2f9e44", width=2),
-                         path=f"M {x0 + box_width / 2},{y0} C {side + 0.4},{y0} {side + 0.4},{y1} "
-                              f"{x1 + box_width / 2},{y1}")
-        figure.add_annotation(x=x1 + box_width / 2, y=y1, ax=x1 + box_width / 2 + 0.3, ay=y1,
-                              xref="x", yref="y", axref="x", ayref="y", showarrow=True, arrowhead=2,
-                              arrowcolor="#2f9e44", text="")
+                         path=f"M {x},{above} L {side - 0.2},{above} C {side + 0.2},{above} {side + 0.2},"
+                              f"{below} {side - 0.2},{below} L {x + 0.09},{below}")
+        figure.add_annotation(x=x, y=below, showarrow=False, text="⊕", font=dict(size=15, color="#2f9e44"),
+                              bgcolor="white", hovertext="the block's input x is added to its output F(x)")
     levels = max((box.level for box in diagram.boxes), default=0) + 1
     widest = max((box.columns for box in diagram.boxes), default=1)
     half = widest * (box_width + 0.4) / 2 + 1
     figure.update_xaxes(visible=False, range=[-half, half])
     figure.update_yaxes(visible=False, range=[-levels * gap + 0.2, 0.6], scaleanchor=None)
-    figure.update_layout(height=max(240, 62 * levels), margin=dict(l=0, r=0, t=10, b=10),
+    figure.update_layout(height=max(240, round(62 * levels * gap)), margin=dict(l=0, r=0, t=10, b=10),
                          plot_bgcolor="white", showlegend=False, dragmode="pan")
     return figure
 
@@ -176,3 +178,16 @@ def default_diagram_depth(analysis: Analysis) -> int:
         if any(row.type in RESIDUAL_TYPES | BRANCHING_TYPES for row in analysis.rows_at_depth(depth)):
             return depth
     return 1
+
+
+def opened_blocks_note(analysis: Analysis, depth: int) -> str | None:
+    """What a diagram deeper than its residual blocks does not show: it draws their layers in the
+    order they run, the shortcut's among them, and the skip connections only at the blocks' depth."""
+    blocks = [row for row in analysis.rows if row.type in RESIDUAL_TYPES]
+    if not blocks or all(row.depth >= depth for row in blocks):
+        return None
+    shallowest = min(row.depth for row in blocks)
+    return (f"At depth {depth} the residual blocks are opened: their layers are drawn in the order they "
+            f"run (a shortcut's layers, such as downsample, after the main path's), and the skip "
+            f"connections are not drawn. Depth {shallowest} shows each block as one box with its skip.")
+

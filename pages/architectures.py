@@ -152,9 +152,12 @@ with diagram_tab:
     if diagram_tab.open:
         diagram_depth = st.slider("Diagram depth", 1, max(analysis.max_depth, 2),
                                   figures.default_diagram_depth(analysis), disabled=analysis.max_depth == 1)
+        if note := figures.opened_blocks_note(analysis, diagram_depth):
+            st.caption(note)
         st.plotly_chart(figures.diagram_figure(analysis, diagram_depth, order), key="diagram")
-        st.caption("Green boxes are residual blocks, with their skip connection drawn as a green arc; "
-                   "Inception branches stand side by side and are joined by a concat.")
+        st.caption("Green boxes are residual blocks: their input x goes around the block (the green line) "
+                   "and is added to the block's output at ⊕. Inception branches stand side by side and are "
+                   "joined by a concat.")
 
 with check_tab:
     if check_tab.open:
