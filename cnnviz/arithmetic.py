@@ -26,7 +26,8 @@ OPS: dict[str, str] = {"conv": "convolution", "max": "max pooling", "avg": "aver
 MAX_SIDE = 32  # the largest input height/width (and kernel side) a student may type
 # the settings' bounds, (low, high), for the page's controls and links and for the CLI alike: with
 # them a padded input is at most 48×48 and every computation is small enough to write out
-LIMITS: dict[str, tuple[int, int]] = {"pad": (0, 8), "stride": (1, 8), "dil": (1, 4), "pool_f": (1, 8)}
+LIMITS: dict[str, tuple[int, int]] = {"pad": (0, 8), "stride": (1, 8), "dil": (1, 4), "pool_f": (1, 8),
+                                      "filters": (1, 4)}
 Pair = tuple[int, int]
 
 
@@ -313,6 +314,9 @@ def _validate_kernels(problem: Problem) -> list[str]:
     if not problem.kernels:
         return ["Give at least one kernel (filter)."]
     messages = []
+    if len(problem.kernels) > LIMITS["filters"][1]:
+        messages.append(f"At most {LIMITS['filters'][1]} filters (output channels), got {len(problem.kernels)}: "
+                        f"give at most {LIMITS['filters'][1]} kernels (cnnviz writes out every output channel).")
     shapes = {(len(kernel), len(kernel[0]), len(kernel[0][0]) if kernel[0] else 0)
               for kernel in problem.kernels if kernel}
     if len(shapes) > 1:

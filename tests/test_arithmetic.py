@@ -236,11 +236,17 @@ def test_impossible_settings_are_explained(problem, words):
 def test_the_largest_settings_still_match_torch_and_one_more_is_refused():
     """The limits are the page's and the CLI's: at them everything computes, beyond them a message."""
     p, s, d, f = LIMITS["pad"][1], LIMITS["stride"][1], LIMITS["dil"][1], LIMITS["pool_f"][1]
+    n = LIMITS["filters"][1]
     x = [[[float((r * 7 + c) % 5 - 2) for c in range(MAX_SIDE)] for r in range(MAX_SIDE)]]
     kernel = [[[[1.0, -2.0, 0.5], [0.0, 3.0, 1.0], [-1.0, 1.0, 2.0]]]]
-    biggest = Problem("conv", x, kernel, padding=(p, p), stride=(s, 1), dilation=(d, d), bias=[0.5])
+    kernels = [[[[w * (i + 1) for w in row] for row in kernel[0][0]]] for i in range(n)]  # n different filters
+    biggest = Problem("conv", x, kernels, padding=(p, p), stride=(s, 1), dilation=(d, d), bias=[0.5] * n)
     result = assert_matches_torch(biggest)
     assert len(result.padded[0]) == MAX_SIDE + 2 * p  # the padded input: 48×48 at most
+    assert len(result.output) == n
+    assert validate(Problem("conv", x, [*kernels, kernel[0]], bias=[0.5] * (n + 1))) == [
+        f"At most {n} filters (output channels), got {n + 1}: give at most {n} kernels (cnnviz writes out "
+        "every output channel)."]
     assert_matches_torch(Problem("avg", x, pool_size=(f, f), padding=(f // 2, f // 2), stride=(s, s)))
     assert_matches_torch(Problem("max", x, pool_size=(f, f), padding=(f // 2, f // 2), stride=(1, 1)))
     for beyond in (dict(padding=(p + 1, p)), dict(stride=(s + 1, 1)), dict(dilation=(d + 1, d))):

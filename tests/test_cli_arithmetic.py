@@ -94,6 +94,7 @@ def test_pool_max_and_avg():
     (["conv", "--input", X, "--kernel", "0 1; 2 3", "--bias", "nan"], "--bias: use finite numbers (no inf or nan)"),
     (["conv", "--input", X, "--kernel", "1", "--kernel", "2", "--bias", "1,inf"], "use finite numbers"),
     (["conv", "--input", X, "--kernel", "1", "--bias", "one"], "--bias: 'one' is not a list of numbers"),
+    (["conv", "--input", X, *["--kernel", "1"] * 5], "At most 4 filters (output channels), got 5"),
 ])
 def test_bad_input_is_one_line_without_traceback(args, words):
     result = cli(*args)
@@ -102,6 +103,13 @@ def test_bad_input_is_one_line_without_traceback(args, words):
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: ")
     assert words in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_as_many_filters_as_the_page_allows():
+    """The page stops at LIMITS["filters"] (4); the CLI takes exactly as many, one output channel each."""
+    data = cli_json("conv", "--input", X, *[arg for w in range(1, 5) for arg in ("--kernel", str(w))])
+    assert data["output_shape"] == [4, 3, 3]
+    assert data["output"] == [[[w * v for v in range(r * 3, r * 3 + 3)] for r in range(3)] for w in range(1, 5)]
 
 
 def test_help_explains_channels_and_filters():

@@ -108,7 +108,7 @@ def test_the_controls_bounds_are_the_engines_limits():
     """One rule: the controls stop where validate() (and so the CLI) stops."""
     at = open_page(preset="cs540-basic")
     for key, limit in [("pad_h", "pad"), ("pad_w", "pad"), ("stride_h", "stride"), ("stride_w", "stride"),
-                       ("dil_h", "dil"), ("dil_w", "dil")]:
+                       ("dil_h", "dil"), ("dil_w", "dil"), ("filters", "filters")]:
         assert (at.number_input(key=key).min, at.number_input(key=key).max) == LIMITS[limit], key
     at.segmented_control(key="op").set_value("max").run()
     assert (at.number_input(key="pool_f").min, at.number_input(key="pool_f").max) == LIMITS["pool_f"]
