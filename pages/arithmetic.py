@@ -4,7 +4,7 @@ import math
 
 import streamlit as st
 
-from cnnviz.arithmetic import LIMITS, OPS, PRESETS, compute, format_number, validate
+from cnnviz.arithmetic import LIMITS, OPS, PRESETS, InvalidSettings, compute, format_number
 from cnnviz.arithmetic_figures import MAX_FRAMES, arithmetic_figure, cell_name, step_lines
 from cnnviz.ui.arithmetic import (
     CUSTOM,
@@ -81,14 +81,16 @@ write_url_state()
 # ---------------------------------------------------------------- the computation, or why not
 problem, errors = problem_from_state()
 if problem is not None:
-    errors = validate(problem)
+    try:
+        result = compute(problem)
+    except InvalidSettings as error:  # impossible settings, or an output past the largest float
+        errors = error.messages
 if errors:
     for message in errors:
         st.error(message, icon=":material/block:")
     st.info("Change the settings above: the animation appears as soon as the example can be computed.")
     st.stop()
 
-result = compute(problem)
 steps = result.steps
 signature = (repr(problem), len(steps))
 if state.get("signature") != signature:  # a new example starts at its first step

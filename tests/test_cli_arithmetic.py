@@ -95,6 +95,11 @@ def test_pool_max_and_avg():
     (["conv", "--input", X, "--kernel", "1", "--kernel", "2", "--bias", "1,inf"], "use finite numbers"),
     (["conv", "--input", X, "--kernel", "1", "--bias", "one"], "--bias: 'one' is not a list of numbers"),
     (["conv", "--input", X, *["--kernel", "1"] * 5], "At most 4 filters (output channels), got 5"),
+    (["conv", "--input", "1 2 3; 4 1e308 5; 6 7 8", "--kernel", "0 1; 2 3"],
+     "output[0, 0] is ∞ (and 1 more output cell): the product 1e+308×3 goes past the largest number a float "
+     "holds (1.8e+308)"),
+    (["pool", "--op", "avg", "--input", "1e308 1e308", "--size", "1,2"], "the sum of its window goes past"),
+    (["conv", "--input", "1 1e999", "--kernel", "1"], "input: '1e999' is not a finite number (channel 1, row 1)"),
 ])
 def test_bad_input_is_one_line_without_traceback(args, words):
     result = cli(*args)
