@@ -484,6 +484,8 @@ def test_cli_refuses_a_bad_config_in_one_line(cnnviz_home):
 @pytest.mark.parametrize("option, value, message", [
     ("--weight-decay", "nan", "error: weight decay must be finite, got nan"),
     ("--weight-decay", "inf", "error: weight decay must be finite, got inf"),
+    ("--weight-decay", "-inf", "error: weight decay must be finite, got -inf"),  # a value, not an option
+    ("--lr", "-1e-3", "error: learning rate must be positive, got -0.001"),
     ("--seed", "99999999999999999999999", "error: seed must be a whole number from 0 to 2**64 − 1 "
                                           "(18446744073709551615), got 99999999999999999999999"),
 ])
