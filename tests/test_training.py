@@ -274,7 +274,25 @@ def test_memory_need_counts_the_adapted_dataset_and_one_batch_of_layer_outputs()
     assert plain_sgd.model_bytes == 2 * 4 * parameters
     assert memory_needed(TrainConfig(arch="lenet5-padded", optimizer="sgd"), torch.device("cpu")).model_bytes == \
         3 * 4 * parameters
-    assert need.total_bytes == need.images_bytes + need.model_bytes + need.activations_bytes
+    assert need.total_bytes == need.images_bytes + need.loaded_bytes + need.model_bytes + need.activations_bytes
+
+
+def test_memory_need_on_the_cpu_counts_the_dataset_as_loaded_too():
+    """train() keeps the loaded dataset for the whole run beside its adapted copy (the misclassified
+    images are drawn from it): on the CPU that is the same memory. For MNIST at LeNet's 1×28×28 it
+    is as much again as the adapted copy; on a GPU it stays in the host's memory."""
+    data = load_dataset("digits")
+    loaded = data.train_x.nbytes + data.test_x.nbytes  # the real tensors: 1,797 float32 8×8 images
+    config = TrainConfig(arch="lenet5-padded", precision="float32")
+    on_cpu, on_gpu = memory_needed(config, torch.device("cpu")), memory_needed(config, torch.device("cuda"))
+    assert on_cpu.loaded_bytes == loaded == 1797 * 8 * 8 * 4
+    assert on_gpu.loaded_bytes == 0
+    assert on_cpu.total_bytes - on_gpu.total_bytes == loaded
+    shape = get_architecture("lenet5-padded").input_shape
+    adapted = adapt_dataset(data.train_x, shape).nbytes + adapt_dataset(data.test_x, shape).nbytes
+    assert on_cpu.images_bytes == adapted  # and the adapted copy beside it, measured the same way
+    mnist = memory_needed(TrainConfig(arch="lenet5-padded", dataset="mnist"), torch.device("cpu"))
+    assert mnist.loaded_bytes == mnist.images_bytes == 70_000 * 28 * 28 * 4  # the estimate was half of this
 
 
 def test_the_memory_estimate_is_what_a_run_really_holds_for_its_images():
@@ -346,10 +364,11 @@ def test_a_run_that_cannot_fit_in_memory_is_refused_before_it_starts(monkeypatch
     assert f"needs at least {need.total_bytes / 1e9:.1f} GB" in message and "has 20.0 GB available" in message
     assert advice in message
     if "batch size" in advice:  # the largest batch whose outputs fit beside the images
-        fits = (20 * 10**9 - need.images_bytes - need.model_bytes) // need.activation_bytes_per_image
+        held = need.images_bytes + need.loaded_bytes + need.model_bytes
+        fits = (20 * 10**9 - held) // need.activation_bytes_per_image
         assert f"at most {fits:,})" in message
-    else:
-        assert "60,000 images at 3×224×224 take 36.1 GB" in message
+    else:  # on the CPU, the dataset as loaded counts too: 60,000 × 3×32×32 float32
+        assert "60,000 images at 3×224×224 take 36.1 GB (and 0.7 GB as loaded, at 3×32×32)" in message
 
 
 def _allocate_too_much(*args):  # a real allocation failure of the CPU allocator
