@@ -11,6 +11,7 @@ import argparse
 import importlib
 import os
 import pkgutil
+import re
 import sys
 
 from cnnviz import __version__, commands
@@ -30,9 +31,35 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _is_numbers(text: str) -> bool:
+    """Whether ``text`` is numbers only: "-1", "-inf", "-1e-3", "-1,2", "-1 2; 3 4 | 5 6"."""
+    parts = [part for part in re.split(r"[\s,;|]+", text) if part]
+    try:
+        [float(part) for part in parts]
+    except ValueError:
+        return False
+    return bool(parts)
+
+
+def attach_negative_values(argv: list[str]) -> list[str]:
+    """``--bias -inf`` -> ``--bias=-inf``: an option's value that starts with '-' and is made of
+    numbers, attached to its option. argparse takes a plain "-1" or "-1.5" for a value, but
+    "-inf", "-1e-3" or "-1,2" for an unknown option ("expected one argument"); the ``=`` form is
+    argparse's own way to give any value. After ``--`` nothing is changed."""
+    attached: list[str] = []
+    for arg in argv:
+        previous = attached[-1] if attached else ""
+        if (arg.startswith("-") and _is_numbers(arg) and previous.startswith("-") and "=" not in previous
+                and not _is_numbers(previous) and "--" not in attached):
+            attached[-1] = f"{previous}={arg}"
+        else:
+            attached.append(arg)
+    return attached
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(attach_negative_values(sys.argv[1:] if argv is None else argv))
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()

@@ -26,17 +26,22 @@ OPS: dict[str, str] = {"conv": "convolution", "max": "max pooling", "avg": "aver
 MAX_SIDE = 32  # the largest input height/width (and kernel side) a student may type
 # the settings' bounds, (low, high), for the page's controls and links and for the CLI alike: with
 # them a padded input is at most 48×48 and every computation is small enough to write out
-LIMITS: dict[str, tuple[int, int]] = {"pad": (0, 8), "stride": (1, 8), "dil": (1, 4), "pool_f": (1, 8)}
+LIMITS: dict[str, tuple[int, int]] = {"pad": (0, 8), "stride": (1, 8), "dil": (1, 4), "pool_f": (1, 8),
+                                      "filters": (1, 4)}
 Pair = tuple[int, int]
+FLOAT_MAX = float(np.finfo(np.float64).max)  # ~1.8e308: a product or sum beyond it is ∞
 
 
 # --------------------------------------------------------------------------- numbers and text
 
 
 def format_number(value: float) -> str:
-    """Integers as integers, other numbers compactly (at most 4 decimals), −∞ for max padding."""
+    """Integers as integers, other numbers compactly (at most 4 decimals), −∞ for max padding;
+    magnitudes from 1e15 on in exponent form (1e+308, not its 309 digits)."""
     if math.isinf(value):
         return "-∞" if value < 0 else "∞"
+    if abs(value) >= 1e15:
+        return f"{value:.4g}"
     if float(value).is_integer():
         return str(int(value))
     text = f"{value:.4f}".rstrip("0").rstrip(".")
@@ -68,6 +73,10 @@ def parse_matrices(text: str, what: str = "input") -> list[list[list[float]]]:
                 bad = next(cell for cell in cells if not _is_number(cell))
                 raise ValueError(f"{what}: {bad!r} is not a number (channel {c + 1}, row {len(rows) + 1})") \
                     from None
+            if not all(math.isfinite(v) for v in rows[-1]):  # "inf", "nan", or "1e999", which reads as inf
+                bad = next(cell for cell, v in zip(cells, rows[-1], strict=True) if not math.isfinite(v))
+                raise ValueError(f"{what}: {bad!r} is not a finite number (channel {c + 1}, row {len(rows)}): "
+                                 f"use finite numbers (no inf or nan; a float holds at most {FLOAT_MAX:.2g})")
         where = f"{what} channel {c + 1}" if text.count("|") else what
         if not rows:
             raise ValueError(f"{where} is empty: write rows of numbers separated by ';', e.g. \"0 1; 2 3\"")
@@ -75,8 +84,6 @@ def parse_matrices(text: str, what: str = "input") -> list[list[list[float]]]:
         if len(widths) > 1:
             raise ValueError(f"{where} has ragged rows (lengths {', '.join(str(len(r)) for r in rows)}): "
                              "every row needs the same number of values")
-        if any(not math.isfinite(v) for row in rows for v in row):
-            raise ValueError(f"{where}: use finite numbers (no inf or nan)")
         channels.append(rows)
     shapes = {(len(ch), len(ch[0])) for ch in channels}
     if len(shapes) > 1:
@@ -254,6 +261,7 @@ def validate(problem: Problem) -> list[str]:
                         f"{MAX_SIDE}×{MAX_SIDE}.")
     if problem.op not in OPS:
         return [f"Unknown operation {problem.op!r}: use one of {', '.join(OPS)}."]
+    messages += _not_finite_values(problem.input, "The input")
     if problem.op == "conv":
         messages += _validate_kernels(problem)
         if messages:
@@ -309,10 +317,25 @@ def _per_axis(values, is_bad, message) -> list[str]:
             if is_bad(value)]
 
 
+def _not_finite_values(channels, what: str) -> list[str]:
+    """The message for the first value of ``channels`` that is inf or nan (a Problem built in Python;
+    parse_matrices refuses them in text)."""
+    for c, channel in enumerate(channels):
+        for r, row in enumerate(channel):
+            for col, value in enumerate(row):
+                if not math.isfinite(value):
+                    return [f"{what} has {format_number(value)} at channel {c + 1}, row {r + 1}, column {col + 1}: "
+                            "use finite numbers (no inf or nan)."]
+    return []
+
+
 def _validate_kernels(problem: Problem) -> list[str]:
     if not problem.kernels:
         return ["Give at least one kernel (filter)."]
     messages = []
+    if len(problem.kernels) > LIMITS["filters"][1]:
+        messages.append(f"At most {LIMITS['filters'][1]} filters (output channels), got {len(problem.kernels)}: "
+                        f"give at most {LIMITS['filters'][1]} kernels (cnnviz writes out every output channel).")
     shapes = {(len(kernel), len(kernel[0]), len(kernel[0][0]) if kernel[0] else 0)
               for kernel in problem.kernels if kernel}
     if len(shapes) > 1:
@@ -327,6 +350,9 @@ def _validate_kernels(problem: Problem) -> list[str]:
         messages.append(f"The kernel has {channels} channel(s) but the input has "
                         f"{problem.input_channels}: a filter needs one kernel matrix per input channel "
                         "(separate them with '|').")
+    for index, kernel in enumerate(problem.kernels):
+        messages += _not_finite_values(kernel, f"The kernel of filter {index + 1}" if len(problem.kernels) > 1
+                                       else "The kernel")
     if problem.bias is not None and any(not math.isfinite(b) for b in problem.bias):
         messages.append("bias (b): use finite numbers (no inf or nan)")
     if problem.bias is not None and len(problem.bias) != len(problem.kernels):
@@ -401,6 +427,12 @@ class Result:
         return data
 
 
+def output_cell_name(step: Step, output_channels: int) -> str:
+    """``output[0, 1]`` or, with several output channels, ``output channel 2 [0, 1]``."""
+    where = f"[{step.row}, {step.col}]"
+    return f"output{where}" if output_channels == 1 else f"output channel {step.channel + 1} {where}"
+
+
 def _json_numbers(value):
     if isinstance(value, list):
         return [_json_numbers(v) for v in value]
@@ -426,14 +458,20 @@ def _step_dict(step: Step) -> dict:
 
 
 class InvalidSettings(ValueError):
-    """Raised by :func:`compute` for a problem that :func:`validate` rejects (messages joined)."""
+    """Raised by :func:`compute` for a problem that :func:`validate` rejects, or whose output is not
+    finite; ``messages`` holds each reason (the page shows each, the CLI joins them)."""
+
+    def __init__(self, messages: list[str]):
+        super().__init__(" ".join(messages))
+        self.messages = messages
 
 
 def compute(problem: Problem) -> Result:
-    """The output and every step; raises InvalidSettings (validate first to get the messages)."""
+    """The output and every step; raises InvalidSettings for settings that :func:`validate`
+    refuses and for finite numbers whose products or sums pass the largest float (1e308 × 10)."""
     messages = validate(problem)
     if messages:
-        raise InvalidSettings(" ".join(messages))
+        raise InvalidSettings(messages)
     ph, pw = problem.padding
     x = np.pad(np.asarray(problem.input, dtype=np.float64), ((0, 0), (ph, ph), (pw, pw)),
                constant_values=problem.pad_value)
@@ -457,8 +495,29 @@ def compute(problem: Problem) -> Result:
                     step = _pool_step(problem, x, o, cells, len(steps), r, c, top, left)
                 output[o, r, c] = step.value
                 steps.append(step)
+    overflow = _overflow(problem, steps)
+    if overflow:
+        raise InvalidSettings([overflow])
     return Result(problem, shape, x.tolist(), output.tolist(), steps,
                   partials.tolist() if partials is not None else None)
+
+
+def _overflow(problem: Problem, steps: list[Step]) -> str | None:
+    """Why output cells are not finite, naming the first and what overflowed in it (None when every
+    cell is finite). Finite inputs can still give ∞ (1e308 × 10), or nan (∞ − ∞): a result, not a
+    setting, so only the computation can tell."""
+    bad = [step for step in steps if not math.isfinite(step.value)]
+    if not bad:
+        return None
+    step = bad[0]
+    value = format_number(step.value) if not math.isnan(step.value) else "nan (∞ − ∞)"
+    more = f" (and {len(bad) - 1} more output cell{'s' if len(bad) > 2 else ''})" if len(bad) > 1 else ""
+    product = next((f"the product {_operand(v)}×{_operand(w)}" for term in step.terms if term.weights is not None
+                    for v, w in zip(term.values, term.weights, strict=True) if not math.isfinite(v * w)), None)
+    cause = product or ("the sum of its products" if problem.op == "conv" else "the sum of its window")
+    numbers = "input or kernel" if problem.op == "conv" else "input"
+    return (f"{output_cell_name(step, problem.output_channels)} is {value}{more}: {cause} goes past the "
+            f"largest number a float holds ({FLOAT_MAX:.2g}). Use smaller {numbers} values.")
 
 
 def _conv_step(problem: Problem, x: np.ndarray, o: int, cells, index, r, c, top, left) -> Step:

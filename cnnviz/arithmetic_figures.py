@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from cnnviz.arithmetic import Result, Step, format_number
+from cnnviz.arithmetic import Result, Step, format_number, output_cell_name
 
 MAX_FRAMES = 256  # beyond this the figure is static at the chosen step (stepping by hand still works)
 FRAME_MS = 800
@@ -65,8 +65,7 @@ def step_lines(step: Step, hide_value: bool = False) -> list[str]:
 
 def cell_name(result: Result, step: Step) -> str:
     """``output[0, 1]`` or, with several output channels, ``output channel 2 [0, 1]``."""
-    where = f"[{step.row}, {step.col}]"
-    return f"output{where}" if len(result.output) == 1 else f"output channel {step.channel + 1} {where}"
+    return output_cell_name(step, len(result.output))
 
 
 def step_title(result: Result, step: Step, hide_value: bool = False) -> str:

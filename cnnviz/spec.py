@@ -173,13 +173,18 @@ class NetworkSpec:
 
 # --- parsing and validation ------------------------------------------------------------------
 
+SHOWN_CHARS = 80  # a bad value in a message: a layer list or a pasted blob can be megabytes
+
+
 def _show(value: Any) -> str:
+    """``value`` as JSON writes it, cut to SHOWN_CHARS with an ellipsis."""
     try:
-        return json.dumps(value)
+        text = json.dumps(value, ensure_ascii=False)
     except (TypeError, ValueError):
-        return repr(value)
+        text = repr(value)
     except RecursionError:
         return "a value nested too deeply to show"
+    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS - 1] + "…"
 
 
 def _where(index: str, kind: str | None) -> str:
@@ -235,7 +240,7 @@ def _parse_layers(items: Any, prefix: str, owner: str, allow_empty: bool, owner_
     names = [layer.name for layer in layers if layer.name is not None]
     for layer in layers:
         if layer.name is not None and names.count(layer.name) > 1:
-            raise SpecError(f"{_where(layer.index, layer.type)}: 'name' {layer.name!r} is used by "
+            raise SpecError(f"{_where(layer.index, layer.type)}: 'name' {_show(layer.name)} is used by "
                             "another layer of the same list; names must be unique",
                             index=layer.index, field="name")
     return layers
@@ -341,28 +346,27 @@ def loads_spec(text: str, format: str | None = None) -> NetworkSpec:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or str(error)
-        raise SpecError(f"invalid YAML{at}: {problem}") from None
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise SpecError(f"invalid YAML{at}: {problem[:SHOWN_CHARS]}") from None
     return parse_spec(data)
 
 
 def load_spec(path: str | Path) -> NetworkSpec:
-    """Read and validate a spec file (.json, .yaml or .yml)."""
+    """Read and validate a spec file (.json, .yaml or .yml). Every SpecError names the file once,
+    as ``path`` was given: "nets/my.json: layer 3 (conv): ..."."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
-        raise SpecError(f"cannot read spec file {str(path)!r}: {error.strerror or error}") from None
+        raise SpecError(f"{path}: cannot read the spec file: {error.strerror or error}") from None
     except UnicodeDecodeError:
-        raise SpecError(f"spec file {str(path)!r} is not UTF-8 text") from None
+        raise SpecError(f"{path}: the spec file is not UTF-8 text") from None
     suffix = path.suffix.lower()
     format = "json" if suffix == ".json" else "yaml" if suffix in (".yaml", ".yml") else None
     try:
         return loads_spec(text, format)
     except SpecError as error:
-        if error.index is None and error.field is None:  # a syntax error: say which file
-            raise SpecError(f"{path.name}: {error}") from None
-        raise
+        raise SpecError(f"{path}: {error}", error.index, error.field) from None
 
 
 # --- building the module ---------------------------------------------------------------------

@@ -26,7 +26,27 @@ from cnnviz.runs import HEARTBEAT_EVERY_S, RunStore, StoreUnavailable
 from cnnviz.training import ConfigError, Diverged, TrainConfig, background_threads, train
 
 Listener = Callable[[dict], None]  # receives the events the CLI prints with --json
-CTRL_C = "cancelled with Ctrl-C"
+# The signals that stop a foreground run (python -m cnnviz train), as its message names them
+STOP_SIGNALS = {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM"}
+
+
+def cancelled_by(signum: int) -> str:
+    """A stopped run's error: "cancelled with Ctrl-C", "cancelled with SIGTERM"."""
+    return f"cancelled with {STOP_SIGNALS[signum]}"
+
+
+class Stopped(KeyboardInterrupt):
+    """A run stopped by Ctrl-C or SIGTERM, raised once its end is recorded. A KeyboardInterrupt, so
+    what stops at Ctrl-C stops at SIGTERM too; ``exit_code`` is the shell's 128 + the signal's number
+    (130 for Ctrl-C, 143 for SIGTERM), what a process killed by that signal reports."""
+
+    def __init__(self, signum: int):
+        super().__init__(STOP_SIGNALS[signum])
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
 
 
 class StoreRecorder:
@@ -39,7 +59,7 @@ class StoreRecorder:
         self.last_check, self.stop_requested = 0.0, False
         self.training = False  # from started() on
         self.ending = False  # training is over, the run's end is being saved
-        self.interrupted = False  # a Ctrl-C asked the run to stop after its current step
+        self.stop_signal: int | None = None  # a Ctrl-C or SIGTERM asked the run to stop after its current step
 
     def started(self, info: dict) -> None:
         self.training = True
@@ -66,7 +86,7 @@ class StoreRecorder:
 
     def should_stop(self) -> bool:
         """Asked every step; the store is read at most twice a second."""
-        if self.interrupted:
+        if self.stop_signal is not None:
             return True
         now = time.monotonic()
         if now - self.last_check >= 0.5:
@@ -82,42 +102,45 @@ def _heartbeat(store: RunStore, run_id: int, stop: threading.Event) -> None:
 
 
 def execute(store: RunStore, run_id: int, listener: Listener | None = None, validated: bool = False,
-            threads: int | None = None, ctrl_c: bool = False) -> str:
+            threads: int | None = None, stop_on_signals: bool = False) -> str:
     """Train run ``run_id`` and record its end; returns the final status. Never raises for a run
     that fails: the failure is recorded with its message (the traceback goes to stderr/the log).
     ``validated``: its config passed ``TrainConfig.validate()`` before the run was created.
     ``threads``: torch's threads on the CPU (``train``'s).
 
     A KeyboardInterrupt ends the run as cancelled ("cancelled with Ctrl-C", its metrics kept) and is
-    raised again once that is recorded. ``ctrl_c`` (the CLI in the foreground): a first Ctrl-C while
-    the run trains stops it after the current step, as a cancel does, so its results and a
-    checkpoint of the weights so far are saved too; a second one, or one before training starts,
-    stops it at once."""
+    raised again, as :class:`Stopped`, once that is recorded. ``stop_on_signals`` (the CLI in the
+    foreground): Ctrl-C and SIGTERM alike; a first one while the run trains stops it after the
+    current step, as a cancel does, so its results and a checkpoint of the weights so far are saved
+    too; a second one, or one before training starts, stops it at once. Either way the run ends
+    cancelled, never left "running" for a reader to find interrupted later."""
     record = store.get_run(run_id)
     config = TrainConfig.from_dict(record.config)
     recorder = StoreRecorder(store, run_id, listener)
     stop = threading.Event()
-    status, error, final, results, interrupted = "failed", None, None, None, False
-    previous_handler = _stop_on_ctrl_c(recorder) if ctrl_c else None
+    status, error, final, results, stopped_by = "failed", None, None, None, None
+    previous_handlers = _stop_on_signals(recorder) if stop_on_signals else {}
     try:
         store.update(run_id, pid=os.getpid(), heartbeat=time.time())
         threading.Thread(target=_heartbeat, args=(store, run_id, stop), daemon=True).start()
         result = train(config, recorder, validated=validated, threads=threads)
         recorder.ending = True
-        interrupted = result.cancelled and recorder.interrupted
+        stopped_by = recorder.stop_signal if result.cancelled else None
         checkpoint = checkpoints_dir() / f"run-{run_id}.safetensors"
         from safetensors.torch import save_file
 
         save_file(result.state_dict, str(checkpoint))
         status = "cancelled" if result.cancelled else "completed"
-        error = (CTRL_C if interrupted else "cancelled by the user") if result.cancelled else None
+        if result.cancelled:
+            error = cancelled_by(stopped_by) if stopped_by is not None else "cancelled by the user"
         final = {"test_accuracy": result.test_accuracy, "test_loss": result.test_loss,
                  "train_accuracy": result.train_accuracy, "images_per_s": result.images_per_s,
                  "elapsed_s": result.elapsed_s, "epochs_done": result.epochs_done, "checkpoint": str(checkpoint)}
         results = {"confusion": result.confusion, "per_class_accuracy": result.per_class_accuracy,
                    "classes": result.classes, "misclassified": result.misclassified}
-    except KeyboardInterrupt:  # stopped at once: the metrics recorded so far are kept
-        status, error, final, results, interrupted = "cancelled", CTRL_C, None, None, True
+    except KeyboardInterrupt as interrupt:  # stopped at once: the metrics recorded so far are kept
+        stopped_by = getattr(interrupt, "signum", signal.SIGINT)  # a plain one is Python's own Ctrl-C
+        status, error, final, results = "cancelled", cancelled_by(stopped_by), None, None
     except Diverged as exc:
         status, error = "diverged", str(exc)
     except (ConfigError, DatasetUnavailable, StoreUnavailable) as exc:  # the message says what to do
@@ -132,28 +155,30 @@ def execute(store: RunStore, run_id: int, listener: Listener | None = None, vali
             error = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
     finally:
         stop.set()
-        recorder.ending = True  # from here a Ctrl-C waits
+        recorder.ending = True  # from here a Ctrl-C or SIGTERM waits
     store.finish(run_id, status, error=error, final=final, results=results)
-    if previous_handler is not None:
-        signal.signal(signal.SIGINT, previous_handler)
+    for signum, handler in previous_handlers.items():
+        signal.signal(signum, handler)
     recorder.listener({"event": "finished", "run_id": run_id, "status": status, "error": error, **(final or {})})
-    if interrupted:
-        raise KeyboardInterrupt
+    if stopped_by is not None:
+        raise Stopped(stopped_by)
     return status
 
 
-def _stop_on_ctrl_c(recorder: StoreRecorder):
-    """Install the foreground run's SIGINT handler (see ``execute``); returns the one it replaces."""
-    def on_sigint(signum, frame):
+def _stop_on_signals(recorder: StoreRecorder) -> dict:
+    """Install the foreground run's SIGINT and SIGTERM handler (see ``execute``); returns the
+    handlers it replaces, by signal."""
+    def on_signal(signum, frame):
         if recorder.ending:  # the run's end is being saved: let it finish
             print("\nsaving the run, a moment", file=sys.stderr, flush=True)
-        elif recorder.training and not recorder.interrupted:
-            recorder.interrupted = True
-            print("\nstopping after this step (Ctrl-C again to stop at once)", file=sys.stderr, flush=True)
+        elif recorder.training and recorder.stop_signal is None:
+            recorder.stop_signal = signum
+            print(f"\nstopping after this step ({STOP_SIGNALS[signum]} again to stop at once)", file=sys.stderr,
+                  flush=True)
         else:
-            raise KeyboardInterrupt
+            raise Stopped(signum)
 
-    return signal.signal(signal.SIGINT, on_sigint)
+    return {signum: signal.signal(signum, on_signal) for signum in STOP_SIGNALS}
 
 
 def _wait_for_job() -> dict | None:
@@ -184,8 +209,8 @@ def main() -> int:
     # launch_run validated the config; a run in the background leaves a core to whoever watches it
     try:
         status = execute(store, run_id, validated=True, threads=background_threads())
-    except KeyboardInterrupt:  # recorded as cancelled by execute
-        return 130
+    except Stopped as stopped:  # recorded as cancelled by execute
+        return stopped.exit_code
     return 0 if status in ("completed", "cancelled") else 1
 
 

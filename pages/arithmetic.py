@@ -4,11 +4,10 @@ import math
 
 import streamlit as st
 
-from cnnviz.arithmetic import LIMITS, OPS, PRESETS, compute, format_number, validate
+from cnnviz.arithmetic import LIMITS, OPS, PRESETS, InvalidSettings, compute, format_number
 from cnnviz.arithmetic_figures import MAX_FRAMES, arithmetic_figure, cell_name, step_lines
 from cnnviz.ui.arithmetic import (
     CUSTOM,
-    MAX_FILTERS,
     ensure_defaults,
     load_selected_preset,
     mark_custom,
@@ -64,7 +63,7 @@ with st.container(border=True):
                                 help="The f×f window. PyTorch's default stride is f.")
         if op == "conv":
             filters_col, bias_col = st.columns(2)
-            filters_col.number_input("filters (n)", 1, MAX_FILTERS, key="filters", on_change=mark_custom,
+            filters_col.number_input("filters (n)", *LIMITS["filters"], key="filters", on_change=mark_custom,
                                      help="Each filter gives one output channel.")
             bias_col.text_input("bias (b)", key="bias_text", on_change=mark_custom, placeholder="none",
                                 help="One number per filter (or one for all), e.g. 1, -2.")
@@ -82,14 +81,16 @@ write_url_state()
 # ---------------------------------------------------------------- the computation, or why not
 problem, errors = problem_from_state()
 if problem is not None:
-    errors = validate(problem)
+    try:
+        result = compute(problem)
+    except InvalidSettings as error:  # impossible settings, or an output past the largest float
+        errors = error.messages
 if errors:
     for message in errors:
         st.error(message, icon=":material/block:")
     st.info("Change the settings above: the animation appears as soon as the example can be computed.")
     st.stop()
 
-result = compute(problem)
 steps = result.steps
 signature = (repr(problem), len(steps))
 if state.get("signature") != signature:  # a new example starts at its first step

@@ -236,11 +236,17 @@ def test_impossible_settings_are_explained(problem, words):
 def test_the_largest_settings_still_match_torch_and_one_more_is_refused():
     """The limits are the page's and the CLI's: at them everything computes, beyond them a message."""
     p, s, d, f = LIMITS["pad"][1], LIMITS["stride"][1], LIMITS["dil"][1], LIMITS["pool_f"][1]
+    n = LIMITS["filters"][1]
     x = [[[float((r * 7 + c) % 5 - 2) for c in range(MAX_SIDE)] for r in range(MAX_SIDE)]]
     kernel = [[[[1.0, -2.0, 0.5], [0.0, 3.0, 1.0], [-1.0, 1.0, 2.0]]]]
-    biggest = Problem("conv", x, kernel, padding=(p, p), stride=(s, 1), dilation=(d, d), bias=[0.5])
+    kernels = [[[[w * (i + 1) for w in row] for row in kernel[0][0]]] for i in range(n)]  # n different filters
+    biggest = Problem("conv", x, kernels, padding=(p, p), stride=(s, 1), dilation=(d, d), bias=[0.5] * n)
     result = assert_matches_torch(biggest)
     assert len(result.padded[0]) == MAX_SIDE + 2 * p  # the padded input: 48×48 at most
+    assert len(result.output) == n
+    assert validate(Problem("conv", x, [*kernels, kernel[0]], bias=[0.5] * (n + 1))) == [
+        f"At most {n} filters (output channels), got {n + 1}: give at most {n} kernels (cnnviz writes out "
+        "every output channel)."]
     assert_matches_torch(Problem("avg", x, pool_size=(f, f), padding=(f // 2, f // 2), stride=(s, s)))
     assert_matches_torch(Problem("max", x, pool_size=(f, f), padding=(f // 2, f // 2), stride=(1, 1)))
     for beyond in (dict(padding=(p + 1, p)), dict(stride=(s + 1, 1)), dict(dilation=(d + 1, d))):
@@ -291,3 +297,61 @@ def test_parse_bias_one_for_all_finite_only():
 def test_number_formatting():
     assert [format_number(v) for v in (19.0, -3.0, 3.75, 1 / 3, 0.00001, -math.inf, 1e6)] == [
         "19", "-3", "3.75", "0.3333", "1e-05", "-∞", "1000000"]
+    # from 1e15 on, not every integer is a float: the exponent form, not 1e308's 309 digits
+    assert [format_number(v) for v in (999_999_999_999_999.0, 1e15, -2.5e20, 1e308)] == [
+        "999999999999999", "1e+15", "-2.5e+20", "1e+308"]
+
+
+# --------------------------------------------------------------------------- numbers past the largest float
+
+
+def not_finite_cells(problem: Problem) -> list[tuple[int, int, int]]:
+    """(channel, row, column) of torch's non-finite outputs, in row-major order: the independent answer."""
+    return [tuple(cell) for cell in (~torch.isfinite(torch_reference(problem))).nonzero().tolist()]
+
+
+@pytest.mark.parametrize(("problem", "message"), [
+    # 1e308 sits under the kernel's 3 and 2 in the first row of windows: 3e308 and 2e308 are ∞ (torch too)
+    (Problem("conv", [[[1, 2, 3], [4, 1e308, 5], [6, 7, 8]]], [[[[0, 1], [2, 3]]]]),
+     "output[0, 0] is ∞ (and 1 more output cell): the product 1e+308×3 goes past the largest number a float "
+     "holds (1.8e+308). Use smaller input or kernel values."),
+    # +∞ and −∞ in one sum: nan
+    (Problem("conv", [[[1e308, -1e308]]], [[[[10, 10]]]]),
+     "output[0, 0] is nan (∞ − ∞): the product 1e+308×10 goes past the largest number a float holds (1.8e+308). "
+     "Use smaller input or kernel values."),
+    # every product finite, their sum not; the second filter's channel is named
+    (Problem("conv", [[[1e308, 1e308]]], [[[[0, 1]]], [[[1, 1]]]]),
+     "output channel 2 [0, 0] is ∞: the sum of its products goes past the largest number a float holds "
+     "(1.8e+308). Use smaller input or kernel values."),
+    (Problem("avg", [[[1e308, 1e308, 1e308, 1e308]]], pool_size=(1, 2), stride=(1, 1)),
+     "output[0, 0] is ∞ (and 2 more output cells): the sum of its window goes past the largest number a float "
+     "holds (1.8e+308). Use smaller input values."),
+])
+def test_outputs_past_the_largest_float_are_refused_naming_the_first(problem, message):
+    assert validate(problem) == []  # every number is finite: only the result tells
+    with pytest.raises(InvalidSettings) as refused:
+        compute(problem)
+    assert refused.value.messages == [message] and str(refused.value) == message
+    channel, row, col = not_finite_cells(problem)[0]
+    named = f"output[{row}, {col}]" if problem.output_channels == 1 else f"output channel {channel + 1} [{row}, {col}]"
+    assert message.startswith(named)
+    more = len(not_finite_cells(problem)) - 1
+    assert (f"(and {more} more output cell" in message) == (more > 0)
+
+
+def test_the_largest_finite_numbers_still_compute():
+    problem = Problem("conv", [[[1e308, -1e308]]], [[[[1, 1]]]], bias=[1.5e308])  # 1e308 − 1e308 + 1.5e308
+    assert compute(problem).output == torch_reference(problem).tolist() == [[[1.5e308]]]
+    assert compute(Problem("max", [[[1e308, -1e308]]], pool_size=(1, 2))).output == [[[1e308]]]
+
+
+def test_inf_and_nan_in_the_numbers_are_refused_naming_where():
+    with pytest.raises(ValueError, match=r"^input: '1e999' is not a finite number \(channel 2, row 3\): use finite "
+                                         r"numbers \(no inf or nan; a float holds at most 1.8e\+308\)$"):
+        parse_matrices("1 2; 3 4; 5 6 | 1 2; 3 4; 5 1e999")  # 1e999 reads as inf
+    with pytest.raises(ValueError, match=r"^kernel: '-nan' is not a finite number \(channel 1, row 1\)"):
+        parse_matrices("1 -nan", "kernel")
+    built = Problem("conv", [[[0, 1], [2, math.inf]]], [[[[1]]], [[[math.nan]]]])  # built in Python
+    assert validate(built) == [
+        "The input has ∞ at channel 1, row 2, column 2: use finite numbers (no inf or nan).",
+        "The kernel of filter 2 has nan at channel 1, row 1, column 1: use finite numbers (no inf or nan)."]

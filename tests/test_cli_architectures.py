@@ -96,6 +96,23 @@ def test_bad_input_is_one_line_without_traceback(args, message):
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+TRUNCATED_JSON = '{"input_shape": [1, 8, 8], "layers": ['
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (TRUNCATED_JSON, f"invalid JSON at line 1, column {len(TRUNCATED_JSON) + 1}: Expecting value"),  # at its end
+    (json.dumps({"input_shape": [1, 8, 8], "layers": [{"type": "conv", "filters": 2, "kernel": [0] * 50_000}]}),
+     "layer 0 (conv): 'kernel' must be a positive integer or a list [height, width] of positive integers, got "
+     + json.dumps([0] * 50_000)[:79] + "…"),
+])
+def test_a_bad_spec_file_is_named_once_and_its_bad_value_cut_short(tmp_path, content, message):
+    path = tmp_path / "net.json"
+    path.write_text(content)
+    result = cli("summary", "--spec", str(path))
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"error: {path}: {message}\n"
+
+
 def test_input_too_small_prints_the_diagnosis():
     result = cli("summary", "lenet5", "--input", "1,8,8")
     assert result.returncode == 3

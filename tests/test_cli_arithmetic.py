@@ -94,6 +94,16 @@ def test_pool_max_and_avg():
     (["conv", "--input", X, "--kernel", "0 1; 2 3", "--bias", "nan"], "--bias: use finite numbers (no inf or nan)"),
     (["conv", "--input", X, "--kernel", "1", "--kernel", "2", "--bias", "1,inf"], "use finite numbers"),
     (["conv", "--input", X, "--kernel", "1", "--bias", "one"], "--bias: 'one' is not a list of numbers"),
+    (["conv", "--input", X, *["--kernel", "1"] * 5], "At most 4 filters (output channels), got 5"),
+    (["conv", "--input", "1 2 3; 4 1e308 5; 6 7 8", "--kernel", "0 1; 2 3"],
+     "output[0, 0] is ∞ (and 1 more output cell): the product 1e+308×3 goes past the largest number a float "
+     "holds (1.8e+308)"),
+    (["pool", "--op", "avg", "--input", "1e308 1e308", "--size", "1,2"], "the sum of its window goes past"),
+    (["conv", "--input", "1 1e999", "--kernel", "1"], "input: '1e999' is not a finite number (channel 1, row 1)"),
+    (["conv", "--input", X, "--kernel", "0 1; 2 3", "--bias", "-inf"], "--bias: use finite numbers (no inf or nan)"),
+    (["conv", "--input", X, "--kernel", "1", "--kernel", "2", "--bias", "-1,-inf"], "--bias: use finite numbers"),
+    (["conv", "--input", X, "--kernel", "1", "--stride", "-1,1"],
+     "stride (s) must be at least 1 (got -1 for the height)"),
 ])
 def test_bad_input_is_one_line_without_traceback(args, words):
     result = cli(*args)
@@ -102,6 +112,25 @@ def test_bad_input_is_one_line_without_traceback(args, words):
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: ")
     assert words in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_negative_numbers_are_values_not_options():
+    """argparse took "-1,-2.5", "-1e0" or "-inf" for unknown options; they are values of the option before them."""
+    x_kernel = [[19, 25], [37, 43]]  # X ⋆ "0 1; 2 3"
+    assert cli_json("conv", "--input", X, "--kernel", "0 1; 2 3", "--bias", "-1")["output"] == [
+        [v - 1 for v in row] for row in x_kernel]
+    data = cli_json("conv", "--input", X, "--kernel", "0 1; 2 3", "--kernel", "1 0; 0 1", "--bias", "-1,-2.5")
+    identity = [[0 + 4, 1 + 5], [3 + 7, 4 + 8]]  # X ⋆ "1 0; 0 1"
+    assert data["output"] == [[[v - 1 for v in row] for row in x_kernel], [[v - 2.5 for v in row] for row in identity]]
+    assert cli_json("conv", "--input", "-1,2;3,-4", "--kernel", "-1e0")["output"] == [[1, -2], [-3, 4]]
+    assert cli_json("pool", "--op", "max", "--input", "-1,-2;-3,-4", "--size", "2")["output"] == [[-1]]
+
+
+def test_as_many_filters_as_the_page_allows():
+    """The page stops at LIMITS["filters"] (4); the CLI takes exactly as many, one output channel each."""
+    data = cli_json("conv", "--input", X, *[arg for w in range(1, 5) for arg in ("--kernel", str(w))])
+    assert data["output_shape"] == [4, 3, 3]
+    assert data["output"] == [[[w * v for v in range(r * 3, r * 3 + 3)] for r in range(3)] for w in range(1, 5)]
 
 
 def test_help_explains_channels_and_filters():

@@ -108,7 +108,7 @@ def test_the_controls_bounds_are_the_engines_limits():
     """One rule: the controls stop where validate() (and so the CLI) stops."""
     at = open_page(preset="cs540-basic")
     for key, limit in [("pad_h", "pad"), ("pad_w", "pad"), ("stride_h", "stride"), ("stride_w", "stride"),
-                       ("dil_h", "dil"), ("dil_w", "dil")]:
+                       ("dil_h", "dil"), ("dil_w", "dil"), ("filters", "filters")]:
         assert (at.number_input(key=key).min, at.number_input(key=key).max) == LIMITS[limit], key
     at.segmented_control(key="op").set_value("max").run()
     assert (at.number_input(key="pool_f").min, at.number_input(key="pool_f").max) == LIMITS["pool_f"]
@@ -156,6 +156,8 @@ def test_switching_the_operation_keeps_filters_kernels_bias_and_pool_size():
     ("bias_text", "nan", "bias (b): use finite numbers (no inf or nan)"),
     ("bias_text", "1, inf", "bias (b): use finite numbers (no inf or nan)"),
     ("input_text", "; ".join([" ".join(["1"] * 33)] * 2), "at most 32×32"),
+    ("input_text", "1 2 3; 4 1e308 5; 6 7 8", "output[0, 0] is ∞ (and 1 more output cell): the product 1e+308×3"),
+    ("input_text", "1 1e999", "input: '1e999' is not a finite number (channel 1, row 1)"),
 ])
 def test_invalid_settings_are_explained_not_raised(key, value, words):
     at = open_page(preset="cs540-basic")

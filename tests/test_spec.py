@@ -217,11 +217,39 @@ def test_text_and_file_errors_are_spec_errors(tmp_path):
         loads_spec('{"layers": [}')
     with pytest.raises(SpecError, match="invalid YAML at line 3"):
         loads_spec("layers:\n  - [unclosed\n")
-    with pytest.raises(SpecError, match="cannot read spec file"):
+    with pytest.raises(SpecError, match="missing.json: cannot read the spec file: No such file"):
         load_spec(tmp_path / "missing.json")
     (tmp_path / "bad.yaml").write_text("a: !!python/object/apply:os.system ['echo hi']\n")
     with pytest.raises(SpecError, match="bad.yaml: invalid YAML"):
         load_spec(tmp_path / "bad.yaml")  # safe_load refuses to build Python objects
+
+
+@pytest.mark.parametrize(("text", "index", "field"), [
+    ('{"layers": [}', None, None),  # a syntax error
+    (json.dumps(spec_with({"type": "conv", "filters": 2, "kernel": 0})), "0", "kernel"),  # a bad layer
+    (b"\xff\xfe", None, None),  # not UTF-8
+])
+def test_a_spec_files_errors_name_it_once(tmp_path, text, index, field):
+    path = tmp_path / "net.json"
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    with pytest.raises(SpecError) as error:
+        load_spec(path)
+    assert str(error.value).startswith(f"{path}: ") and str(error.value).count("net.json") == 1
+    assert (error.value.index, error.value.field) == (index, field)  # kept for whoever points at the layer
+
+
+def test_a_huge_bad_value_is_shown_cut_to_80_characters():
+    kernel = list(range(100_000))  # ~590,000 characters of JSON
+    with pytest.raises(SpecError) as error:
+        parse_spec(spec_with({"type": "conv", "filters": 2, "kernel": kernel}))
+    shown = str(error.value).split(", got ", 1)[1]
+    assert shown == json.dumps(kernel)[:79] + "…" and len(shown) == 80
+    with pytest.raises(SpecError) as error:
+        parse_spec({"input_shape": [1, 8, 8], "layers": [{"type": "relu"}], "x" * 10_000: 1})
+    assert str(error.value).startswith(f'unknown top-level field "{"x" * 78}…; a spec has name, ')
+    short = spec_with({"type": "conv", "filters": 2, "kernel": [1, 0]})  # short values stay whole
+    with pytest.raises(SpecError, match=r"got \[1, 0\]$"):
+        parse_spec(short)
 
 
 def nested_residuals(depth: int) -> dict:

@@ -274,7 +274,25 @@ def test_memory_need_counts_the_adapted_dataset_and_one_batch_of_layer_outputs()
     assert plain_sgd.model_bytes == 2 * 4 * parameters
     assert memory_needed(TrainConfig(arch="lenet5-padded", optimizer="sgd"), torch.device("cpu")).model_bytes == \
         3 * 4 * parameters
-    assert need.total_bytes == need.images_bytes + need.model_bytes + need.activations_bytes
+    assert need.total_bytes == need.images_bytes + need.loaded_bytes + need.model_bytes + need.activations_bytes
+
+
+def test_memory_need_on_the_cpu_counts_the_dataset_as_loaded_too():
+    """train() keeps the loaded dataset for the whole run beside its adapted copy (the misclassified
+    images are drawn from it): on the CPU that is the same memory. For MNIST at LeNet's 1×28×28 it
+    is as much again as the adapted copy; on a GPU it stays in the host's memory."""
+    data = load_dataset("digits")
+    loaded = data.train_x.nbytes + data.test_x.nbytes  # the real tensors: 1,797 float32 8×8 images
+    config = TrainConfig(arch="lenet5-padded", precision="float32")
+    on_cpu, on_gpu = memory_needed(config, torch.device("cpu")), memory_needed(config, torch.device("cuda"))
+    assert on_cpu.loaded_bytes == loaded == 1797 * 8 * 8 * 4
+    assert on_gpu.loaded_bytes == 0
+    assert on_cpu.total_bytes - on_gpu.total_bytes == loaded
+    shape = get_architecture("lenet5-padded").input_shape
+    adapted = adapt_dataset(data.train_x, shape).nbytes + adapt_dataset(data.test_x, shape).nbytes
+    assert on_cpu.images_bytes == adapted  # and the adapted copy beside it, measured the same way
+    mnist = memory_needed(TrainConfig(arch="lenet5-padded", dataset="mnist"), torch.device("cpu"))
+    assert mnist.loaded_bytes == mnist.images_bytes == 70_000 * 28 * 28 * 4  # the estimate was half of this
 
 
 def test_the_memory_estimate_is_what_a_run_really_holds_for_its_images():
@@ -346,10 +364,11 @@ def test_a_run_that_cannot_fit_in_memory_is_refused_before_it_starts(monkeypatch
     assert f"needs at least {need.total_bytes / 1e9:.1f} GB" in message and "has 20.0 GB available" in message
     assert advice in message
     if "batch size" in advice:  # the largest batch whose outputs fit beside the images
-        fits = (20 * 10**9 - need.images_bytes - need.model_bytes) // need.activation_bytes_per_image
+        held = need.images_bytes + need.loaded_bytes + need.model_bytes
+        fits = (20 * 10**9 - held) // need.activation_bytes_per_image
         assert f"at most {fits:,})" in message
-    else:
-        assert "60,000 images at 3×224×224 take 36.1 GB" in message
+    else:  # on the CPU, the dataset as loaded counts too: 60,000 × 3×32×32 float32
+        assert "60,000 images at 3×224×224 take 36.1 GB (and 0.7 GB as loaded, at 3×32×32)" in message
 
 
 def _allocate_too_much(*args):  # a real allocation failure of the CPU allocator
@@ -484,6 +503,8 @@ def test_cli_refuses_a_bad_config_in_one_line(cnnviz_home):
 @pytest.mark.parametrize("option, value, message", [
     ("--weight-decay", "nan", "error: weight decay must be finite, got nan"),
     ("--weight-decay", "inf", "error: weight decay must be finite, got inf"),
+    ("--weight-decay", "-inf", "error: weight decay must be finite, got -inf"),  # a value, not an option
+    ("--lr", "-1e-3", "error: learning rate must be positive, got -0.001"),
     ("--seed", "99999999999999999999999", "error: seed must be a whole number from 0 to 2**64 − 1 "
                                           "(18446744073709551615), got 99999999999999999999999"),
 ])
@@ -495,30 +516,34 @@ def test_cli_refuses_values_that_torch_would_choke_on_before_a_run_is_saved(cnnv
     assert RunStore().list_runs() == []  # nothing was started, so nothing "failed" is saved
 
 
-# --------------------------------------------------------------------------- Ctrl-C
+# --------------------------------------------------------------------------- Ctrl-C and SIGTERM
+
+STOP_SIGNALS = pytest.mark.parametrize(("signum", "name"), [(signal.SIGINT, "Ctrl-C"), (signal.SIGTERM, "SIGTERM")])
 
 
-def _sigint_on_steps(*steps):
-    """A listener that sends this process SIGINT when it sees the given step events (1 = the first;
-    a step given twice, twice: Ctrl-C pressed twice)."""
+def _signal_on_steps(signum, *steps):
+    """A listener that sends this process ``signum`` when it sees the given step events (1 = the
+    first; a step given twice, twice: Ctrl-C pressed twice)."""
     seen = []
 
     def listener(event):
         seen.append(event)
         if event["event"] == "step":
             for _ in range(steps.count(sum(e["event"] == "step" for e in seen))):
-                os.kill(os.getpid(), signal.SIGINT)
+                os.kill(os.getpid(), signum)
     return listener, seen
 
 
-def test_a_first_ctrl_c_stops_after_the_step_and_keeps_results_and_weights():
+@STOP_SIGNALS
+def test_a_first_stop_signal_stops_after_the_step_and_keeps_results_and_weights(signum, name):
     store = RunStore()
     run_id = store.create_run(TrainConfig(arch="lenet5", epochs=1000, log_every=1))
-    listener, events = _sigint_on_steps(3)
-    with pytest.raises(KeyboardInterrupt):  # raised again once the run's end is recorded
-        execute(store, run_id, listener, ctrl_c=True)
+    listener, events = _signal_on_steps(signum, 3)
+    with pytest.raises(cnnviz.worker.Stopped) as stopped:  # raised again once the run's end is recorded
+        execute(store, run_id, listener, stop_on_signals=True)
+    assert stopped.value.exit_code == 128 + signum  # 130 for Ctrl-C, 143 for SIGTERM
     record = store.get_run(run_id)
-    assert (record.status, record.error) == ("cancelled", "cancelled with Ctrl-C")
+    assert (record.status, record.error) == ("cancelled", f"cancelled with {name}")
     assert [m.step for m in store.metrics(run_id) if m.name == "loss"] == [1, 2, 3]  # stopped after step 3
     assert record.final["epochs_done"] == 0 and 0 <= record.final["test_accuracy"] <= 1
     assert sum(map(sum, record.results["confusion"])) == 360
@@ -527,18 +552,21 @@ def test_a_first_ctrl_c_stops_after_the_step_and_keeps_results_and_weights():
     weights = load_file(record.final["checkpoint"])
     assert set(weights) == set(get_architecture("lenet5").build(num_classes=10).state_dict())
     assert events[-1] == {"event": "finished", "run_id": run_id, "status": "cancelled",
-                          "error": "cancelled with Ctrl-C", **record.final}
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back
+                          "error": f"cancelled with {name}", **record.final}
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # both put back
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
 
 
-def test_a_second_ctrl_c_stops_at_once_and_keeps_the_metrics():
+@STOP_SIGNALS
+def test_a_second_stop_signal_stops_at_once_and_keeps_the_metrics(signum, name):
     store = RunStore()
     run_id = store.create_run(TrainConfig(arch="lenet5", epochs=1000, log_every=1))
-    listener, events = _sigint_on_steps(2, 2)
+    listener, events = _signal_on_steps(signum, 2, 2)
     with pytest.raises(KeyboardInterrupt):
-        execute(store, run_id, listener, ctrl_c=True)
+        execute(store, run_id, listener, stop_on_signals=True)
     record = store.get_run(run_id)
-    assert (record.status, record.error, record.final, record.results) == ("cancelled", "cancelled with Ctrl-C", {}, {})
+    assert (record.status, record.error, record.final, record.results) == ("cancelled", f"cancelled with {name}",
+                                                                           {}, {})
     assert [m.step for m in store.metrics(run_id) if m.name == "loss"] == [1, 2]
     assert events[-1]["event"] == "finished" and events[-1]["status"] == "cancelled"
 
@@ -559,23 +587,29 @@ def test_a_keyboard_interrupt_anywhere_in_a_run_ends_it_as_cancelled(monkeypatch
     assert [(m.name, m.value) for m in store.metrics(run_id)] == [("loss", 2.3)]
 
 
-def test_cli_ctrl_c_cancels_the_run_at_once_with_its_results(cnnviz_home):
+@pytest.mark.parametrize(("signum", "name", "exit_code"), [(signal.SIGINT, "Ctrl-C", 130),
+                                                           (signal.SIGTERM, "SIGTERM", 143)])
+def test_cli_stop_signal_cancels_the_run_at_once_with_its_results(cnnviz_home, signum, name, exit_code):
+    """Ctrl-C, or SIGTERM (kill, a service manager, a closed terminal's shell): recorded as cancelled
+    before the process exits, not left "running" until a reader finds it interrupted ~20 s later."""
     process = subprocess.Popen([sys.executable, "-m", "cnnviz", "train", "--arch", "lenet5", "--epochs", "100000",
                                 "--json"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env={**os.environ, "CNNVIZ_HOME": str(cnnviz_home)})
     first = json.loads(process.stdout.readline())
     assert first["event"] == "started"
     assert json.loads(process.stdout.readline())["event"] == "step"
-    process.send_signal(signal.SIGINT)
+    process.send_signal(signum)
     out, err = process.communicate(timeout=60)
-    assert process.returncode == 130
+    assert process.returncode == exit_code
     assert "Traceback" not in err
-    assert err.strip().splitlines()[-1] == "stopping after this step (Ctrl-C again to stop at once)"
+    assert err.strip().splitlines()[-1] == f"stopping after this step ({name} again to stop at once)"
     finished = json.loads(out.splitlines()[-1])
     assert (finished["event"], finished["status"]) == ("finished", "cancelled")
-    assert finished["error"] == "cancelled with Ctrl-C"
-    record = RunStore().get_run(first["run_id"])  # recorded at once, not ~20 s later as "interrupted"
-    assert record.status == "cancelled" and record.final["test_accuracy"] == finished["test_accuracy"]
+    assert finished["error"] == f"cancelled with {name}"
+    record = RunStore().get_run(first["run_id"])
+    assert (record.status, record.error) == ("cancelled", f"cancelled with {name}")
+    assert record.final["test_accuracy"] == finished["test_accuracy"]
+    assert [m.step for m in RunStore().metrics(record.id) if m.name == "loss"][:1] == [10]  # the metrics kept
     assert os.path.getsize(record.final["checkpoint"]) > 200_000  # LeNet-5's 61,706 float32 weights
 
 

@@ -75,10 +75,13 @@ def _subject(args):
 
         try:
             spec = load_spec(args.spec)
-            shape = input_shape or spec.input_shape
-            factory = functools.partial(build_model, spec, shape)
+        except SpecError as error:  # its message names the file
+            raise CliError(str(error)) from None
+        shape = input_shape or spec.input_shape
+        factory = functools.partial(build_model, spec, shape)
+        try:
             return analyze_model(factory, shape, model_id=spec.name, title=spec.name), factory
-        except (SpecError, OSError) as error:
+        except SpecError as error:  # found while building it (an in_features that cannot be inferred)
             raise CliError(f"{args.spec}: {error}") from None
     from cnnviz.zoo import UnknownArchitecture, get_architecture
 

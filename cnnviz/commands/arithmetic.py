@@ -108,12 +108,12 @@ def run_pool(args) -> int:
 
 
 def _solve_and_print(problem, args) -> int:
-    from cnnviz.arithmetic import compute, validate
+    from cnnviz.arithmetic import InvalidSettings, compute
 
-    messages = validate(problem)
-    if messages:
-        raise CliError(" ".join(messages))
-    result = compute(problem)
+    try:
+        result = compute(problem)
+    except InvalidSettings as error:  # impossible settings, or an output past the largest float
+        raise CliError(str(error)) from None
     if args.json:
         print(json.dumps(result.to_dict(with_steps=args.steps), indent=2, ensure_ascii=False))
     else:

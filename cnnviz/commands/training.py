@@ -55,7 +55,7 @@ def run_train(args) -> int:
     from cnnviz.data import DatasetUnavailable, fetch_dataset
     from cnnviz.runs import StoreUnavailable
     from cnnviz.training import ConfigError, TrainConfig
-    from cnnviz.worker import execute
+    from cnnviz.worker import Stopped, execute
 
     config = TrainConfig(arch=args.arch, dataset=args.dataset, epochs=args.epochs, batch_size=args.batch_size,
                          lr=args.lr, optimizer=args.optimizer, schedule=args.schedule, device=args.device,
@@ -73,9 +73,9 @@ def run_train(args) -> int:
         raise CliError(str(error)) from None
     listener = _json_lines if args.json else _ProgressPrinter()
     try:
-        status = execute(store, run_id, listener, validated=True, ctrl_c=True)
-    except KeyboardInterrupt:  # recorded as "cancelled with Ctrl-C"; the finished line said so
-        return 130
+        status = execute(store, run_id, listener, validated=True, stop_on_signals=True)
+    except Stopped as stopped:  # recorded as "cancelled with Ctrl-C" (or SIGTERM); the finished line said so
+        return stopped.exit_code  # 130 for Ctrl-C, 143 for SIGTERM
     return 0 if status == "completed" else 1
 
 

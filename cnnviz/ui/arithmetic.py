@@ -13,9 +13,9 @@ from cnnviz.arithmetic import LIMITS, OPS, PRESETS, Problem, matrices_text, pars
 
 CUSTOM = "custom"
 DEFAULT_PRESET = "cs540-basic"
-MAX_FILTERS = 4
 # the widgets' and links' bounds are cnnviz.arithmetic.LIMITS, the rule validate() (and so the CLI)
 # applies too: every value inside them must give a result or a message, never an exception
+MAX_FILTERS = LIMITS["filters"][1]  # a kernel box is kept for each
 
 
 def preset_label(name: str) -> str:
