@@ -743,7 +743,7 @@ class _Recorder:
         if tensors:
             out = tensors[0]
             row.output_shape = tuple(out.shape[1:])
-            row.activation_size = sum(t[0].numel() if t.dim() > 0 else 1 for t in tensors)
+            row.activation_size = sum(_prod(t.shape[1:]) for t in tensors)  # shapes: no op to follow
             field = self.tracker.field_of(out)
             if isinstance(field, _Unknown):
                 row.receptive_field_unknown = field.reason
