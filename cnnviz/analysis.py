@@ -264,6 +264,7 @@ def layer_macs(module: nn.Module, output: torch.Tensor) -> int:
 
 _WINDOW_OPS = {"conv2d", "max_pool2d", "_max_pool2d", "max_pool2d_with_indices", "avg_pool2d"}
 _ADAPTIVE_OPS = {"adaptive_avg_pool2d", "adaptive_max_pool2d", "adaptive_max_pool2d_with_indices"}
+_SLIDING_OPS = _WINDOW_OPS | _ADAPTIVE_OPS | {"conv_transpose2d", "pad"}  # their units can differ
 _FLAT_OPS = {"linear", "flatten", "view", "reshape"}  # to a vector: each feature sees the whole image
 # ops that may add or drop dimensions of size 1 in front of the height and width, which stay last
 _RESHAPE_OPS = {"view", "reshape", "flatten", "unflatten", "squeeze", "unsqueeze", "view_as", "reshape_as"}
@@ -302,6 +303,7 @@ _MOVES: dict[str, tuple[str, int | None, str | None, object]] = {
     "diff": ("subtracts neighbouring pixels", 2, "dim", -1),
     "cat": ("joins maps along the height or width", 1, "dim", 0),
 }
+_OP_TEXT = {"__getitem__": "indexing", "mT": ".mT", "mH": ".mH", "T": ".T", "H": ".H"}  # in a reason
 
 
 def _argument(args, kwargs, index: int, name: str, default):
@@ -657,9 +659,6 @@ class _ShapeTracker(TorchFunctionMode):
         return axes
 
 
-_SLIDING_OPS = _WINDOW_OPS | _ADAPTIVE_OPS | {"conv_transpose2d", "pad"}  # units there can differ
-
-
 def _widest(fields: list[tuple[_Axis, _Axis]]) -> tuple[_Axis, _Axis]:
     return max(fields, key=lambda f: f[0].receptive_field * f[1].receptive_field)
 
@@ -682,9 +681,6 @@ def _elementwise(name, args, kwargs, x, out, fields) -> tuple[_Axis, _Axis]:
     if len({(len(h), len(w)) for h, w in fields}) > 1:
         raise _NotFollowed("broadcasts a smaller map over a larger one")
     return _widest(fields)
-
-
-_OP_TEXT = {"__getitem__": "indexing", "mT": ".mT", "mH": ".mH", "T": ".T", "H": ".H"}
 
 
 def _tensors_in(obj):

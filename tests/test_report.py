@@ -10,8 +10,14 @@ from torch import nn
 
 import cnnviz.report
 from cnnviz.analysis import analyze_architecture, analyze_model
-from cnnviz.report import (CannotSummarise, comparison_table, layer_table, receptive_field_note, summary_text,
-                           torchinfo_text)
+from cnnviz.report import (
+    CannotSummarise,
+    comparison_table,
+    layer_table,
+    receptive_field_note,
+    summary_text,
+    torchinfo_text,
+)
 from cnnviz.spec import build_model, parse_spec
 from cnnviz.zoo import create_model
 
