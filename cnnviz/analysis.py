@@ -4,8 +4,10 @@ One pass of the model on PyTorch's *meta* device (shapes only: no weights, no ar
 forward hooks on every module gives one :class:`LayerRow` per module call — output shape,
 activation size, weights and biases with the formula a student writes, MACs — while a
 ``TorchFunctionMode`` follows the receptive field through every tensor operation, functional ones
-included (``torch.cat``, ``x + identity``, ``F.max_pool2d``). A network that does not fit its
-input gives no exception: the rows up to the failing layer and a :class:`Diagnosis`.
+included (``torch.cat``, ``x + identity``, ``F.max_pool2d``, ``x[:, :, ::2, ::2]``, ``F.pad``). An op
+it does not follow (a flip, an upsampling) makes the field unknown from there on, shown with the
+reason, never as a number. A network that does not fit its input gives no exception: the rows up
+to the failing layer and a :class:`Diagnosis`.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import functools
 import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from fractions import Fraction
 
 import torch
 from torch import nn
@@ -52,6 +55,9 @@ class LayerRow:
     # after an adaptive pool whose sizes do not divide differ), padding included
     receptive_field: tuple[int, int] | None = None
     jump: tuple[int, int] | None = None  # input pixels between neighbouring outputs (the largest)
+    # why receptive_field is None after an op that moves positions in a way not followed (a flip,
+    # an upsampling …): "flip in block1 mirrors the map"; never a number that could be wrong
+    receptive_field_unknown: str | None = None
     call_index: int = 0  # 0 for the first call of this module, 1 for the second ...
     shared_with: str | None = None  # a later call of a shared module: where its params count
     failed: bool = False  # the layer where the network stopped fitting its input
@@ -93,6 +99,7 @@ class Analysis:
     receptive_field: tuple[int, int] | None  # the largest of a unit of the last spatial layer
     diagnosis: Diagnosis | None = None
     model_type: str = ""  # the class of the whole network, e.g. "Inception" for a lone block
+    receptive_field_unknown: str | None = None  # why receptive_field is None, as in LayerRow
 
     @property
     def fits(self) -> bool:
@@ -125,6 +132,7 @@ class Analysis:
             "activation_memory_bytes": self.activation_memory_bytes,
             "param_memory_bytes": self.param_memory_bytes,
             "receptive_field": list(self.receptive_field) if self.receptive_field else None,
+            "receptive_field_unknown": self.receptive_field_unknown,
             "layers": [
                 {
                     "name": row.name,
@@ -141,6 +149,7 @@ class Analysis:
                     "macs": row.macs,
                     "flops": row.flops,
                     "receptive_field": list(row.receptive_field) if row.receptive_field else None,
+                    "receptive_field_unknown": row.receptive_field_unknown,
                     "jump": list(row.jump) if row.jump else None,
                 }
                 for row in self.rows_at_depth(depth)
@@ -255,16 +264,58 @@ def layer_macs(module: nn.Module, output: torch.Tensor) -> int:
 
 _WINDOW_OPS = {"conv2d", "max_pool2d", "_max_pool2d", "max_pool2d_with_indices", "avg_pool2d"}
 _ADAPTIVE_OPS = {"adaptive_avg_pool2d", "adaptive_max_pool2d", "adaptive_max_pool2d_with_indices"}
-_WHOLE_INPUT_OPS = {"linear", "flatten", "view", "reshape", "mean"}
+_SLIDING_OPS = _WINDOW_OPS | _ADAPTIVE_OPS | {"conv_transpose2d", "pad"}  # their units can differ
+_FLAT_OPS = {"linear", "flatten", "view", "reshape"}  # to a vector: each feature sees the whole image
+# ops that may add or drop dimensions of size 1 in front of the height and width, which stay last
+_RESHAPE_OPS = {"view", "reshape", "flatten", "unflatten", "squeeze", "unsqueeze", "view_as", "reshape_as"}
+# over the height and width together, these pool the whole map (as an adaptive pool to 1×1 does)
+_REDUCTIONS = {"mean", "sum", "amax", "amin", "max", "min", "nanmean", "nansum", "prod", "std", "var",
+               "logsumexp", "argmax", "argmin", "median", "nanmedian", "all", "any"}
+_CONSTANT_OPS = {"new_zeros", "new_ones", "new_full", "new_empty", "new_tensor", "zeros_like", "ones_like",
+                 "empty_like", "full_like", "rand_like", "randn_like", "randint_like"}  # no pixel in them
+_PERMUTATIONS = {"transpose", "swapaxes", "swapdims", "permute", "movedim", "moveaxis", "adjoint", "t",
+                 "mT", "mH", "T", "H"}
+_EVERY_DIM = object()  # the default of roll and take_along_dim: the tensor taken flat
+# Ops that move, reorder or resample positions, which the tracker does not follow: what they do
+# (it ends the sentence "flip in block1 …"), and where their dims argument is (None: whatever the
+# dims) with its default. Only an op whose dims include the height or width moves positions.
+_MOVES: dict[str, tuple[str, int | None, str | None, object]] = {
+    "flip": ("mirrors the map", 1, "dims", _EVERY_DIM),
+    "roll": ("shifts the map", 2, "dims", _EVERY_DIM),
+    "rot90": ("rotates the map", 2, "dims", (0, 1)),
+    **dict.fromkeys(("interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "grid_sample"),
+                    ("resamples the map", None, None, None)),
+    "pixel_shuffle": ("moves channels into pixels", None, None, None),
+    "pixel_unshuffle": ("moves pixels into channels", None, None, None),
+    "unfold": ("cuts the map into patches", None, None, None),
+    "fold": ("puts patches together into a map", None, None, None),
+    **dict.fromkeys(("sort", "argsort", "msort"), ("reorders pixels", 1, "dim", -1)),
+    **dict.fromkeys(("topk", "kthvalue"), ("reorders pixels", 2, "dim", -1)),
+    **dict.fromkeys(("index_select", "gather", "scatter", "scatter_add", "scatter_reduce", "index_add",
+                     "index_copy", "index_fill"), ("picks pixels by index", 1, "dim", None)),
+    "take_along_dim": ("picks pixels by index", 2, "dim", _EVERY_DIM),
+    "select": ("picks one row or column", 1, "dim", None),
+    "unbind": ("splits the map into rows or columns", 1, "dim", 0),
+    **dict.fromkeys(("split", "chunk", "tensor_split", "split_with_sizes"), ("splits the map", 2, "dim", 0)),
+    **dict.fromkeys(("cumsum", "cumprod", "cummax", "cummin", "logcumsumexp"),
+                    ("accumulates along a row or column", 1, "dim", None)),
+    **dict.fromkeys(("softmax", "log_softmax", "softmin"), ("mixes every pixel of a row or column", 1, "dim", 1)),
+    "diff": ("subtracts neighbouring pixels", 2, "dim", -1),
+    "cat": ("joins maps along the height or width", 1, "dim", 0),
+}
+_OP_TEXT = {"__getitem__": "indexing", "mT": ".mT", "mH": ".mH", "T": ".T", "H": ".H"}  # in a reason
+
+
+def _argument(args, kwargs, index: int, name: str, default):
+    """The argument of a call at position ``index`` or keyword ``name``."""
+    if name in kwargs:
+        return kwargs[name]
+    return args[index] if len(args) > index else default
 
 
 def _window(func_name: str, args, kwargs) -> tuple[tuple[int, int], ...]:
     """(kernel, stride, padding, dilation) of a conv or pooling call, from its arguments."""
-    def argument(index, name, default):
-        if name in kwargs:
-            return kwargs[name]
-        return args[index] if len(args) > index else default
-
+    argument = functools.partial(_argument, args, kwargs)
     if func_name == "conv2d":
         kernel = tuple(argument(1, "weight", None).shape[-2:])
         stride = _pair(argument(3, "stride", 1))
@@ -280,6 +331,24 @@ def _window(func_name: str, args, kwargs) -> tuple[tuple[int, int], ...]:
     return kernel, stride, _pair(argument(3, "padding", 0)), dilation
 
 
+def _exact(value: int | Fraction) -> int | Fraction:
+    """A jump of whole pixels as an int: the JSON and the table show it."""
+    return int(value) if value.denominator == 1 else value
+
+
+class _NotFollowed(Exception):
+    """An op moves positions in a way the receptive field is not followed through; the message
+    says what it does (it ends the sentence "flip in block1 …")."""
+
+
+@dataclass(frozen=True)
+class _Unknown:
+    """The field of a tensor downstream of an op the tracker does not follow: shown as unknown,
+    never as a number that could be wrong. ``reason`` names the op and the layer it ran in."""
+
+    reason: str
+
+
 @dataclass(frozen=True)
 class _Axis:
     """Where the units along one axis (height or width) of a feature map look on the input: unit
@@ -289,20 +358,19 @@ class _Axis:
 
     Units are followed one by one because they need not be alike: the windows of an adaptive pool
     whose sizes do not divide differ in size (8 → 6 pools windows of 2, 2 → 7 windows of 1 or 2).
+    A transposed conv makes units less than a pixel apart: ``jump`` is then a fraction.
     """
 
     starts: tuple[int, ...]
     ends: tuple[int, ...]
-    jump: int
+    jump: int | Fraction
 
     @classmethod
     def pixels(cls, n: int) -> _Axis:
         return cls(tuple(range(n)), tuple(range(1, n + 1)), 1)
 
-    @classmethod
-    def whole(cls, n: int, jump: int) -> _Axis:
-        """One unit that sees the whole input axis of ``n`` pixels (after a linear, a mean ...)."""
-        return cls((0,), (n,), jump)
+    def __len__(self) -> int:
+        return len(self.starts)
 
     @functools.cached_property
     def receptive_field(self) -> int:
@@ -310,31 +378,86 @@ class _Axis:
         return max(end - start for start, end in zip(self.starts, self.ends))
 
     @functools.cached_property
-    def step(self) -> int:
-        """The largest distance, in input pixels, between the windows of neighbouring units."""
-        return max((b - a for a, b in zip(self.starts, self.starts[1:])), default=self.jump)
+    def step(self) -> int | None:
+        """The largest distance, in input pixels, between the windows of neighbouring units (a lone
+        unit: the jump; None where that is less than a pixel)."""
+        return max((b - a for a, b in zip(self.starts, self.starts[1:])),
+                   default=self.jump if self.jump.denominator == 1 else None)
+
+    @functools.cached_property
+    def monotone(self) -> bool:
+        """Units further on start and end no earlier (all but a reflected or circular padding): the
+        pixels of units a to b are then a's start to b's end."""
+        s, e = self.starts, self.ends
+        return all(a <= b for a, b in zip(s, s[1:])) and all(a <= b for a, b in zip(e, e[1:]))
 
     def _span(self, i: int) -> tuple[int, int]:
-        last = len(self.starts) - 1
-        edge = min(max(i, 0), last)
+        if 0 <= i < len(self.starts):
+            return self.starts[i], self.ends[i]
+        edge = 0 if i < 0 else len(self.starts) - 1
         shift = (i - edge) * self.jump
-        return self.starts[edge] + shift, self.ends[edge] + shift
+        if shift.denominator != 1:
+            raise _NotFollowed("reaches past the border of a map whose units are less than a pixel "
+                               "apart (after a conv_transpose2d)")
+        return self.starts[edge] + int(shift), self.ends[edge] + int(shift)
 
-    def _pooled(self, windows, jump: int) -> _Axis:
-        """Each output unit sees the input units ``first`` to ``last`` of its window."""
-        spans = [(self._span(first)[0], self._span(last)[1]) for first, last in windows]
-        return _Axis(tuple(s for s, _ in spans), tuple(e for _, e in spans), jump)
+    def gather(self, sources, jump: int | Fraction) -> _Axis:
+        """Output unit ``o`` depends on the input units ``sources[o]`` (in increasing order, maybe
+        beyond the borders): it sees the pixels from the first one any of them sees to the last."""
+        span = self._span
+        if self.monotone:
+            spans = [(span(units[0])[0], span(units[-1])[1]) for units in sources]
+        else:
+            spans = [(min(span(i)[0] for i in units), max(span(i)[1] for i in units)) for units in sources]
+        return _Axis(tuple(s for s, _ in spans), tuple(e for _, e in spans), _exact(jump))
 
     def window(self, kernel: int, stride: int, padding: int, dilation: int, outputs: int) -> _Axis:
         """After a conv or pool: output ``o`` sees input units o·s − p to o·s − p + d·(k − 1)."""
-        first = [o * stride - padding for o in range(outputs)]
-        return self._pooled(((f, f + dilation * (kernel - 1)) for f in first), self.jump * stride)
+        reach = dilation * (kernel - 1) + 1
+        return self.gather((range(o * stride - padding, o * stride - padding + reach, dilation)
+                            for o in range(outputs)), self.jump * stride)
 
     def adaptive(self, inputs: int, outputs: int) -> _Axis:
         """After an adaptive pool, whose output ``i`` pools input units ⌊i·n/o⌋ to ⌈(i+1)·n/o⌉ − 1
         (PyTorch's windows). Beyond the borders it steps as a pool of stride ⌊n/o⌋ would."""
-        windows = ((i * inputs // outputs, -(-(i + 1) * inputs // outputs) - 1) for i in range(outputs))
-        return self._pooled(windows, self.jump * max(inputs // outputs, 1))
+        windows = (range(i * inputs // outputs, -(-(i + 1) * inputs // outputs)) for i in range(outputs))
+        return self.gather(windows, self.jump * max(inputs // outputs, 1))
+
+    def select(self, units: range) -> _Axis:
+        """After slicing ``x[..., a:b:s]`` or ``narrow``: the units ``units`` of this axis."""
+        return self.gather(((i,) for i in units), self.jump * units.step)
+
+    def padded(self, before: int, after: int, mode: str) -> _Axis:
+        """After ``F.pad``: a constant pads as a conv's zero padding does (negative pads crop); the
+        others repeat input units, whose pixels the padding then depends on."""
+        n = len(self.starts)
+        source = {"constant": lambda i: i, "replicate": lambda i: min(max(i, 0), n - 1),
+                  "reflect": lambda i: abs(i) if i < n else 2 * (n - 1) - i,
+                  "circular": lambda i: i % n}.get(mode)
+        if source is None:
+            raise _NotFollowed(f"pads in mode {mode!r}")
+        return self.gather(((source(i),) for i in range(-before, n + after)), self.jump)
+
+    def transposed(self, kernel: int, stride: int, padding: int, dilation: int, outputs: int) -> _Axis:
+        """After a transposed conv, where input unit ``i`` adds its kernel to outputs i·s − p + d·k
+        (k < kernel): output ``o`` depends on the input units that reach it (none beyond the
+        borders: a transposed conv's padding crops its output)."""
+        n = len(self.starts)
+        sources = []
+        for o in range(outputs):
+            reached = (o + padding - dilation * k for k in range(kernel - 1, -1, -1))
+            units = [t // stride for t in reached if t % stride == 0 and 0 <= t // stride < n]
+            if not units:
+                raise _NotFollowed(f"leaves output {o} that no input unit reaches (its stride "
+                                   f"{stride} is larger than the kernel's reach)")
+            sources.append(units)
+        return self.gather(sources, Fraction(self.jump) / stride)
+
+    def covering(self, pixels: int) -> _Axis:
+        """One unit that sees every unit of this axis — on the image (an axis of ``pixels``): a
+        feature of a flat vector sees the image, not the padding."""
+        start = max(0, min(self.starts))
+        return _Axis((start,), (max(start, min(pixels, max(self.ends))),), self.jump)
 
 
 def _batch_norm_shape(input, running_mean=None, running_var=None, weight=None, *args, **kwargs):
@@ -346,25 +469,92 @@ def _batch_norm_shape(input, running_mean=None, running_var=None, weight=None, *
     return torch.empty_like(input)
 
 
+def _op_name(func) -> str:
+    """The op's name; a property (``x.mT``) is called through its ``__get__``."""
+    name = getattr(func, "__name__", "")
+    if name == "__get__":
+        return getattr(getattr(func, "__self__", None), "__name__", name)
+    return name
+
+
+def _dims(value, ndim: int) -> set[int]:
+    """The dimensions a dims argument names (an int or a sequence of them), counted from 0."""
+    if value is _EVERY_DIM or value is None:
+        return set(range(ndim))
+    dims = value if isinstance(value, (list, tuple, torch.Size)) else (value,)
+    if not all(isinstance(d, int) for d in dims):
+        raise _NotFollowed("names its dimensions")
+    return {d % ndim for d in dims}
+
+
+def _spatial_slices(index, shape: Shape) -> tuple[range | None, range | None]:
+    """The units ``x[index]`` keeps along the height and the width (None: all of them), for an
+    index of ints, slices, None and ``...`` — and integer tensors in front of the height. Anything
+    else that touches the height or width raises _NotFollowed."""
+    ndim = len(shape)
+    items = list(index) if isinstance(index, tuple) else [index]
+    consumed = sum(1 for item in items if item is not None and item is not Ellipsis)
+    ellipsis = [i for i, item in enumerate(items) if item is Ellipsis]
+    fill = [slice(None)] * (ndim - consumed)
+    items = items[:ellipsis[0]] + fill + items[ellipsis[0] + 1:] if ellipsis else items + fill
+    picked: dict[int, range] = {}
+    dim = 0
+    for item in items:
+        if item is None:
+            if dim > ndim - 2:
+                raise _NotFollowed("adds a dimension next to the height or width")
+            continue
+        if dim >= ndim - 2:
+            if isinstance(item, slice):
+                units = range(*item.indices(shape[dim]))
+                if units != range(shape[dim]):
+                    picked[dim] = units
+            elif isinstance(item, int) and not isinstance(item, bool):
+                raise _NotFollowed("picks one row or column")
+            else:
+                raise _NotFollowed("picks pixels by index")
+        elif isinstance(item, bool) or (isinstance(item, torch.Tensor) and item.dtype == torch.bool):
+            raise _NotFollowed("picks pixels with a mask")
+        dim += 1
+    return picked.get(ndim - 2), picked.get(ndim - 1)
+
+
+def _moved_dims(func, args, kwargs, ndim: int) -> tuple[int, int]:
+    """Which input dimensions become the output's last two in a permutation (transpose, permute
+    …): the op run on a meta tensor whose sizes number the dimensions."""
+    probe = func(torch.empty(tuple(range(2, ndim + 2)), device="meta"), *args[1:], **kwargs)
+    return probe.shape[-2] - 2, probe.shape[-1] - 2
+
+
 class _ShapeTracker(TorchFunctionMode):
-    """Follows receptive fields through every tensor op, and remembers the op that failed."""
+    """Follows receptive fields through every tensor op, and remembers the op that failed.
+
+    A tensor computed from no tracked tensor (a weight, a buffer, a constant) has no field: no
+    pixel reaches it. An op that moves positions in a way not followed makes the field unknown,
+    from there on."""
 
     def __init__(self, image_hw: tuple[int, int]):
         super().__init__()
         self.image_hw = image_hw
         self.image = (_Axis.pixels(image_hw[0]), _Axis.pixels(image_hw[1]))
-        self.fields: dict[int, tuple[_Axis, _Axis]] = {}
+        self.fields: dict[int, tuple[_Axis, _Axis] | _Unknown] = {}
         self.keep: list[torch.Tensor] = []  # ids stay unique while the analysis runs
         self.failed_op: tuple[str, list[Shape]] | None = None
+        self.open_rows: list[LayerRow] = []  # the module calls running: where an op runs
 
-    def field_of(self, tensor) -> tuple[_Axis, _Axis]:
+    def field_of(self, tensor) -> tuple[_Axis, _Axis] | _Unknown:
         """The (height, width) axes of ``tensor``'s units; the input image's pixels by default."""
         return self.fields.get(id(tensor), self.image)
 
+    def track(self, tensor: torch.Tensor, field: tuple[_Axis, _Axis] | _Unknown) -> None:
+        self.fields[id(tensor)] = field
+        self.keep.append(tensor)
+
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
+        name = _op_name(func)
         try:
-            if getattr(func, "__name__", "") == "batch_norm":
+            if name == "batch_norm":
                 result = _batch_norm_shape(*args, **kwargs)
             else:
                 result = func(*args, **kwargs)
@@ -373,32 +563,124 @@ class _ShapeTracker(TorchFunctionMode):
                 shapes = [tuple(a.shape[1:]) for a in _tensors_in((args, kwargs)) if a.dim() > 1]
                 self.failed_op = (getattr(func, "__name__", str(func)), shapes)
             raise
-        if not isinstance(result, (torch.Tensor, tuple, list)):  # .shape, .dim(), .numel() ...
-            return result
+        if not isinstance(result, (torch.Tensor, tuple, list)) or name in _CONSTANT_OPS:
+            return result  # .shape, .dim(), .numel() ...
         outputs = list(_tensors_in(result))
-        if not outputs:
+        # x.expand_as(y) takes only y's shape
+        operands = args[:1] if name.endswith("_as") else (args, *kwargs.values()) if kwargs else args
+        inputs = [t for t in _tensors_in(operands) if id(t) in self.fields]
+        if not outputs or not inputs:
             return result
-        inputs = [t for t in _tensors_in(args) if id(t) in self.fields] or list(_tensors_in(args))[:1]
-        if not inputs:
-            return result
-        name = getattr(func, "__name__", "")
+        try:
+            field = self._follow(name, func, args, kwargs, inputs, outputs)
+        except Exception as error:  # _NotFollowed, or arguments it cannot read: never a guess
+            where = self.open_rows[-1].name if self.open_rows else "the network's forward"
+            what = error if isinstance(error, _NotFollowed) else "has arguments the analysis does not read"
+            field = _Unknown(f"{_OP_TEXT.get(name, name)} in {where} {what}")
+        for tensor in outputs:
+            self.track(tensor, field)
+        return result
+
+    def _follow(self, name, func, args, kwargs, inputs, outputs) -> tuple[_Axis, _Axis] | _Unknown:
+        """The field of the op's outputs from the fields of its tracked inputs.
+
+        Invariant: a field of more than one unit has as many units as its tensor's last two
+        dimensions. One of a single unit (a vector's, a 1×1 map's) is the same for every value of
+        its tensor, whatever its shape, so ops that move values about keep it."""
         fields = [self.field_of(t) for t in inputs]
-        height, width = fields[0] if len(fields) == 1 else \
-            max(fields, key=lambda f: f[0].receptive_field * f[1].receptive_field)
+        unknown = next((f for f in fields if isinstance(f, _Unknown)), None)
+        if unknown is not None:
+            return unknown
+        x, out = inputs[0], outputs[0]
+        if name in _FLAT_OPS and out.dim() < 3:
+            height, width = _widest(fields)
+            return height.covering(self.image_hw[0]), width.covering(self.image_hw[1])
+        if all(len(h) == len(w) == 1 for h, w in fields):
+            if name not in _SLIDING_OPS:
+                return _widest(fields)
+            if tuple(x.shape[-2:]) != (1, 1):
+                raise _NotFollowed("slides over a map expanded from a vector or a 1×1 map")
+        if len({id(t) for t in inputs}) > 1 and (name in _SLIDING_OPS or name in ("narrow", "__getitem__")):
+            raise _NotFollowed("takes a second tensor computed from the input")
+        height, width = fields[0]
+        ndim = x.dim()
         if name in _ADAPTIVE_OPS:
-            (n_h, n_w), (o_h, o_w) = inputs[0].shape[-2:], outputs[0].shape[-2:]
-            height, width = height.adaptive(n_h, o_h), width.adaptive(n_w, o_w)
+            (n_h, n_w), (o_h, o_w) = x.shape[-2:], out.shape[-2:]
+            axes = height.adaptive(n_h, o_h), width.adaptive(n_w, o_w)
         elif name in _WINDOW_OPS:
             (kh, kw), (sh, sw), (ph, pw), (dh, dw) = _window(name, args, kwargs)
-            o_h, o_w = outputs[0].shape[-2:]
-            height, width = height.window(kh, sh, ph, dh, o_h), width.window(kw, sw, pw, dw, o_w)
-        elif name in _WHOLE_INPUT_OPS and not (name in {"view", "reshape", "flatten"}
-                                                and outputs[0].dim() >= 4):
-            height, width = _Axis.whole(self.image_hw[0], height.jump), _Axis.whole(self.image_hw[1], width.jump)
+            o_h, o_w = out.shape[-2:]
+            axes = height.window(kh, sh, ph, dh, o_h), width.window(kw, sw, pw, dw, o_w)
+        elif name == "conv_transpose2d":
+            kh, kw = _argument(args, kwargs, 1, "weight", None).shape[-2:]
+            (sh, sw), (ph, pw), (dh, dw) = (_pair(_argument(args, kwargs, i, key, default)) for i, key, default
+                                            in ((3, "stride", 1), (4, "padding", 0), (7, "dilation", 1)))
+            o_h, o_w = out.shape[-2:]
+            axes = height.transposed(kh, sh, ph, dh, o_h), width.transposed(kw, sw, pw, dw, o_w)
+        elif name == "pad":
+            pad = tuple(_argument(args, kwargs, 1, "pad", ())) + (0, 0, 0, 0)
+            mode = _argument(args, kwargs, 2, "mode", "constant")
+            axes = height.padded(pad[2], pad[3], mode), width.padded(pad[0], pad[1], mode)
+        elif name in ("__getitem__", "narrow"):
+            if name == "narrow":
+                dim, start, length = (int(_argument(args, kwargs, i, key, None))
+                                      for i, key in ((1, "dim"), (2, "start"), (3, "length")))
+                start = start % x.shape[dim]
+                kept = {dim % ndim: range(start, start + length)}
+                rows, cols = kept.get(ndim - 2), kept.get(ndim - 1)
+            else:
+                rows, cols = _spatial_slices(args[1], tuple(x.shape))
+            axes = (height if rows is None else height.select(rows),
+                    width if cols is None else width.select(cols))
+        elif name in _REDUCTIONS and not isinstance(_argument(args, kwargs, 1, "other", None), torch.Tensor):
+            dim = _argument(args, kwargs, 1, "dim", kwargs.get("axis"))
+            reduced = _dims(None if isinstance(dim, bool) or dim == () else dim, ndim) & {ndim - 2, ndim - 1}
+            if len(reduced) == 2:
+                axes = height.adaptive(len(height), 1), width.adaptive(len(width), 1)
+            elif reduced:
+                raise _NotFollowed("reduces the height or the width alone")
+            else:
+                axes = height, width
+        elif name == "linear":
+            raise _NotFollowed("mixes the pixels of each row")
+        elif name in _PERMUTATIONS and _moved_dims(func, args, kwargs, ndim) != (ndim - 2, ndim - 1):
+            # swapped, the height would follow the image's width: which the table's h×w shows is unclear
+            raise _NotFollowed("moves the height or width")
+        else:
+            axes = _elementwise(name, args, kwargs, x, out, fields)
+        units = (len(axes[0]), len(axes[1]))
+        if 0 in units:
+            raise _NotFollowed("leaves an empty map")
         for tensor in outputs:
-            self.fields[id(tensor)] = (height, width)
-            self.keep.append(tensor)
-        return result
+            if tensor.dim() < 3 and units != (1, 1):
+                raise _NotFollowed("turns the map into a vector")
+            if tensor.dim() >= 3 and units != tuple(tensor.shape[-2:]):
+                raise _NotFollowed("changes the map's size")
+        return axes
+
+
+def _widest(fields: list[tuple[_Axis, _Axis]]) -> tuple[_Axis, _Axis]:
+    return max(fields, key=lambda f: f[0].receptive_field * f[1].receptive_field)
+
+
+def _elementwise(name, args, kwargs, x, out, fields) -> tuple[_Axis, _Axis]:
+    """An op that keeps every position (ReLU, add, a concat along the channels): each unit sees
+    what the same unit of its inputs sees — the widest input's (a concat's units are those of its
+    branches). Ops in :data:`_MOVES` that act along the height or width raise _NotFollowed."""
+    ndim = x.dim()
+    if name in _MOVES:
+        what, position, keyword, default = _MOVES[name]
+        dims = set(range(ndim)) if position is None else \
+            _dims(_argument(args, kwargs, position, keyword, default), ndim)
+        if dims & {ndim - 2, ndim - 1}:
+            raise _NotFollowed(what)
+    if name == "stack" and int(_argument(args, kwargs, 1, "dim", 0)) % (ndim + 1) >= ndim - 1:
+        raise _NotFollowed("stacks maps along the height or width")
+    if out.dim() >= 3 and out.dim() != ndim and name not in _RESHAPE_OPS and name != "stack":
+        raise _NotFollowed("changes the map's dimensions")
+    if len({(len(h), len(w)) for h, w in fields}) > 1:
+        raise _NotFollowed("broadcasts a smaller map over a larger one")
+    return _widest(fields)
 
 
 def _tensors_in(obj):
@@ -457,11 +739,15 @@ class _Recorder:
         if tensors:
             out = tensors[0]
             row.output_shape = tuple(out.shape[1:])
-            row.activation_size = sum(t[0].numel() if t.dim() > 0 else 1 for t in tensors)
-            height, width = self.tracker.field_of(out)
-            row.receptive_field = (height.receptive_field, width.receptive_field)
-            if len(row.output_shape) == 3:
-                row.jump = (height.step, width.step)
+            row.activation_size = sum(_prod(t.shape[1:]) for t in tensors)  # shapes: no op to follow
+            field = self.tracker.field_of(out)
+            if isinstance(field, _Unknown):
+                row.receptive_field_unknown = field.reason
+            else:
+                height, width = field
+                row.receptive_field = (height.receptive_field, width.receptive_field)
+                if len(row.output_shape) == 3 and None not in (height.step, width.step):
+                    row.jump = (height.step, width.step)
             if row.is_leaf:
                 row.macs = layer_macs(module, out)
                 row.flops = 2 * row.macs
@@ -503,11 +789,13 @@ def propagate(model: nn.Module, input_shape: Shape) -> tuple[list[LayerRow], Bas
     """Run ``model`` (on the meta device) on one image of ``input_shape``; rows and the error."""
     tracker = _ShapeTracker(image_hw=tuple(input_shape[1:3]) if len(input_shape) >= 3 else (1, 1))
     recorder = _Recorder(model, tracker)
+    tracker.open_rows = recorder.stack
     error = None
     output = None
     try:
         with tracker, torch.no_grad():
             x = torch.zeros((1, *input_shape), device="meta")
+            tracker.track(x, tracker.image)
             output = model(x)
     except Exception as exc:  # a network that does not fit: diagnosed, never raised
         error = exc
@@ -538,12 +826,12 @@ def analyze_model(model: nn.Module | Callable[[], nn.Module], input_shape: Shape
               if not isinstance(p, nn.parameter.UninitializedParameter)}
     total_params = sum(p.numel() for p in unique.values())
     leaves = [row for row in rows if row.is_leaf and not row.failed]
-    spatial = [row for row in leaves if row.output_shape and len(row.output_shape) == 3]
     diagnosis = None
     if error is not None:
         diagnosis = diagnose_failure(model, input_shape, rows, error, tracker) if diagnose else \
             Diagnosis(layer=_failed_layer(rows), message=_one_line(error), suggestion="")
     out_tensors = list(_tensors_in(output)) if output is not None else []
+    receptive_field, unknown = _network_receptive_field(out_tensors, leaves, tracker)
     return Analysis(
         model_id=model_id,
         title=title or model_id,
@@ -558,19 +846,27 @@ def analyze_model(model: nn.Module | Callable[[], nn.Module], input_shape: Shape
         activation_memory_bytes=BYTES_PER_VALUE * sum(row.activation_size for row in leaves),
         param_memory_bytes=BYTES_PER_VALUE * total_params,
         output_shape=tuple(out_tensors[0].shape[1:]) if out_tensors else None,
-        receptive_field=_network_receptive_field(out_tensors, spatial, tracker),
+        receptive_field=receptive_field,
         diagnosis=diagnosis,
         model_type=type(model).__name__,
+        receptive_field_unknown=unknown,
     )
 
 
-def _network_receptive_field(outputs, spatial_rows, tracker) -> tuple[int, int] | None:
-    """The largest of a unit of the output when it is a feature map, else of the widest map."""
+def _network_receptive_field(outputs, leaves, tracker) -> tuple[tuple[int, int] | None, str | None]:
+    """The largest of a unit of the output when it is a feature map, else of the widest map — and,
+    where the field was not followed to the end, None and why."""
+    field = tracker.field_of(outputs[0]) if outputs else None
+    if isinstance(field, _Unknown):
+        return None, field.reason
+    unknown = next((row.receptive_field_unknown for row in leaves if row.receptive_field_unknown), None)
+    if unknown is not None:
+        return None, unknown
     if outputs and outputs[0].dim() == 4:
-        height, width = tracker.field_of(outputs[0])
-        return (height.receptive_field, width.receptive_field)
-    fields = [row.receptive_field for row in spatial_rows]
-    return max(fields, key=lambda f: f[0] * f[1]) if fields else None
+        height, width = field
+        return (height.receptive_field, width.receptive_field), None
+    fields = [row.receptive_field for row in leaves if row.output_shape and len(row.output_shape) == 3]
+    return (max(fields, key=lambda f: f[0] * f[1]) if fields else None), None
 
 
 def _on_meta(model: nn.Module | Callable[[], nn.Module]) -> nn.Module:

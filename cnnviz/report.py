@@ -67,9 +67,21 @@ def _hyper_text(row: LayerRow) -> str:
 
 def _rf_text(row: LayerRow) -> str:
     if row.receptive_field is None:
-        return ""
+        return "—" if row.receptive_field_unknown else ""
     h, w = row.receptive_field
     return f"{h}×{w}" if h != w else f"{h}"
+
+
+def receptive_field_text(analysis: Analysis) -> str:
+    """The network's receptive field: "212×212", or "—" (see :func:`receptive_field_note`)."""
+    rf = analysis.receptive_field
+    return "—" if rf is None else "×".join(str(v) for v in rf)
+
+
+def receptive_field_note(analysis: Analysis) -> str | None:
+    """Why the receptive fields show "—" from some layer on (None where they are all known)."""
+    reason = analysis.receptive_field_unknown
+    return None if reason is None else f"Receptive field unknown (—): {reason}, which the analysis does not follow."
 
 
 def layer_table(analysis: Analysis, depth: int | None = None, order: str = "pytorch",
@@ -169,6 +181,8 @@ def summary_text(analysis: Analysis, depth: int | None = None, order: str = "pyt
     parts = [f"{analysis.title} — input {shape_text(analysis.input_shape, order)}",
              text_table(layer_table(analysis, depth, order)), ""]
     parts += [f"{key}: {value}" for key, value in totals(analysis).items()]
+    if note := receptive_field_note(analysis):
+        parts += ["", note]
     if analysis.diagnosis:
         parts += ["", diagnosis_text(analysis)]
     return "\n".join(parts)
@@ -236,9 +250,6 @@ def weight_layers(analysis: Analysis) -> int:
 
 def comparison_table(analyses: list[Analysis]) -> pd.DataFrame:
     """One column per network: the numbers a student compares."""
-    def rf(a: Analysis) -> str:
-        return "—" if a.receptive_field is None else "×".join(str(v) for v in a.receptive_field)
-
     data = {
         a.model_id: {
             "input": shape_text(a.input_shape),
@@ -247,7 +258,7 @@ def comparison_table(analyses: list[Analysis]) -> pd.DataFrame:
             "activation memory": human_bytes(a.activation_memory_bytes),
             "parameter memory": human_bytes(a.param_memory_bytes),
             "weight layers (depth)": str(weight_layers(a)),
-            "receptive field": rf(a),
+            "receptive field": receptive_field_text(a),
             "output": shape_text(a.output_shape) if a.fits else "does not fit",
             "stages": " → ".join(shape_text(s) for s in stage_shapes(a)),
         }

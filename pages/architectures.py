@@ -96,7 +96,7 @@ if link_note := write_url_state(None if arch is not None else spec_data):
     st.warning(link_note)
 
 # ---------------------------------------------------------------- totals and diagnosis
-rf = analysis.receptive_field
+rf_note = report.receptive_field_note(analysis)
 with st.container(horizontal=True, gap="large"):  # each metric as wide as its number; they wrap
     st.metric("# parameters", f"{analysis.total_params:,}", report.human_count(analysis.total_params),
               delta_color="off", delta_arrow="off", width="content")
@@ -106,10 +106,11 @@ with st.container(horizontal=True, gap="large"):  # each metric as wide as its n
               delta_color="off", delta_arrow="off", width="content")
     st.metric("parameter memory", report.human_bytes(analysis.param_memory_bytes), "float32",
               delta_color="off", delta_arrow="off", width="content")
-    st.metric("receptive field", "—" if rf is None else "×".join(str(v) for v in rf), "last feature map",
-              delta_color="off", delta_arrow="off", width="content",
+    st.metric("receptive field", report.receptive_field_text(analysis),
+              "last feature map" if rf_note is None else "unknown", delta_color="off", delta_arrow="off",
+              width="content",
               help="The input pixels one unit of the last feature map depends on. It counts the zero "
-                   "padding too, so it can be larger than the image.")
+                   "padding too, so it can be larger than the image." + (f" {rf_note}" if rf_note else ""))
 if analysis.diagnosis:
     st.error(f"**Does not fit at `{analysis.diagnosis.layer}`:** {analysis.diagnosis.message}  \n"
              f"{analysis.diagnosis.suggestion}", icon=":material/error:")
@@ -135,7 +136,8 @@ with table_tab:
         st.dataframe(frame, hide_index=True, width="stretch", height=min(40 + 35 * len(frame), 1400),
                      column_order=column_order, column_config=column_config)
         st.caption("Batch-norm running statistics are buffers, not parameters. MACs count the "
-                   "multiply-accumulates of conv and linear layers per image; FLOPs = 2 × MACs.")
+                   "multiply-accumulates of conv and linear layers per image; FLOPs = 2 × MACs."
+                   + (f" {rf_note}" if rf_note else ""))
         downloads = st.columns(3)
         downloads[0].download_button("CSV", report.csv_table(frame), f"{analysis.model_id}.csv", "text/csv")
         downloads[1].download_button("Markdown", report.markdown_table(frame), f"{analysis.model_id}.md",

@@ -2,9 +2,11 @@
 FlopCounterMode, torchinfo, the printed d2l summaries and hand-derived values."""
 
 import copy
+from collections import OrderedDict
 
 import pytest
 import torch
+import torch.nn.functional as F
 import torchinfo
 import torchvision
 from torch import nn
@@ -229,12 +231,15 @@ def test_parse_shape_refuses(text):
         parse_shape(text)
 
 
-def _measured_receptive_fields(model: nn.Module, input_shape, names) -> dict[tuple[str, int], tuple[int, int]]:
+def _measured_receptive_fields(model: nn.Module, input_shape, names,
+                               centre: bool = False) -> dict[tuple[str, int], tuple[int, int]]:
     """The largest receptive field of any unit of each layer in ``names``, measured by autograd: the
     input pixels where the gradient of one unit is not zero. Positive weights, an input of ones and
     max pools turned into average pools (a max passes its gradient to one pixel only): nothing
     cancels, so every pixel a unit depends on shows. Rows and columns are separable, so one unit
-    per row and column is enough: batch element b measures the unit (b, b), clamped to the map."""
+    per row and column is enough: batch element b measures the unit (b, b), clamped to the map
+    (units of padding, which depend on no pixel, are left out). ``centre``: only the unit in the
+    middle of each map — for a deep network whose units are all alike, on a large input."""
     model = copy.deepcopy(model).eval()
     for parent in list(model.modules()):
         for child_name, child in parent.named_children():
@@ -257,7 +262,7 @@ def _measured_receptive_fields(model: nn.Module, input_shape, names) -> dict[tup
             hooks.append(module.register_forward_hook(hook))
     probe = torch.ones(1, *input_shape)
     model(probe)  # sizes of the maps, for the batch
-    batch = max(max(out.shape[-2:]) for _, out in outputs)
+    batch = 1 if centre else max(max(out.shape[-2:]) for _, out in outputs)
     outputs.clear()
     calls.clear()
     x = torch.ones(batch, *input_shape, requires_grad=True)
@@ -267,11 +272,14 @@ def _measured_receptive_fields(model: nn.Module, input_shape, names) -> dict[tup
     measured = {}
     for key, out in outputs:
         height, width = out.shape[-2:]
-        units = torch.stack([out[b, :, min(b, height - 1), min(b, width - 1)].sum() for b in range(batch)])
+        if centre:
+            units = out[0, :, height // 2, width // 2].sum()
+        else:
+            units = torch.stack([out[b, :, min(b, height - 1), min(b, width - 1)].sum() for b in range(batch)])
         (grad,) = torch.autograd.grad(units.sum(), x, retain_graph=True)
         seen = grad.abs().sum(dim=1) > 0  # batch × H × W
-        rows = [torch.nonzero(seen[b].any(dim=1)).flatten() for b in range(batch)]
-        cols = [torch.nonzero(seen[b].any(dim=0)).flatten() for b in range(batch)]
+        rows = [torch.nonzero(seen[b].any(dim=1)).flatten() for b in range(batch) if seen[b].any()]
+        cols = [torch.nonzero(seen[b].any(dim=0)).flatten() for b in range(batch) if seen[b].any()]
         measured[key] = (max(int(r[-1] - r[0]) + 1 for r in rows), max(int(c[-1] - c[0]) + 1 for c in cols))
     return measured
 
@@ -291,16 +299,150 @@ UNEVEN_POOLS = nn.Sequential(  # no padding anywhere: every unit's receptive fie
 )
 
 
-@pytest.mark.parametrize("model, input_shape, names", [
-    (UNEVEN_POOLS, (1, 17, 13), [str(i) for i in range(7)]),
-    (create_model("lenet5-padded"), (1, 28, 28), ["conv1", "pool1", "conv2", "pool2"]),
-    (create_model("alexnet"), (3, 300, 257), ["features.10", "features.12", "avgpool"]),
-], ids=["uneven-pools", "lenet5-padded", "alexnet-3x300x257"])
-def test_receptive_field_is_the_largest_of_any_unit_measured_by_autograd(model, input_shape, names):
-    shown = _shown_receptive_fields(analyze_model(model, input_shape), names)
-    measured = _measured_receptive_fields(model, input_shape, names)
+class Op(nn.Module):
+    """A functional op as a layer, so that the table has a row for it."""
+
+    def __init__(self, op):
+        super().__init__()
+        self.op = op
+
+    def forward(self, x):
+        return self.op(x)
+
+
+SLICES = nn.Sequential(
+    nn.Conv2d(1, 2, 3, padding=1),                 # 31×40
+    Op(lambda x: x[:, :, ::2, 1::3]),              # -> 16×13, units 2 and 3 pixels apart
+    nn.Conv2d(2, 2, 3),                            # -> 14×11
+    Op(lambda x: x.narrow(2, 1, 6)),               # -> 6×11
+    nn.Conv2d(2, 2, 3, padding=1),
+    Op(lambda x: x[..., 1:-1, :]),                 # -> 4×11
+    nn.Conv2d(2, 2, 2),
+)
+PADS = nn.Sequential(
+    nn.Conv2d(1, 2, 3),                            # 30×34 -> 28×32
+    Op(lambda x: F.pad(x, (1, 2, 0, 3))),          # zeros, uneven -> 31×35
+    nn.Conv2d(2, 2, 3, stride=2),                  # -> 15×17
+    nn.ReflectionPad2d(2),                         # the border repeats units 2 and 1
+    nn.Conv2d(2, 2, 3),
+    nn.ReplicationPad2d((1, 0, 2, 1)),
+    nn.Conv2d(2, 2, 3),
+    nn.Conv2d(2, 2, 3, padding=2, padding_mode="reflect"),  # F.pad, then a conv without padding
+    Op(lambda x: F.pad(x, (-1, -2, -1, 0))),       # negative: a crop
+    nn.Conv2d(2, 2, 3),
+)
+CIRCULAR = nn.Sequential(  # the border units wrap around: they see both ends of the image
+    nn.Conv2d(1, 2, 3), nn.Conv2d(2, 2, 3, padding=1, padding_mode="circular"), nn.Conv2d(2, 2, 3))
+TRANSPOSED = nn.Sequential(
+    nn.Conv2d(1, 2, 3, stride=2),                                         # 23×21 -> 11×10, 2 pixels apart
+    nn.ConvTranspose2d(2, 2, 3, stride=2, padding=1, output_padding=1),   # -> 22×20, 1 apart
+    nn.Conv2d(2, 2, 3),
+    nn.ConvTranspose2d(2, 2, 4, stride=2, padding=1),                     # ½ pixel apart
+    nn.Conv2d(2, 2, 3),
+    nn.ConvTranspose2d(2, 2, 3, dilation=2),
+    nn.ConvTranspose2d(2, 2, (2, 3), stride=(2, 3)),                      # ¼ and ⅙ pixel apart
+)
+
+
+@pytest.mark.parametrize("model, input_shape, names, centre", [
+    (UNEVEN_POOLS, (1, 17, 13), [str(i) for i in range(7)], False),
+    (create_model("lenet5-padded"), (1, 28, 28), ["conv1", "pool1", "conv2", "pool2"], False),
+    (create_model("alexnet"), (3, 300, 257), ["features.10", "features.12", "avgpool"], False),
+    (SLICES, (1, 31, 40), [str(i) for i in range(7)], False),
+    (PADS, (1, 30, 34), [str(i) for i in range(10)], False),
+    (CIRCULAR, (1, 12, 15), ["0", "1", "2"], False),
+    (TRANSPOSED, (1, 23, 21), [str(i) for i in range(7)], False),
+    # every layer up to the global pool, the option-A shortcuts' x[:, :, ::2, ::2] included; 96×96,
+    # so that the last stage's receptive field (81) lies on the image
+    (create_model("resnet20"), (3, 96, 96), None, True),
+], ids=["uneven-pools", "lenet5-padded", "alexnet-3x300x257", "slicing", "padding", "circular-padding",
+        "transposed-conv", "resnet20-3x96x96"])
+def test_receptive_field_is_the_largest_of_any_unit_measured_by_autograd(model, input_shape, names, centre):
+    analysis = analyze_model(model, input_shape)
+    names = names or [row.name for row in analysis.rows
+                      if row.output_shape and len(row.output_shape) == 3 and row.output_shape[1:] != (1, 1)]
+    shown = _shown_receptive_fields(analysis, names)
+    measured = _measured_receptive_fields(model, input_shape, names, centre)
     assert len(measured) == len(names)
     assert shown == measured
+
+
+def test_zero_padding_by_f_pad_counts_as_a_conv_s_own_padding():
+    # the same network twice: the padding a conv counts reaches past the 6×6 image either way
+    with_padding = nn.Sequential(nn.Conv2d(1, 1, 5, padding=2), nn.Conv2d(1, 1, 3, stride=2, padding=1),
+                                 nn.Conv2d(1, 1, 3, padding=(1, 0)))
+    padded_first = nn.Sequential(nn.ZeroPad2d(2), nn.Conv2d(1, 1, 5), Op(lambda x: F.pad(x, (1, 1, 1, 1))),
+                                 nn.Conv2d(1, 1, 3, stride=2), nn.ZeroPad2d((0, 0, 1, 1)), nn.Conv2d(1, 1, 3))
+    convs = [[(row.receptive_field, row.jump) for row in analyze_model(model, (1, 6, 6)).rows if row.type == "Conv2d"]
+             for model in (with_padding, padded_first)]
+    # by hand: r += (k−1)·j, j *= s
+    assert convs[0] == convs[1] == [((5, 5), (1, 1)), ((7, 7), (2, 2)), ((11, 11), (2, 2))]
+
+
+def test_option_a_shortcut_subsamples_as_the_strided_conv_beside_it():
+    rows = {row.name: row for row in analyze_architecture("resnet20").rows}
+    for stage, jump in (("stage2", 2), ("stage3", 4)):
+        assert rows[f"{stage}.block1.shortcut"].jump == rows[f"{stage}.block1.conv1"].jump == (jump, jump)
+
+
+@pytest.mark.parametrize("arch", list_architectures(), ids=lambda a: a.id)
+def test_every_zoo_entry_s_receptive_field_is_followed_to_the_end(arch):
+    analysis = analyze_architecture(arch.id)
+    assert [row.name for row in analysis.rows if row.receptive_field_unknown] == []
+    assert analysis.receptive_field_unknown is None and analysis.receptive_field is not None
+
+
+def _around(op) -> nn.Module:
+    """conv → ``op`` → conv → global pool → linear, on a 1×12×12 image: four channels throughout."""
+    return nn.Sequential(OrderedDict(conv1=nn.Conv2d(1, 4, 3), op=op if isinstance(op, nn.Module) else Op(op),
+                                     conv2=nn.Conv2d(4, 4, 3), gap=nn.AdaptiveAvgPool2d(1),
+                                     flatten=nn.Flatten(), fc=nn.Linear(4, 2)))
+
+
+@pytest.mark.parametrize("op, reason", [
+    (lambda x: x.flip(3), "flip in op mirrors the map"),
+    (lambda x: torch.roll(x, 2, 2), "roll in op shifts the map"),
+    (lambda x: x.transpose(2, 3), "transpose in op moves the height or width"),
+    (nn.Upsample(scale_factor=2), "interpolate in op resamples the map"),
+    (lambda x: F.pixel_shuffle(x.repeat(1, 4, 1, 1), 2), "pixel_shuffle in op moves channels into pixels"),
+    (lambda x: torch.cat([x, x], dim=3), "cat in op joins maps along the height or width"),
+    (lambda x: x.unfold(3, 2, 1).mean(-1), "unfold in op cuts the map into patches"),
+    (lambda x: x[:, :, [0, 2, 1]], "indexing in op picks pixels by index"),
+    (lambda x: x * x.mean((2, 3), keepdim=True), "mul in op broadcasts a smaller map over a larger one"),
+    (lambda x: x.sum(3, keepdim=True).expand_as(x), "sum in op reduces the height or the width alone"),
+    (nn.ConvTranspose2d(4, 4, 1, stride=2),
+     "conv_transpose2d in op leaves output 1 that no input unit reaches (its stride 2 is larger than the "
+     "kernel's reach)"),
+    (nn.Sequential(nn.ConvTranspose2d(4, 4, 2, stride=2), nn.Conv2d(4, 4, 3, padding=1)),
+     "conv2d in op.1 reaches past the border of a map whose units are less than a pixel apart (after a "
+     "conv_transpose2d)"),
+], ids=["flip", "roll", "transpose", "upsample", "pixel-shuffle", "cat-width", "unfold", "index", "broadcast",
+        "sum-width", "transposed-conv-gaps", "padding-after-half-pixels"])
+def test_an_op_that_moves_positions_makes_the_receptive_field_unknown_from_there_on(op, reason):
+    analysis = analyze_model(_around(op), (1, 12, 12))
+    rows = [row for row in analysis.rows if row.name in ("conv1", "op", "conv2", "gap", "flatten", "fc")]
+    assert rows[0].receptive_field == (3, 3)
+    downstream = [(row.receptive_field, row.jump, row.receptive_field_unknown) for row in rows[1:]]
+    assert downstream == [(None, None, reason)] * 5
+    assert analysis.receptive_field is None and analysis.receptive_field_unknown == reason
+    data = analysis.to_dict()
+    conv2 = next(layer for layer in data["layers"] if layer["name"] == "conv2")
+    assert data["receptive_field_unknown"] == conv2["receptive_field_unknown"] == reason
+    assert data["receptive_field"] is conv2["receptive_field"] is None
+
+
+@pytest.mark.parametrize("op", [
+    lambda x: x.flip(1), lambda x: torch.cat([x[:, :2], x[:, 2:]], dim=1), lambda x: x[:, [1, 0, 3, 2]],
+    lambda x: x.softmax(1), lambda x: x.transpose(0, 1).transpose(0, 1), lambda x: x.mean(1, keepdim=True) + x,
+    lambda x: x[:, :, :, :], lambda x: x.view(1, 2, 2, 10, 10).flatten(1, 2), lambda x: x + x.new_zeros(1, 4, 1, 1),
+], ids=["flip-channels", "cat-channels", "index-channels", "softmax-channels", "transpose-batch", "mean-channels",
+        "whole-slice", "view-channels", "constant"])
+def test_an_op_that_keeps_positions_keeps_the_receptive_field(op):
+    # the reference: the same network with nothing in the op's place
+    fields = [[(row.receptive_field, row.jump) for row in analyze_model(_around(op), (1, 12, 12)).rows]
+              for op in (op, nn.Identity())]
+    assert fields[0] == fields[1]
+    assert fields[0][2] == ((5, 5), (1, 1))
 
 
 def test_receptive_field_after_an_adaptive_pool_whose_sizes_do_not_divide():

@@ -2,13 +2,22 @@
 network is too large to build for real."""
 
 import functools
+from collections import OrderedDict
 
 import pytest
 import torchinfo
+from torch import nn
 
 import cnnviz.report
-from cnnviz.analysis import analyze_model
-from cnnviz.report import CannotSummarise, torchinfo_text
+from cnnviz.analysis import analyze_architecture, analyze_model
+from cnnviz.report import (
+    CannotSummarise,
+    comparison_table,
+    layer_table,
+    receptive_field_note,
+    summary_text,
+    torchinfo_text,
+)
 from cnnviz.spec import build_model, parse_spec
 from cnnviz.zoo import create_model
 
@@ -93,3 +102,16 @@ def test_human_count_rounds_up_into_the_next_unit(value, text):
 ])
 def test_human_bytes_rounds_up_into_the_next_unit(value, text):
     assert cnnviz.report.human_bytes(value) == text
+
+
+def test_an_unknown_receptive_field_shows_as_a_dash_with_the_reason():
+    model = nn.Sequential(OrderedDict(conv1=nn.Conv2d(1, 2, 3), up=nn.Upsample(scale_factor=2),
+                                      conv2=nn.Conv2d(2, 2, 3)))
+    analysis = analyze_model(model, (1, 8, 8))
+    assert list(layer_table(analysis)["receptive field"]) == ["1", "3", "—", "—"]
+    note = "Receptive field unknown (—): interpolate in up resamples the map, which the analysis does not follow."
+    assert receptive_field_note(analysis) == note
+    assert summary_text(analysis).endswith("\n\n" + note)
+    lenet = analyze_architecture("lenet5")
+    assert comparison_table([analysis, lenet]).loc["receptive field"].tolist() == ["—", "16×16"]
+    assert receptive_field_note(lenet) is None and "Receptive field unknown" not in summary_text(lenet)
