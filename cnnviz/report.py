@@ -230,13 +230,13 @@ def torchinfo_text(analysis: Analysis, model_factory, depth: int = 3) -> str:
 
 
 def stage_shapes(analysis: Analysis) -> list[tuple[int, ...]]:
-    """The activation shape at the end of each stage: every time the height and width change,
-    the last shape before the change (and the output)."""
+    """The feature map at the end of each stage: every time the height and width change, the last
+    shape before the change, and the last feature map (the classifier's vectors are not stages)."""
     shapes = [row.output_shape for row in analysis.rows_at_depth(None)
-              if row.output_shape and not row.failed]
+              if row.output_shape and len(row.output_shape) == 3 and not row.failed]
     stages = []
     for shape, following in zip(shapes, shapes[1:] + [None]):
-        if following is None or len(shape) != len(following) or shape[1:] != following[1:]:
+        if following is None or shape[1:] != following[1:]:
             if not stages or stages[-1] != shape:
                 stages.append(shape)
     return stages
@@ -249,7 +249,10 @@ def weight_layers(analysis: Analysis) -> int:
 
 
 def comparison_table(analyses: list[Analysis]) -> pd.DataFrame:
-    """One column per network: the numbers a student compares."""
+    """One column per network: the numbers a student compares, then one row per stage (the shape
+    each network has reached there), so the ways they shrink the image read side by side."""
+    stages = {a.model_id: stage_shapes(a) for a in analyses}
+    most = max((len(shapes) for shapes in stages.values()), default=0)
     data = {
         a.model_id: {
             "input": shape_text(a.input_shape),
@@ -260,7 +263,8 @@ def comparison_table(analyses: list[Analysis]) -> pd.DataFrame:
             "weight layers (depth)": str(weight_layers(a)),
             "receptive field": receptive_field_text(a),
             "output": shape_text(a.output_shape) if a.fits else "does not fit",
-            "stages": " → ".join(shape_text(s) for s in stage_shapes(a)),
+            **{f"stage {i + 1}": shape_text(shapes[i]) if i < len(shapes) else ""
+               for i, shapes in ((i, stages[a.model_id]) for i in range(most))},
         }
         for a in analyses
     }

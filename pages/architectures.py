@@ -184,7 +184,10 @@ with compare_tab:
                                 format_func=lambda id: architecture_label(architectures, id))
         compared = [analysis] + [analyze_architecture(other) for other in others]
         if others:
-            st.dataframe(report.comparison_table(compared), width="stretch")
+            comparison = report.comparison_table(compared)
+            st.dataframe(comparison, width="stretch", height=40 + 35 * len(comparison))  # every row in view
+            st.caption("Stage n: the feature map each network has when its height and width are about to "
+                       "change (before a stride or pooling), and its last feature map.")
             st.plotly_chart(figures.comparison_figure(compared), key="comparison")
         else:
             st.caption("Choose one or more networks to compare (each at its default input).")

@@ -115,3 +115,14 @@ def test_an_unknown_receptive_field_shows_as_a_dash_with_the_reason():
     lenet = analyze_architecture("lenet5")
     assert comparison_table([analysis, lenet]).loc["receptive field"].tolist() == ["—", "16×16"]
     assert receptive_field_note(lenet) is None and "Receptive field unknown" not in summary_text(lenet)
+
+
+def test_the_comparison_lines_up_the_stages_of_each_network():
+    """A stage ends where the height and width change: LeNet-5 by hand, 32 → 28 (conv 5) → 14
+    (pool 2) → 10 (conv 5) → 5 (pool 2); ResNet-18 halves 224 five times, then pools to 1×1."""
+    table = comparison_table([analyze_architecture("lenet5"), analyze_architecture("resnet18")])
+    stages = table.loc[[row for row in table.index if row.startswith("stage ")]]
+    assert stages["lenet5"].tolist() == ["6×28×28", "6×14×14", "16×10×10", "16×5×5", "", ""]
+    assert stages["resnet18"].tolist() == ["64×112×112", "64×56×56", "128×28×28", "256×14×14", "512×7×7",
+                                           "512×1×1"]
+    assert table.loc["output"].tolist() == ["10", "1000"]
