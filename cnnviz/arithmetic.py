@@ -21,6 +21,8 @@ from typing import Literal
 
 import numpy as np
 
+from cnnviz.messages import cut_short
+
 Op = Literal["conv", "max", "avg"]
 OPS: dict[str, str] = {"conv": "convolution", "max": "max pooling", "avg": "average pooling"}
 MAX_SIDE = 32  # the largest input height/width (and kernel side) a student may type
@@ -70,12 +72,12 @@ def parse_matrices(text: str, what: str = "input") -> list[list[list[float]]]:
             try:
                 rows.append([float(cell) for cell in cells])
             except ValueError:
-                bad = next(cell for cell in cells if not _is_number(cell))
-                raise ValueError(f"{what}: {bad!r} is not a number (channel {c + 1}, row {len(rows) + 1})") \
-                    from None
+                bad = cut_short(repr(next(cell for cell in cells if not _is_number(cell))))
+                raise ValueError(f"{what}: {bad} is not a number (channel {c + 1}, row {len(rows) + 1})") from None
             if not all(math.isfinite(v) for v in rows[-1]):  # "inf", "nan", or "1e999", which reads as inf
-                bad = next(cell for cell, v in zip(cells, rows[-1], strict=True) if not math.isfinite(v))
-                raise ValueError(f"{what}: {bad!r} is not a finite number (channel {c + 1}, row {len(rows)}): "
+                bad = cut_short(repr(next(cell for cell, v in zip(cells, rows[-1], strict=True)
+                                          if not math.isfinite(v))))
+                raise ValueError(f"{what}: {bad} is not a finite number (channel {c + 1}, row {len(rows)}): "
                                  f"use finite numbers (no inf or nan; a float holds at most {FLOAT_MAX:.2g})")
         where = f"{what} channel {c + 1}" if text.count("|") else what
         if not rows:
@@ -101,7 +103,7 @@ def parse_bias(text: str, filters: int, what: str = "bias (b)") -> list[float] |
     if not cells:
         return None
     if not all(_is_number(cell) for cell in cells):
-        raise ValueError(f"{what}: {text!r} is not a list of numbers (e.g. 1, or 1, -2).")
+        raise ValueError(f"{what}: {cut_short(repr(text))} is not a list of numbers (e.g. 1, or 1, -2).")
     values = [float(cell) for cell in cells]
     if any(not math.isfinite(v) for v in values):
         raise ValueError(f"{what}: use finite numbers (no inf or nan)")
