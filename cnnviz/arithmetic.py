@@ -32,6 +32,8 @@ LIMITS: dict[str, tuple[int, int]] = {"pad": (0, 8), "stride": (1, 8), "dil": (1
                                       "filters": (1, 4)}
 Pair = tuple[int, int]
 FLOAT_MAX = float(np.finfo(np.float64).max)  # ~1.8e308: a product or sum beyond it is ∞
+# from here on not every integer is a float: text writes 1e+15, JSON a float, never 309 digits
+EXACT_INTEGERS_BELOW = 1e15
 
 
 # --------------------------------------------------------------------------- numbers and text
@@ -42,7 +44,7 @@ def format_number(value: float) -> str:
     magnitudes from 1e15 on in exponent form (1e+308, not its 309 digits)."""
     if math.isinf(value):
         return "-∞" if value < 0 else "∞"
-    if abs(value) >= 1e15:
+    if abs(value) >= EXACT_INTEGERS_BELOW:
         return f"{value:.4g}"
     if float(value).is_integer():
         return str(int(value))
@@ -436,9 +438,11 @@ def output_cell_name(step: Step, output_channels: int) -> str:
 
 
 def _json_numbers(value):
+    """19, not 19.0, for a student's integers; a float (1e+300) for the rest, as format_number."""
     if isinstance(value, list):
         return [_json_numbers(v) for v in value]
-    return int(value) if float(value).is_integer() else value
+    value = float(value)
+    return int(value) if value.is_integer() and abs(value) < EXACT_INTEGERS_BELOW else value
 
 
 def _step_dict(step: Step) -> dict:
