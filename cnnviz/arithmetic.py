@@ -21,6 +21,8 @@ from typing import Literal
 
 import numpy as np
 
+from cnnviz.messages import cut_short
+
 Op = Literal["conv", "max", "avg"]
 OPS: dict[str, str] = {"conv": "convolution", "max": "max pooling", "avg": "average pooling"}
 MAX_SIDE = 32  # the largest input height/width (and kernel side) a student may type
@@ -30,6 +32,8 @@ LIMITS: dict[str, tuple[int, int]] = {"pad": (0, 8), "stride": (1, 8), "dil": (1
                                       "filters": (1, 4)}
 Pair = tuple[int, int]
 FLOAT_MAX = float(np.finfo(np.float64).max)  # ~1.8e308: a product or sum beyond it is ∞
+# from here on not every integer is a float: text writes 1e+15, JSON a float, never 309 digits
+EXACT_INTEGERS_BELOW = 1e15
 
 
 # --------------------------------------------------------------------------- numbers and text
@@ -40,7 +44,7 @@ def format_number(value: float) -> str:
     magnitudes from 1e15 on in exponent form (1e+308, not its 309 digits)."""
     if math.isinf(value):
         return "-∞" if value < 0 else "∞"
-    if abs(value) >= 1e15:
+    if abs(value) >= EXACT_INTEGERS_BELOW:
         return f"{value:.4g}"
     if float(value).is_integer():
         return str(int(value))
@@ -70,12 +74,12 @@ def parse_matrices(text: str, what: str = "input") -> list[list[list[float]]]:
             try:
                 rows.append([float(cell) for cell in cells])
             except ValueError:
-                bad = next(cell for cell in cells if not _is_number(cell))
-                raise ValueError(f"{what}: {bad!r} is not a number (channel {c + 1}, row {len(rows) + 1})") \
-                    from None
+                bad = cut_short(repr(next(cell for cell in cells if not _is_number(cell))))
+                raise ValueError(f"{what}: {bad} is not a number (channel {c + 1}, row {len(rows) + 1})") from None
             if not all(math.isfinite(v) for v in rows[-1]):  # "inf", "nan", or "1e999", which reads as inf
-                bad = next(cell for cell, v in zip(cells, rows[-1], strict=True) if not math.isfinite(v))
-                raise ValueError(f"{what}: {bad!r} is not a finite number (channel {c + 1}, row {len(rows)}): "
+                bad = cut_short(repr(next(cell for cell, v in zip(cells, rows[-1], strict=True)
+                                          if not math.isfinite(v))))
+                raise ValueError(f"{what}: {bad} is not a finite number (channel {c + 1}, row {len(rows)}): "
                                  f"use finite numbers (no inf or nan; a float holds at most {FLOAT_MAX:.2g})")
         where = f"{what} channel {c + 1}" if text.count("|") else what
         if not rows:
@@ -101,7 +105,7 @@ def parse_bias(text: str, filters: int, what: str = "bias (b)") -> list[float] |
     if not cells:
         return None
     if not all(_is_number(cell) for cell in cells):
-        raise ValueError(f"{what}: {text!r} is not a list of numbers (e.g. 1, or 1, -2).")
+        raise ValueError(f"{what}: {cut_short(repr(text))} is not a list of numbers (e.g. 1, or 1, -2).")
     values = [float(cell) for cell in cells]
     if any(not math.isfinite(v) for v in values):
         raise ValueError(f"{what}: use finite numbers (no inf or nan)")
@@ -434,9 +438,11 @@ def output_cell_name(step: Step, output_channels: int) -> str:
 
 
 def _json_numbers(value):
+    """19, not 19.0, for a student's integers; a float (1e+300) for the rest, as format_number."""
     if isinstance(value, list):
         return [_json_numbers(v) for v in value]
-    return int(value) if float(value).is_integer() else value
+    value = float(value)
+    return int(value) if value.is_integer() and abs(value) < EXACT_INTEGERS_BELOW else value
 
 
 def _step_dict(step: Step) -> dict:

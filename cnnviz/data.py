@@ -115,10 +115,12 @@ def _torchvision(name: str, allow_download: bool) -> Dataset:
             raise DatasetUnavailable(_missing_message(name)) from None
 
     def tensors(split):
+        """N×C×H×W floats in [0, 1] as one float copy of the uint8 images: permuted as uint8, divided
+        in place (float().div() and permute().contiguous() each held two float copies at once)."""
         data = torch.as_tensor(np.asarray(split.data))
-        images = data.float().div(255)
-        images = images[:, None] if images.dim() == 3 else images.permute(0, 3, 1, 2)
-        return images.contiguous(), torch.as_tensor(np.asarray(split.targets)).long()
+        data = data[:, None] if data.dim() == 3 else data.permute(0, 3, 1, 2)
+        images = data.to(torch.float32, memory_format=torch.contiguous_format).div_(255)
+        return images, torch.as_tensor(np.asarray(split.targets)).long()
 
     train_x, train_y = tensors(train)
     test_x, test_y = tensors(test)

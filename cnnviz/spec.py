@@ -28,6 +28,8 @@ import torch
 import yaml
 from torch import nn
 
+from cnnviz.messages import SHOWN_CHARS, cut_short
+
 Shape = tuple  # (C, H, W) or (F,); a spatial size is None once a layer no longer fits
 
 
@@ -173,8 +175,6 @@ class NetworkSpec:
 
 # --- parsing and validation ------------------------------------------------------------------
 
-SHOWN_CHARS = 80  # a bad value in a message: a layer list or a pasted blob can be megabytes
-
 
 def _show(value: Any) -> str:
     """``value`` as JSON writes it, cut to SHOWN_CHARS with an ellipsis."""
@@ -184,7 +184,7 @@ def _show(value: Any) -> str:
         text = repr(value)
     except RecursionError:
         return "a value nested too deeply to show"
-    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS - 1] + "…"
+    return cut_short(text)
 
 
 def _where(index: str, kind: str | None) -> str:

@@ -339,6 +339,22 @@ def test_outputs_past_the_largest_float_are_refused_naming_the_first(problem, me
     assert (f"(and {more} more output cell" in message) == (more > 0)
 
 
+def test_a_huge_bad_cell_or_bias_is_quoted_cut_to_80_characters():
+    """A pasted paragraph in a box: the message quotes its start, not all 10,000 characters."""
+    pasted = "x" * 10_000
+    with pytest.raises(ValueError) as error:
+        parse_matrices(f"1 2; 3 {pasted}")
+    assert str(error.value) == f"input: '{'x' * 78}… is not a number (channel 1, row 2)"
+    with pytest.raises(ValueError) as error:
+        parse_matrices("9" * 10_000, "kernel")  # reads as inf
+    assert str(error.value).startswith(f"kernel: '{'9' * 78}… is not a finite number (channel 1, row 1): ")
+    with pytest.raises(ValueError) as error:
+        parse_bias("one " * 2_500, 1)
+    assert str(error.value) == f"bias (b): {repr('one ' * 20)[:79]}… is not a list of numbers (e.g. 1, or 1, -2)."
+    with pytest.raises(ValueError, match=r"^input: 'x' is not a number"):  # a short one stays whole
+        parse_matrices("x")
+
+
 def test_the_largest_finite_numbers_still_compute():
     problem = Problem("conv", [[[1e308, -1e308]]], [[[[1, 1]]]], bias=[1.5e308])  # 1e308 − 1e308 + 1.5e308
     assert compute(problem).output == torch_reference(problem).tolist() == [[[1.5e308]]]

@@ -1,6 +1,7 @@
 """``python -m cnnviz conv`` and ``pool`` in a subprocess, as a student runs them."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -124,6 +125,19 @@ def test_negative_numbers_are_values_not_options():
     assert data["output"] == [[[v - 1 for v in row] for row in x_kernel], [[v - 2.5 for v in row] for row in identity]]
     assert cli_json("conv", "--input", "-1,2;3,-4", "--kernel", "-1e0")["output"] == [[1, -2], [-3, 4]]
     assert cli_json("pool", "--op", "max", "--input", "-1,-2;-3,-4", "--size", "2")["output"] == [[-1]]
+
+
+def test_json_writes_huge_values_as_floats_and_small_integers_as_integers():
+    """1e300 is "1e+300", not its 301 digits; 19 stays 19 (not 19.0): the text output's 1e15 cut-off."""
+    result = cli("conv", "--input", "1e300 19; 0.5 999999999999999", "--kernel", "1", "--json", "--steps")
+    assert result.returncode == 0, result.stderr
+    output = json.loads(result.stdout)["output"]
+    assert re.search(r"\[\s*1e\+300,\s*19\s*\],\s*\[\s*0\.5,\s*999999999999999\s*\]", result.stdout)
+    assert output == [[1e300, 19], [0.5, 999_999_999_999_999]]
+    assert [type(v) for row in output for v in row] == [float, int, float, int]
+    step = json.loads(result.stdout)["steps"][0]
+    assert not re.search(r"\d{20}", result.stdout)  # nowhere 1e300's 301 digits
+    assert (step["value"], step["terms"][0]["values"], step["terms"][0]["products"]) == (1e300, [1e300], [1e300])
 
 
 def test_as_many_filters_as_the_page_allows():

@@ -104,6 +104,18 @@ def test_bad_links_fall_back_with_a_message():
     assert [w.value for w in at.warning] == ["Ignoring the link's p='9': use whole numbers from 0 to 8."]
 
 
+def test_a_link_with_too_many_kernels_says_so_and_shows_the_first_four():
+    kernels = [str(weight) for weight in range(1, 7)]  # six 1×1 kernels: the page takes at most 4
+    at = open_page(preset="custom", op="conv", input="1 2; 3 4", kernel=kernels)
+    assert not at.exception
+    assert [w.value for w in at.warning] == [
+        "The link gives 6 kernels: the page takes at most 4 (one per filter); showing the first 4."]
+    assert at.number_input(key="filters").value == 4
+    assert [at.text_area(key=f"kernel_{i}").value for i in range(4)] == ["1", "2", "3", "4"]
+    assert result_numbers(at, 4) == [[w * v for v in (1, 2, 3, 4)] for w in (1, 2, 3, 4)]
+    assert at.query_params["kernel"] == ["1", "2", "3", "4"]  # the address now holds what is shown
+
+
 def test_the_controls_bounds_are_the_engines_limits():
     """One rule: the controls stop where validate() (and so the CLI) stops."""
     at = open_page(preset="cs540-basic")

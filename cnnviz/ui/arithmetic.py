@@ -105,7 +105,11 @@ def _read_custom(params) -> list[str]:
             warnings.append(f"Ignoring the link's op={params['op']!r}: use one of {', '.join(OPS)}.")
     if "input" in params:
         state.input_text = params["input"]
-    kernels = params.get_all("kernel")[:MAX_FILTERS]
+    kernels = params.get_all("kernel")
+    if len(kernels) > MAX_FILTERS:
+        warnings.append(f"The link gives {len(kernels)} kernels: the page takes at most {MAX_FILTERS} "
+                        f"(one per filter); showing the first {MAX_FILTERS}.")
+        kernels = kernels[:MAX_FILTERS]
     if kernels:
         state.filters = len(kernels)
         for index, text in enumerate(kernels):

@@ -1,0 +1,10 @@
+"""What every message that quotes a student's text shares: plain Python, importable by any module."""
+
+from __future__ import annotations
+
+SHOWN_CHARS = 80  # a bad value in a message: a layer list or a pasted blob can be megabytes
+
+
+def cut_short(text: str) -> str:
+    """``text`` cut to SHOWN_CHARS with an ellipsis: a message stays readable whatever was pasted."""
+    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS - 1] + "…"
