@@ -257,6 +257,13 @@ class RunStore:
                               (run_id, since_id)).fetchall()
         return [MetricRecord(**dict(row)) for row in rows]
 
+    def cpu_run_pids(self, excluding: int) -> list[int]:
+        """The processes of the other runs training on the CPU now (they share its cores)."""
+        with self._connect() as db:
+            rows = db.execute("SELECT pid FROM runs WHERE status = 'running' AND id != ? AND pid IS NOT NULL "
+                              "AND device LIKE 'CPU%'", (excluding,)).fetchall()
+        return [row[0] for row in rows]
+
     def cancel_requested(self, run_id: int) -> bool:
         with self._connect() as db:
             row = db.execute("SELECT cancel_requested FROM runs WHERE id = ?", (run_id,)).fetchone()

@@ -128,7 +128,10 @@ def run_line(run: RunRecord) -> str:
     """What ran where: "`lenet5` on `digits` · **running** · CPU (2 cores) · 1 thread · bfloat16 · images 1×8×8 → …"."""
     parts = [f"`{run.config['arch']}` on `{run.config['dataset']}`", f"**{run.status}**",
              run.device or "device not chosen yet"]
-    if run.info.get("threads"):
+    if run.info.get("threads_range"):
+        fewest, most = run.info["threads_range"]
+        parts.append(f"{fewest}–{most} threads (fewer while other work used the CPU)")
+    elif run.info.get("threads"):
         parts.append(f"{run.info['threads']} thread{'s' if run.info['threads'] > 1 else ''}")
     if run.info.get("precision"):
         parts.append(run.info["precision"])

@@ -19,6 +19,9 @@ import time
 import traceback
 from collections.abc import Callable
 
+import torch
+
+from cnnviz import cpu_share
 from cnnviz.data import DatasetUnavailable
 from cnnviz.memory import is_out_of_memory
 from cnnviz.paths import checkpoints_dir
@@ -60,14 +63,35 @@ class StoreRecorder:
         self.training = False  # from started() on
         self.ending = False  # training is over, the run's end is being saved
         self.stop_signal: int | None = None  # a Ctrl-C or SIGTERM asked the run to stop after its current step
+        # on the CPU: the threads follow the cores that other work leaves free (see cpu_share)
+        self.cpu_share = cpu_share.CpuShare() if cpu_share.supported() else None
+        self.info: dict = {}
 
     def started(self, info: dict) -> None:
         self.training = True
         self.start = time.time()
         self.total_steps = info["total_steps"]
+        self.info = dict(info)
+        if "threads" not in info:  # not on the CPU
+            self.cpu_share = None
         self.store.update(self.run_id, status="running", started_at=self.start, heartbeat=self.start,
                           device=info["device"], info=info)
         self.listener({"event": "started", "run_id": self.run_id, **info})
+        self.share_cpu()  # the setup's window already tells whether the cores are busy
+
+    def share_cpu(self) -> None:
+        """Set torch's threads to this run's share of the free cores (at most the threads it started
+        with, info's "threads"); once they change, info's "threads_range" records the fewest and the
+        most used, which the page shows."""
+        if self.cpu_share is None:
+            return
+        threads = self.cpu_share.threads(self.store.cpu_run_pids(excluding=self.run_id), self.info["threads"])
+        if threads is None or threads == torch.get_num_threads():
+            return
+        torch.set_num_threads(threads)
+        least, most = self.info.get("threads_range", (self.info["threads"],) * 2)
+        self.info["threads_range"] = [min(least, threads), max(most, threads)]
+        self.store.update(self.run_id, info=self.info)
 
     def step(self, step: int, epoch: float, values: dict[str, float]) -> None:
         elapsed = time.time() - self.start
@@ -85,13 +109,14 @@ class StoreRecorder:
                        "elapsed_s": round(elapsed, 3), **values})
 
     def should_stop(self) -> bool:
-        """Asked every step; the store is read at most twice a second."""
+        """Asked every step; the store is read at most twice a second, and the CPU share decided again."""
         if self.stop_signal is not None:
             return True
         now = time.monotonic()
         if now - self.last_check >= 0.5:
             self.last_check = now
             self.stop_requested = self.store.cancel_requested(self.run_id)
+            self.share_cpu()
         return self.stop_requested
 
 

@@ -41,6 +41,8 @@ def test_run_line_names_the_network_data_device_precision_and_adaptation():
     assert tf.run_line(record(info=on_threads)) == ("`lenet5` on `digits` · **running** · CPU (2 cores) · "
                                                     "1 thread · bfloat16 · images 1×8×8 → 1×32×32 (resized)")
     assert "· 3 threads ·" in tf.run_line(record(info={**on_threads, "threads": 3}))
+    shared = {**on_threads, "threads": 2, "threads_range": [1, 2]}
+    assert "· 1–2 threads (fewer while other work used the CPU) ·" in tf.run_line(record(info=shared))
     assert tf.run_line(record(status="queued", device=None, info={})) == \
         "`lenet5` on `digits` · **queued** · device not chosen yet"
 
