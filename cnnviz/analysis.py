@@ -23,6 +23,7 @@ import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
+from cnnviz.messages import quoted
 from cnnviz.zoo import get_architecture
 
 Shape = tuple[int, ...]
@@ -1079,8 +1080,8 @@ def parse_shape(text: str) -> Shape:
     """'1,28,28' -> (1, 28, 28); a clear ValueError for anything else."""
     parts = [part for part in re.split(r"[,\sx×]+", text.strip()) if part]
     if len(parts) != 3 or not all(part.isdigit() for part in parts):
-        raise ValueError(f"input shape must be three positive integers C,H,W (e.g. 1,28,28), got {text!r}")
+        raise ValueError(f"input shape must be three positive integers C,H,W (e.g. 1,28,28), got {quoted(text)}")
     shape = tuple(int(part) for part in parts)
     if min(shape) <= 0:
-        raise ValueError(f"input shape must be positive, got {text!r}")
+        raise ValueError(f"input shape must be positive, got {quoted(text)}")
     return shape

@@ -21,7 +21,7 @@ from typing import Literal
 
 import numpy as np
 
-from cnnviz.messages import cut_short
+from cnnviz.messages import quoted
 
 Op = Literal["conv", "max", "avg"]
 OPS: dict[str, str] = {"conv": "convolution", "max": "max pooling", "avg": "average pooling"}
@@ -74,11 +74,10 @@ def parse_matrices(text: str, what: str = "input") -> list[list[list[float]]]:
             try:
                 rows.append([float(cell) for cell in cells])
             except ValueError:
-                bad = cut_short(repr(next(cell for cell in cells if not _is_number(cell))))
+                bad = quoted(next(cell for cell in cells if not _is_number(cell)))
                 raise ValueError(f"{what}: {bad} is not a number (channel {c + 1}, row {len(rows) + 1})") from None
             if not all(math.isfinite(v) for v in rows[-1]):  # "inf", "nan", or "1e999", which reads as inf
-                bad = cut_short(repr(next(cell for cell, v in zip(cells, rows[-1], strict=True)
-                                          if not math.isfinite(v))))
+                bad = quoted(next(cell for cell, v in zip(cells, rows[-1], strict=True) if not math.isfinite(v)))
                 raise ValueError(f"{what}: {bad} is not a finite number (channel {c + 1}, row {len(rows)}): "
                                  f"use finite numbers (no inf or nan; a float holds at most {FLOAT_MAX:.2g})")
         where = f"{what} channel {c + 1}" if text.count("|") else what
@@ -105,7 +104,7 @@ def parse_bias(text: str, filters: int, what: str = "bias (b)") -> list[float] |
     if not cells:
         return None
     if not all(_is_number(cell) for cell in cells):
-        raise ValueError(f"{what}: {cut_short(repr(text))} is not a list of numbers (e.g. 1, or 1, -2).")
+        raise ValueError(f"{what}: {quoted(text)} is not a list of numbers (e.g. 1, or 1, -2).")
     values = [float(cell) for cell in cells]
     if any(not math.isfinite(v) for v in values):
         raise ValueError(f"{what}: use finite numbers (no inf or nan)")
@@ -264,7 +263,7 @@ def validate(problem: Problem) -> list[str]:
         messages.append(f"The input is {height}×{width}; cnnviz steps through matrices of at most "
                         f"{MAX_SIDE}×{MAX_SIDE}.")
     if problem.op not in OPS:
-        return [f"Unknown operation {problem.op!r}: use one of {', '.join(OPS)}."]
+        return [f"Unknown operation {quoted(problem.op)}: use one of {', '.join(OPS)}."]
     messages += _not_finite_values(problem.input, "The input")
     if problem.op == "conv":
         messages += _validate_kernels(problem)

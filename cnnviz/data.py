@@ -18,6 +18,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from cnnviz.messages import quoted
 from cnnviz.paths import data_dir
 
 SPLIT_SEED = 0  # the train/test split is fixed: runs with different seeds see the same test set
@@ -157,7 +158,7 @@ def load_dataset(name: str, allow_download: bool = True) -> Dataset:
         return _digits()
     if name in EXPECTED_FILES:
         return _torchvision(name, allow_download)
-    raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASET_NAMES)}")
+    raise ValueError(f"unknown dataset {quoted(name)}; choose one of {', '.join(DATASET_NAMES)}")
 
 
 def adapt_images(images: torch.Tensor, shape: tuple[int, int, int]) -> torch.Tensor:

@@ -8,3 +8,8 @@ SHOWN_CHARS = 80  # a bad value in a message: a layer list or a pasted blob can 
 def cut_short(text: str) -> str:
     """``text`` cut to SHOWN_CHARS with an ellipsis: a message stays readable whatever was pasted."""
     return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS - 1] + "…"
+
+
+def quoted(value) -> str:
+    """``value`` in quotes as Python writes it (``'abc'``), cut short."""
+    return cut_short(repr(value))

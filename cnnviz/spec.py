@@ -28,7 +28,7 @@ import torch
 import yaml
 from torch import nn
 
-from cnnviz.messages import SHOWN_CHARS, cut_short
+from cnnviz.messages import cut_short, quoted
 
 Shape = tuple  # (C, H, W) or (F,); a spatial size is None once a layer no longer fits
 
@@ -227,7 +227,7 @@ def parse_spec(data: Any) -> NetworkSpec:
 
 def _suggest(word: Any, choices) -> str:
     close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return f" (did you mean {quoted(close[0])}?)" if close else ""
 
 
 def _parse_layers(items: Any, prefix: str, owner: str, allow_empty: bool, owner_index: str | None = None,
@@ -272,7 +272,7 @@ def _parse_layer(item: Any, index: str, nesting: int = 0) -> LayerSpec:
         raise SpecError(f"{where}: 'name' must be an identifier (letters, digits, _), "
                         f"got {_show(name)}", index=index, field="name")
     if name is not None and hasattr(nn.Sequential(), name):
-        raise SpecError(f"{where}: 'name' {name!r} is reserved by PyTorch; choose another",
+        raise SpecError(f"{where}: 'name' {quoted(name)} is reserved by PyTorch; choose another",
                         index=index, field="name")
     options = {}
     for key, spec_field in fields.items():
@@ -347,7 +347,7 @@ def loads_spec(text: str, format: str | None = None) -> NetworkSpec:
         mark = getattr(error, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise SpecError(f"invalid YAML{at}: {problem[:SHOWN_CHARS]}") from None
+        raise SpecError(f"invalid YAML{at}: {cut_short(problem)}") from None
     return parse_spec(data)
 
 

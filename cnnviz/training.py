@@ -19,6 +19,7 @@ import torch.nn.functional as F
 
 from cnnviz.data import DATASET_NAMES, DATASET_SHAPES, DATASET_SIZES, adapt_dataset, adaptation_text, load_dataset
 from cnnviz.memory import available_memory
+from cnnviz.messages import quoted
 from cnnviz.zoo import UnknownArchitecture, get_architecture, list_architectures
 
 OPTIMIZERS = ("sgd", "adam", "adamw")
@@ -59,20 +60,20 @@ class TrainConfig:
                    below_one: bool = False) -> None:
             """``value`` must be a finite number, not negative (and positive, or below one, when asked)."""
             if isinstance(value, bool) or not isinstance(value, numbers.Real):
-                raise ConfigError(f"{name} must be a {'whole ' if whole else ''}number, got {value!r}")
+                raise ConfigError(f"{name} must be a {'whole ' if whole else ''}number, got {quoted(value)}")
             if not math.isfinite(value):
-                raise ConfigError(f"{name} must be finite, got {value!r}")
+                raise ConfigError(f"{name} must be finite, got {quoted(value)}")
             if whole and int(value) != value:
-                raise ConfigError(f"{name} must be a whole number, got {value!r}")
+                raise ConfigError(f"{name} must be a whole number, got {quoted(value)}")
             if positive and value <= 0:
-                raise ConfigError(f"{name} must be positive, got {value!r}")
+                raise ConfigError(f"{name} must be positive, got {quoted(value)}")
             if below_one and not 0 <= value < 1:
-                raise ConfigError(f"{name} must be in [0, 1), got {value!r}")
+                raise ConfigError(f"{name} must be in [0, 1), got {quoted(value)}")
             if value < 0:
-                raise ConfigError(f"{name} must not be negative, got {value!r}")
+                raise ConfigError(f"{name} must not be negative, got {quoted(value)}")
 
         if self.dataset not in DATASET_NAMES:
-            raise ConfigError(f"unknown dataset {self.dataset!r}; choose one of {', '.join(DATASET_NAMES)}")
+            raise ConfigError(f"unknown dataset {quoted(self.dataset)}; choose one of {', '.join(DATASET_NAMES)}")
         try:
             arch = get_architecture(self.arch)
         except UnknownArchitecture as error:
@@ -86,19 +87,19 @@ class TrainConfig:
         number("label smoothing", self.label_smoothing, below_one=True)
         # torch.manual_seed takes 0 .. 2**64 − 1 (a negative seed wraps around; larger ones overflow)
         if isinstance(self.seed, bool) or not isinstance(self.seed, numbers.Integral) or not 0 <= self.seed < 2**64:
-            raise ConfigError(f"seed must be a whole number from 0 to 2**64 − 1 ({2**64 - 1}), got {self.seed!r}")
+            raise ConfigError(f"seed must be a whole number from 0 to 2**64 − 1 ({2**64 - 1}), got {quoted(self.seed)}")
         self.seed = int(self.seed)
         for name in ("nesterov", "compile"):
             if not isinstance(getattr(self, name), bool):
-                raise ConfigError(f"{name} must be true or false, got {getattr(self, name)!r}")
+                raise ConfigError(f"{name} must be true or false, got {quoted(getattr(self, name))}")
         if self.optimizer not in OPTIMIZERS:
-            raise ConfigError(f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
+            raise ConfigError(f"unknown optimizer {quoted(self.optimizer)}; choose one of {', '.join(OPTIMIZERS)}")
         if self.schedule not in SCHEDULES:
-            raise ConfigError(f"unknown schedule {self.schedule!r}; choose one of {', '.join(SCHEDULES)}")
+            raise ConfigError(f"unknown schedule {quoted(self.schedule)}; choose one of {', '.join(SCHEDULES)}")
         if self.device not in DEVICES:
-            raise ConfigError(f"unknown device {self.device!r}; choose one of {', '.join(DEVICES)}")
+            raise ConfigError(f"unknown device {quoted(self.device)}; choose one of {', '.join(DEVICES)}")
         if self.precision not in PRECISIONS:
-            raise ConfigError(f"unknown precision {self.precision!r}; choose one of {', '.join(PRECISIONS)}")
+            raise ConfigError(f"unknown precision {quoted(self.precision)}; choose one of {', '.join(PRECISIONS)}")
         if self.device == "cuda" and not torch.cuda.is_available():
             raise ConfigError("device 'cuda' was asked for, but this machine has no CUDA GPU; use auto or cpu")
         reason = cannot_train(arch.id, self.dataset)

@@ -6,6 +6,7 @@ import streamlit as st
 
 from cnnviz.arithmetic import LIMITS, OPS, PRESETS, InvalidSettings, compute, format_number
 from cnnviz.arithmetic_figures import MAX_FRAMES, arithmetic_figure, cell_name, step_lines
+from cnnviz.messages import quoted
 from cnnviz.ui.arithmetic import (
     CUSTOM,
     ensure_defaults,
@@ -108,7 +109,7 @@ def check_guess(step) -> None:
     value = parse_guess(state.guess)
     feedback = state.setdefault("feedback", {})
     if value is None:
-        feedback[step.index] = ("not-a-number", f"{state.guess!r} is not a number: type a value such as "
+        feedback[step.index] = ("not-a-number", f"{quoted(state.guess)} is not a number: type a value such as "
                                                 "19, 3.75 or -2.")
     elif math.isclose(value, step.value, abs_tol=1e-3):
         state.revealed.add(step.index)

@@ -102,6 +102,10 @@ def test_bad_links_fall_back_with_a_message():
     assert not at.exception
     at = open_page(preset="custom", op="max", p="9")  # one beyond the page's (and the CLI's) limit
     assert [w.value for w in at.warning] == ["Ignoring the link's p='9': use whole numbers from 0 to 8."]
+    at = open_page(preset="custom", op="x" * 5000, s="9" * 5000)  # a pasted blob: the message quotes its start
+    assert [w.value for w in at.warning] == [
+        f"Ignoring the link's op='{'x' * 78}…: use one of conv, max, avg.",
+        f"Ignoring the link's s='{'9' * 78}…: use whole numbers from 1 to 8."]
 
 
 def test_a_link_with_too_many_kernels_says_so_and_shows_the_first_four():

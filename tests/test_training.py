@@ -131,6 +131,10 @@ def test_images_are_adapted_to_the_network():
     ({"seed": -1}, r"seed must be a whole number from 0 to 2\*\*64 − 1 .*got -1"),
     ({"seed": 1.5}, "seed must be a whole number"),
     ({"compile": "yes"}, "compile must be true or false, got 'yes'"),
+    # a pasted blob is quoted by its start: 80 characters with the quotes and an ellipsis
+    ({"optimizer": "x" * 10_000}, f"unknown optimizer '{'x' * 78}…; choose one of"),
+    ({"arch": "y" * 10_000}, f"unknown architecture '{'y' * 78}….*python -m cnnviz list"),
+    ({"batch_size": "6" * 10_000}, f"batch size must be a whole number, got '{'6' * 78}…$"),
 ])
 def test_bad_configs_are_refused_before_anything_starts(changes, message):
     with pytest.raises(ConfigError, match=message):

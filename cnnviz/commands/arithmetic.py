@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from cnnviz.commands import CliError
+from cnnviz.messages import quoted
 
 MATRIX_HELP = ("rows separated by ';', numbers by spaces or commas, channels by '|': "
                "\"0 1 2; 3 4 5; 6 7 8\" or \"0 1; 2 3 | 1 2; 3 4\" (2 channels)")
@@ -69,9 +70,9 @@ def _pair(text: str, what: str) -> tuple[int, int]:
     try:
         values = [int(part) for part in parts]
     except ValueError:
-        raise CliError(f"{what} must be a whole number or two (height,width), got {text!r}") from None
+        raise CliError(f"{what} must be a whole number or two (height,width), got {quoted(text)}") from None
     if len(values) not in (1, 2):
-        raise CliError(f"{what} takes one number or two (height,width), got {text!r}")
+        raise CliError(f"{what} takes one number or two (height,width), got {quoted(text)}")
     return (values[0], values[-1])
 
 

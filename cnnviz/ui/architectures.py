@@ -13,8 +13,10 @@ from typing import Any
 
 import streamlit as st
 
+from cnnviz.messages import cut_short, quoted
 from cnnviz.spec import EXAMPLE_SPECS, SpecError, parse_spec
 from cnnviz.speclink import SpecLinkError, decode_spec, encode_spec
+from cnnviz.ui.links import whole_number
 from cnnviz.zoo import Architecture
 
 CUSTOM = "custom"
@@ -73,17 +75,10 @@ def _clamp(value: int, low: int, high: int) -> int:
     return min(max(value, low), high)
 
 
-def _whole_number(text: str) -> int | None:
-    text = text.strip()
-    if not re.fullmatch(r"[0-9]+", text):
-        return None
-    return int(text) if len(text) <= 15 else 10**15  # beyond any widget's range anyway
-
-
 def _read_number(key: str, label: str, text: str, limits: tuple[int, int], warnings: list[str]) -> None:
-    value = _whole_number(text)
+    value = whole_number(text)
     if value is None:
-        warnings.append(f"Ignoring the link's {label} {text!r}: give a whole number from "
+        warnings.append(f"Ignoring the link's {label} {quoted(text)}: give a whole number from "
                         f"{limits[0]:,} to {limits[1]:,}.")
         return
     problem = out_of_range(label, value, *limits)
@@ -94,9 +89,9 @@ def _read_number(key: str, label: str, text: str, limits: tuple[int, int], warni
 
 def _read_input(text: str, warnings: list[str]) -> None:
     parts = [part for part in re.split(r"[,\sx×]+", text.strip()) if part]
-    values = [_whole_number(part) for part in parts]
+    values = [whole_number(part) for part in parts]
     if len(values) != 3 or None in values:
-        warnings.append(f"Ignoring the link's input {text!r}: give three whole numbers C,H,W, "
+        warnings.append(f"Ignoring the link's input {quoted(text)}: give three whole numbers C,H,W, "
                         "e.g. input=1,28,28.")
         return
     for (key, label), part in zip(INPUT_FIELDS, parts, strict=True):
@@ -125,7 +120,7 @@ def _read_custom(params, warnings: list[str]) -> None:
     state = st.session_state
     example = params.get("example", DEFAULT_EXAMPLE)
     if example not in EXAMPLE_SPECS:
-        warnings.append(f"There is no example '{example}' — starting from {DEFAULT_EXAMPLE}. "
+        warnings.append(f"There is no example {quoted(example)} — starting from {DEFAULT_EXAMPLE}. "
                         f"Examples: {', '.join(EXAMPLE_SPECS)}.")
         example = DEFAULT_EXAMPLE
     state.example = state.spec_example = example
@@ -158,7 +153,7 @@ def read_url_state(architectures: dict[str, Architecture]) -> list[str]:
     warnings: list[str] = []
     arch_id = params.get("arch", DEFAULT_ARCH)
     if arch_id not in architectures and arch_id != CUSTOM:
-        warnings.append(f"There is no architecture '{arch_id}' — showing {DEFAULT_ARCH} instead.")
+        warnings.append(f"There is no architecture {quoted(arch_id)} — showing {DEFAULT_ARCH} instead.")
         arch_id = DEFAULT_ARCH
     st.session_state.arch = arch_id
     reset_input_to_defaults(architectures)
@@ -172,7 +167,7 @@ def read_url_state(architectures: dict[str, Architecture]) -> list[str]:
         wanted = [id for id in params["compare"].split(",") if id]
         unknown = [id for id in wanted if id not in architectures]
         if unknown:
-            warnings.append(f"Not comparing unknown architectures: {', '.join(unknown)}.")
+            warnings.append(f"Not comparing unknown architectures: {cut_short(', '.join(unknown))}.")
         st.session_state.compare = [id for id in wanted if id in architectures and id != arch_id]
     return warnings
 

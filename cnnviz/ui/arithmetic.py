@@ -10,6 +10,8 @@ from __future__ import annotations
 import streamlit as st
 
 from cnnviz.arithmetic import LIMITS, OPS, PRESETS, Problem, matrices_text, parse_bias, parse_matrices
+from cnnviz.messages import quoted
+from cnnviz.ui.links import whole_number
 
 CUSTOM = "custom"
 DEFAULT_PRESET = "cs540-basic"
@@ -102,7 +104,7 @@ def _read_custom(params) -> list[str]:
         if params["op"] in OPS:
             state.op = params["op"]
         else:
-            warnings.append(f"Ignoring the link's op={params['op']!r}: use one of {', '.join(OPS)}.")
+            warnings.append(f"Ignoring the link's op={quoted(params['op'])}: use one of {', '.join(OPS)}.")
     if "input" in params:
         state.input_text = params["input"]
     kernels = params.get_all("kernel")
@@ -120,12 +122,12 @@ def _read_custom(params) -> list[str]:
                                      ("f", ("pool_f",), LIMITS["pool_f"])):
         if param not in params:
             continue
-        parts = params[param].split(",")
-        if all(p.strip().isdigit() and low <= int(p) <= high for p in parts) and len(parts) in (1, len(keys)):
-            for key, part in zip(keys, parts * len(keys), strict=False):
-                state[key] = int(part)
+        values = [whole_number(part) for part in params[param].split(",")]
+        if all(value is not None and low <= value <= high for value in values) and len(values) in (1, len(keys)):
+            for key, value in zip(keys, values * len(keys), strict=False):
+                state[key] = value
         else:
-            warnings.append(f"Ignoring the link's {param}={params[param]!r}: use whole numbers from "
+            warnings.append(f"Ignoring the link's {param}={quoted(params[param])}: use whole numbers from "
                             f"{low} to {high}.")
     state.bias_text = params.get("bias", "")
     return warnings

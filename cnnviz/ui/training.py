@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from cnnviz import training_figures as tf
+from cnnviz.messages import quoted
 from cnnviz.runs import MetricRecord, RunRecord, RunStore
 from cnnviz.training import EXPERIMENTS, trainable_architectures  # noqa: F401 (EXPERIMENTS re-exported)
 
@@ -33,7 +34,7 @@ def selected_run_id(runs: list[RunRecord]) -> int:
         return ids[0]
     if wanted.isdigit() and int(wanted) in ids:
         return int(wanted)
-    st.warning(f"There is no run {wanted!r}; showing the newest run instead.")
+    st.warning(f"There is no run {quoted(wanted)}; showing the newest run instead.")
     return ids[0]
 
 

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 
 from torch import nn
 
+from cnnviz.messages import quoted
+
 Shape = tuple[int, int, int]
 
 
@@ -94,7 +96,7 @@ def get_architecture(id: str) -> Architecture:
         close = difflib.get_close_matches(id, _REGISTRY, n=3, cutoff=0.5)
         hint = f" Did you mean {', '.join(close)}?" if close else ""
         raise UnknownArchitecture(
-            f"unknown architecture {id!r}.{hint} 'python -m cnnviz list' shows them all."
+            f"unknown architecture {quoted(id)}.{hint} 'python -m cnnviz list' shows them all."
         ) from None
 
 
