@@ -15,7 +15,7 @@ from __future__ import annotations
 import copy
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 
@@ -770,18 +770,24 @@ class _Recorder:
             handle.remove()
 
 
-def _roll_up_macs(rows: list[LayerRow]) -> None:
-    """A container's MACs are the sum of its calls' leaves (rows are in call order)."""
+def call_nesting(rows: list[LayerRow]) -> Iterator[tuple[LayerRow, tuple[LayerRow, ...]]]:
+    """Each row with the container calls it ran inside, outermost first (rows are in call order)."""
     open_containers: list[LayerRow] = []
     for row in rows:
         while open_containers and not row.name.startswith(open_containers[-1].name + "."):
             open_containers.pop()
+        yield row, tuple(open_containers)
+        if not row.is_leaf:
+            open_containers.append(row)
+
+
+def _roll_up_macs(rows: list[LayerRow]) -> None:
+    """A container's MACs are the sum of its calls' leaves."""
+    for row, containers in call_nesting(rows):
         if row.is_leaf:
-            for container in open_containers:
+            for container in containers:
                 container.macs += row.macs
                 container.flops += row.flops
-        else:
-            open_containers.append(row)
 
 
 def propagate(model: nn.Module, input_shape: Shape) -> tuple[list[LayerRow], BaseException | None,
