@@ -6,8 +6,10 @@ activation size, weights and biases with the formula a student writes, MACs — 
 ``TorchFunctionMode`` follows the receptive field through every tensor operation, functional ones
 included (``torch.cat``, ``x + identity``, ``F.max_pool2d``, ``x[:, :, ::2, ::2]``, ``F.pad``). An op
 it does not follow (a flip, an upsampling) makes the field unknown from there on, shown with the
-reason, never as a number. A network that does not fit its input gives no exception: the rows up
-to the failing layer and a :class:`Diagnosis`.
+reason, never as a number. The same mode follows the data inside each block, so a residual block's
+row says which of its layers are on the shortcut and where the add runs (:class:`SkipConnection`).
+A network that does not fit its input gives no exception: the rows up to the failing layer and a
+:class:`Diagnosis`.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import copy
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 
@@ -28,6 +30,18 @@ from cnnviz.zoo import get_architecture
 
 Shape = tuple[int, ...]
 BYTES_PER_VALUE = 4  # float32
+
+
+@dataclass
+class SkipConnection:
+    """Where a block's shortcut joins its main path F(x), as its forward ran: the diagram draws the
+    shortcut's layers beside the main path's and the ⊕ where the add runs (in torchvision's
+    BasicBlock, before the last ReLU). Positions count the block's child calls in the order they
+    ran (0: the first), as the rows below the block do."""
+
+    shortcut: tuple[int, ...]  # the child calls on the shortcut alone: () for x itself (or x[::2] ...)
+    add_after: int  # child calls that ran before the add; the later ones take the sum
+    expression: str  # what the block outputs, F(x) being its main path: "relu(F(x) + downsample(x))"
 
 
 @dataclass
@@ -62,6 +76,8 @@ class LayerRow:
     call_index: int = 0  # 0 for the first call of this module, 1 for the second ...
     shared_with: str | None = None  # a later call of a shared module: where its params count
     failed: bool = False  # the layer where the network stopped fitting its input
+    # a block whose forward joins two paths from its input with one add (a residual block)
+    skip: SkipConnection | None = None
 
     @property
     def textbook_shape(self) -> Shape | None:
@@ -305,6 +321,7 @@ _MOVES: dict[str, tuple[str, int | None, str | None, object]] = {
     "cat": ("joins maps along the height or width", 1, "dim", 0),
 }
 _OP_TEXT = {"__getitem__": "indexing", "mT": ".mT", "mH": ".mH", "T": ".T", "H": ".H"}  # in a reason
+_ADD_OPS = {"add", "__add__", "__radd__", "add_", "__iadd__"}  # a residual add: x + F(x), out += identity
 
 
 def _argument(args, kwargs, index: int, name: str, default):
@@ -527,6 +544,77 @@ def _moved_dims(func, args, kwargs, ndim: int) -> tuple[int, int]:
     return probe.shape[-2] - 2, probe.shape[-1] - 2
 
 
+class _CallFlow:
+    """The data flow inside one container call, from its input to its output through its child
+    calls and its own functional ops (not through what runs inside a child): enough to tell, at the
+    add that joins two paths from its input, which children each path went through."""
+
+    def __init__(self, inputs: list[torch.Tensor]):
+        self.input_ids = {id(t) for t in inputs}
+        # (child call, or None for an op; its name; ids of its tensor inputs; ids of its outputs)
+        self.steps: list[tuple[int | None, str, tuple[int, ...], tuple[int, ...]]] = []
+        self.children = 0  # child calls so far
+        self.joins: list[tuple[int, int, tuple[int, ...]]] = []  # (step, children before it, operands)
+
+    def record_op(self, name: str, inputs: list[torch.Tensor], outputs: list[torch.Tensor]) -> None:
+        operands = tuple(id(t) for t in inputs)
+        if name in _ADD_OPS and len(set(operands)) == 2:
+            self.joins.append((len(self.steps), self.children, operands))
+        self.steps.append((None, name, operands, tuple(id(t) for t in outputs)))
+
+    def record_call(self, name: str, inputs, output) -> None:
+        self.steps.append((self.children, name.rsplit(".", 1)[-1], tuple(id(t) for t in _tensors_in(inputs)),
+                           tuple(id(t) for t in _tensors_in(output))))
+        self.children += 1
+
+    def _upstream(self, tensor: int, before: int) -> tuple[set[int], list[int], bool]:
+        """The child calls and the steps a tensor came through since the call's input (steps, in
+        run order), and whether it comes from that input. An in-place op's output keeps its input's
+        id, so each tensor is looked up among the steps before the one that took it."""
+        children, through, from_input = set(), set(), False
+        pending, seen = [(tensor, before)], set()
+        while pending:
+            wanted = pending.pop()
+            if wanted in seen:
+                continue
+            seen.add(wanted)
+            tensor, before = wanted
+            step = next((i for i in range(before - 1, -1, -1) if tensor in self.steps[i][3]), None)
+            if step is None:
+                from_input |= tensor in self.input_ids
+                continue
+            child, _, inputs, _ = self.steps[step]
+            if child is not None:
+                children.add(child)
+            through.add(step)
+            pending += [(t, step) for t in inputs]
+        return children, sorted(through), from_input
+
+    def skip_connection(self) -> SkipConnection | None:
+        """The call's one add of two paths from its input, if it has exactly one. The shortcut is
+        the path through fewer child calls (x itself through none); of two alike, the second
+        operand, as in F(x) + shortcut(x). Paths sharing a child (a fork inside the block) give None."""
+        if len(self.joins) != 1:
+            return None
+        step, children_before, operands = self.joins[0]
+        paths = [self._upstream(t, step) for t in operands]
+        if not all(from_input for _, _, from_input in paths):
+            return None
+        main, shortcut = sorted(paths, key=lambda path: len(path[0]), reverse=True)  # stable: ties keep order
+        if main[0] & shortcut[0]:
+            return None
+        skipped = "x"
+        for i in shortcut[1]:
+            _, name, _, _ = self.steps[i]
+            skipped = f"{skipped}[…]" if name == "__getitem__" else f"{name}({skipped})"
+        expression, sum_ids = f"F(x) + {skipped}", set(self.steps[step][3])
+        for _, name, inputs, outputs in self.steps[step + 1:]:  # what runs on the sum: torchvision's last ReLU
+            if sum_ids.intersection(inputs):
+                expression, sum_ids = f"{name}({expression})", set(outputs)
+        return SkipConnection(shortcut=tuple(sorted(shortcut[0])), add_after=children_before,
+                              expression=expression)
+
+
 class _ShapeTracker(TorchFunctionMode):
     """Follows receptive fields through every tensor op, and remembers the op that failed.
 
@@ -542,6 +630,7 @@ class _ShapeTracker(TorchFunctionMode):
         self.keep: list[torch.Tensor] = []  # ids stay unique while the analysis runs
         self.failed_op: tuple[str, list[Shape]] | None = None
         self.open_rows: list[LayerRow] = []  # the module calls running: where an op runs
+        self.flows: list[_CallFlow | None] = []  # beside open_rows: the data flow in each (None in a leaf)
 
     def field_of(self, tensor) -> tuple[_Axis, _Axis] | _Unknown:
         """The (height, width) axes of ``tensor``'s units; the input image's pixels by default."""
@@ -580,6 +669,8 @@ class _ShapeTracker(TorchFunctionMode):
             field = _Unknown(f"{_OP_TEXT.get(name, name)} in {where} {what}")
         for tensor in outputs:
             self.track(tensor, field)
+        if self.flows and self.flows[-1] is not None:
+            self.flows[-1].record_op(name, inputs, outputs)
         return result
 
     def _follow(self, name, func, args, kwargs, inputs, outputs) -> tuple[_Axis, _Axis] | _Unknown:
@@ -732,10 +823,16 @@ class _Recorder:
             self.calls[id(module)] = row
         self.rows.append(row)
         self.stack.append(row)
+        self.tracker.flows.append(None if row.is_leaf else _CallFlow(tensors))
 
     def after(self, module, inputs, output):
         row = self.stack.pop()
         row.failed = False
+        flow = self.tracker.flows.pop()
+        if flow is not None:
+            row.skip = flow.skip_connection()
+        if self.tracker.flows and self.tracker.flows[-1] is not None:
+            self.tracker.flows[-1].record_call(row.name, inputs, output)
         tensors = list(_tensors_in(output))
         if tensors:
             out = tensors[0]
@@ -771,18 +868,24 @@ class _Recorder:
             handle.remove()
 
 
-def _roll_up_macs(rows: list[LayerRow]) -> None:
-    """A container's MACs are the sum of its calls' leaves (rows are in call order)."""
+def call_nesting(rows: list[LayerRow]) -> Iterator[tuple[LayerRow, tuple[LayerRow, ...]]]:
+    """Each row with the container calls it ran inside, outermost first (rows are in call order)."""
     open_containers: list[LayerRow] = []
     for row in rows:
         while open_containers and not row.name.startswith(open_containers[-1].name + "."):
             open_containers.pop()
+        yield row, tuple(open_containers)
+        if not row.is_leaf:
+            open_containers.append(row)
+
+
+def _roll_up_macs(rows: list[LayerRow]) -> None:
+    """A container's MACs are the sum of its calls' leaves."""
+    for row, containers in call_nesting(rows):
         if row.is_leaf:
-            for container in open_containers:
+            for container in containers:
                 container.macs += row.macs
                 container.flops += row.flops
-        else:
-            open_containers.append(row)
 
 
 def propagate(model: nn.Module, input_shape: Shape) -> tuple[list[LayerRow], BaseException | None,
@@ -1007,7 +1110,7 @@ def diagnose_failure(model: nn.Module, input_shape: Shape, rows: list[LayerRow],
     if tracker.failed_op is not None:
         op, shapes = tracker.failed_op
         shown = " and ".join(_times(s) for s in shapes) or "its inputs"
-        if op in ("add", "__add__", "add_", "__iadd__"):
+        if op in _ADD_OPS:
             return Diagnosis(
                 layer,
                 f"the residual add in {layer} gets tensors of different shapes: {shown}.",

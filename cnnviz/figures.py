@@ -5,11 +5,12 @@ Plain Python (no streamlit): the pages render what these return.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import plotly.graph_objects as go
 
-from cnnviz.analysis import Analysis, LayerRow
+from cnnviz.analysis import Analysis, LayerRow, call_nesting
 from cnnviz.report import human_count, shape_text
 
 PARAMS_COLOR = "#3b5bdb"
@@ -70,12 +71,14 @@ BRANCHING_TYPES = {"Inception", "Concat", "InceptionBlock"}
 
 @dataclass
 class Box:
-    """A layer or block drawn as a box; ``column`` > 0 for a branch beside the main path."""
+    """A layer or block drawn as a box; ``column`` > 0 for a branch beside the main path. An
+    ``is_add`` box is the ⊕ of an opened residual block (``row``): where its shortcut is added."""
 
     row: LayerRow
     level: int
     column: int = 0
     columns: int = 1
+    is_add: bool = False
 
 
 @dataclass
@@ -83,6 +86,8 @@ class Diagram:
     boxes: list[Box] = field(default_factory=list)
     arrows: list[tuple[int, int]] = field(default_factory=list)  # (from box, to box) along the data
     residual_blocks: list[int] = field(default_factory=list)  # boxes with a skip connection around them
+    # an opened block whose shortcut has no layer to draw: (the first box of its main path, its ⊕)
+    skips: list[tuple[int, int]] = field(default_factory=list)
 
 
 def _children(rows: list[LayerRow], parent: LayerRow) -> list[LayerRow]:
@@ -90,46 +95,135 @@ def _children(rows: list[LayerRow], parent: LayerRow) -> list[LayerRow]:
     return [row for row in rows if row.parent == parent_name and row.call_index == 0]
 
 
+def _is_opened_residual(call: LayerRow) -> bool:
+    return call.type in RESIDUAL_TYPES and call.skip is not None
+
+
+class _Layout:
+    """Places rows into a :class:`Diagram`, level by level; a residual block above the cut opens
+    into its main path, its shortcut's layers in a column beside it, and its ⊕ where the add ran."""
+
+    def __init__(self, analysis: Analysis):
+        self.diagram = Diagram()
+        self.rows = analysis.rows
+        self.enclosing: dict[int, tuple[LayerRow, ...]] = {}  # id(row) -> the calls it ran inside
+        self.position: dict[int, int] = {}  # id(row) -> its place among its parent call's children
+        children: dict[int, int] = {}
+        for row, calls in call_nesting(analysis.rows):
+            self.enclosing[id(row)] = calls
+            if calls:
+                self.position[id(row)] = children.get(id(calls[-1]), 0)
+                children[id(calls[-1])] = self.position[id(row)] + 1
+
+    def _place(self, box: Box, previous: list[int]) -> int:
+        index = len(self.diagram.boxes)
+        self.diagram.boxes.append(box)
+        self.diagram.arrows += [(p, index) for p in previous]
+        return index
+
+    def _calls_inside(self, row: LayerRow, block: LayerRow | None) -> tuple[LayerRow, ...]:
+        """The calls ``row`` ran inside, below ``block`` (all of them for None)."""
+        calls = self.enclosing.get(id(row), ())  # none for the lone block's stand-in
+        below = next((i + 1 for i, call in enumerate(calls) if call is block), 0)
+        return calls[below:]
+
+    def sequence(self, rows: list[LayerRow], level: int, column: int, previous: list[int],
+                 inside: LayerRow | None = None) -> tuple[int, list[int]]:
+        """Rows top to bottom from ``level`` in ``column``, fed by the boxes ``previous``; the next
+        free level and the boxes feeding what follows."""
+        i = 0
+        while i < len(rows):
+            block = next((call for call in self._calls_inside(rows[i], inside) if _is_opened_residual(call)),
+                         None)
+            if block is None:
+                level, previous = self.layer(rows[i], level, column, previous)
+                i += 1
+                continue
+            end = i
+            while end < len(rows) and any(call is block for call in self._calls_inside(rows[end], inside)):
+                end += 1
+            level, previous = self.opened_residual(block, rows[i:end], level, column, previous)
+            i = end
+        return level, previous
+
+    def layer(self, row: LayerRow, level: int, column: int, previous: list[int]) -> tuple[int, list[int]]:
+        """A box; an Inception block's branches side by side, joined; a residual block with its skip."""
+        if row.type in BRANCHING_TYPES and not row.failed:
+            branches = _children(self.rows, row)
+            ends = [self._place(Box(branch, level, column + c, len(branches)), previous)
+                    for c, branch in enumerate(branches)]
+            return level + 2, [self._place(Box(row, level + 1, column), ends)]
+        index = self._place(Box(row, level, column), previous)
+        if row.type in RESIDUAL_TYPES:
+            self.diagram.residual_blocks.append(index)
+        return level + 1, [index]
+
+    def opened_residual(self, block: LayerRow, rows: list[LayerRow], level: int, column: int,
+                        previous: list[int]) -> tuple[int, list[int]]:
+        """The main path in ``column``, the shortcut's layers beside it from the same level (or a
+        skip arc when it has none), both into a ⊕; then the layers that take the sum."""
+        skip = block.skip
+        main, shortcut, after = [], [], []
+        for row in rows:
+            child = (*self._calls_inside(row, block), row)[0]  # the block's child call it runs in
+            position = self.position[id(child)]
+            (after if position >= skip.add_after else shortcut if position in skip.shortcut else main).append(row)
+        first = len(self.diagram.boxes)
+        main_level, main_ends = self.sequence(main, level, column, previous, block)
+        beside = column + 1 + math.ceil(max((box.column - (box.columns - 1) / 2 - column
+                                             for box in self.diagram.boxes[first:]), default=0))
+        shortcut_level, shortcut_ends = self.sequence(shortcut, level, beside, previous, block) if shortcut \
+            else (level, [])
+        add = self._place(Box(block, max(main_level, shortcut_level), column, is_add=True),
+                        main_ends + shortcut_ends)
+        if not shortcut and main:
+            self.diagram.skips.append((first, add))
+        return self.sequence(after, self.diagram.boxes[add].level + 1, column, [add], block)
+
+
 def build_diagram(analysis: Analysis, depth: int = 1) -> Diagram:
     """Boxes per layer at ``depth``: Inception branches side by side, residual blocks with a skip.
 
-    A residual block at the cut stays one box with a skip connection around it; an Inception block
-    opens into its branches, each branch one box (its layers summed), then joins again.
+    A residual block at the cut stays one box with a skip connection around it; one above the cut
+    opens: its main path's layers in a column, its shortcut's (a 1×1 conv and batch norm) beside
+    them, both into a ⊕ where the add ran (in torchvision's blocks, before the last ReLU). An
+    Inception block opens into its branches, each branch one box (its layers summed), then joins.
     """
-    diagram = Diagram()
     rows = analysis.rows_at_depth(depth)
     if analysis.model_type in BRANCHING_TYPES and depth == 1:  # a lone block: its branches, joined
         rows = [LayerRow(name="", type=analysis.model_type, depth=0, parent=None, is_leaf=False,
                          output_shape=analysis.output_shape)]
-    previous: list[int] = []  # boxes feeding the next level
-    level = 0
-    for row in rows:
-        if row.type in BRANCHING_TYPES and not row.failed:
-            branches = _children(analysis.rows, row)
-            start = len(diagram.boxes)
-            for column, branch in enumerate(branches):
-                diagram.boxes.append(Box(branch, level, column, len(branches)))
-                diagram.arrows += [(p, start + column) for p in previous]
-            level += 1
-            join = len(diagram.boxes)
-            diagram.boxes.append(Box(row, level))
-            diagram.arrows += [(start + c, join) for c in range(len(branches))]
-            previous = [join]
-        else:
-            index = len(diagram.boxes)
-            diagram.boxes.append(Box(row, level))
-            diagram.arrows += [(p, index) for p in previous]
-            if row.type in RESIDUAL_TYPES:
-                diagram.residual_blocks.append(index)
-            previous = [index]
-        level += 1
-    return diagram
+    layout = _Layout(analysis)
+    layout.sequence(rows, 0, 0, [])
+    return layout.diagram
+
+
+def _skip_text(block: LayerRow) -> str:
+    if block.skip is None:
+        return "the block's input x is added to its main path's output F(x)"
+    return f"{block.name} outputs {block.skip.expression}: F(x) is its main path, x its input"
+
+
+SKIP_COLOR = "#2f9e44"
+
+
+def _skip_arc(figure: go.Figure, x: float, above: float, below: float, side: float, to_x: float) -> None:
+    """x leaves the main line at ``above``, goes around on the right at ``side`` and comes back at
+    ``below`` to ``to_x`` (the ⊕)."""
+    figure.add_shape(type="path", line=dict(color=SKIP_COLOR, width=2),
+                     path=f"M {x},{above} L {side - 0.2},{above} C {side + 0.2},{above} {side + 0.2},"
+                          f"{below} {side - 0.2},{below} L {to_x},{below}")
+
+
+def _add_sign(figure: go.Figure, x: float, y: float, block: LayerRow) -> None:
+    figure.add_annotation(x=x, y=y, showarrow=False, text="⊕", font=dict(size=15, color=SKIP_COLOR),
+                          bgcolor="white", hovertext=_skip_text(block))
 
 
 def diagram_figure(analysis: Analysis, depth: int = 1, order: str = "pytorch") -> go.Figure:
     """The diagram as a plotly figure: boxes top to bottom, branches side by side, skips as arcs."""
     diagram = build_diagram(analysis, depth)
-    box_width, box_height = 2.6, 0.62
+    box_width, box_height, add_radius = 2.6, 0.62, 0.16
     gap = 1.4 if diagram.residual_blocks else 1.0  # room between blocks for x to leave and to be added
     figure = go.Figure()
     centres = []
@@ -138,6 +232,9 @@ def diagram_figure(analysis: Analysis, depth: int = 1, order: str = "pytorch") -
         y = -box.level * gap
         centres.append((x, y))
         row = box.row
+        if box.is_add:
+            _add_sign(figure, x, y, row)
+            continue
         fill = "#fde2e1" if row.failed else ("#e7f5ff" if row.params else "#f1f3f5")
         if row.type in RESIDUAL_TYPES:
             fill = "#ebfbee"
@@ -147,25 +244,32 @@ def diagram_figure(analysis: Analysis, depth: int = 1, order: str = "pytorch") -
         shape = "does not fit" if row.failed else shape_text(row.output_shape, order)
         title = f"<b>{_label(row)}</b> · {row.type}" if row.name else f"<b>concat</b> ({row.type} output)"
         figure.add_annotation(x=x, y=y, showarrow=False, font=dict(size=11), text=f"{title}<br>{shape}")
+    half_height = [add_radius if box.is_add else box_height / 2 for box in diagram.boxes]
     for source, target in diagram.arrows:
         (x0, y0), (x1, y1) = centres[source], centres[target]
-        figure.add_annotation(x=x1, y=y1 + box_height / 2, ax=x0, ay=y0 - box_height / 2,
-                              xref="x", yref="y", axref="x", ayref="y", showarrow=True,
-                              arrowhead=2, arrowsize=1, arrowwidth=1.2, arrowcolor="#495057", text="")
+        start, color = (x0, y0 - half_height[source]), "#495057"
+        if diagram.boxes[target].is_add and x0 != x1:  # a shortcut's end: down beside the main path, then in
+            figure.add_shape(type="line", x0=x0, y0=start[1], x1=x0, y1=y1, line=dict(color=SKIP_COLOR, width=1.2))
+            start, color, end = (x0, y1), SKIP_COLOR, (x1 + add_radius, y1)
+        else:
+            end = (x1, y1 + half_height[target])
+        figure.add_annotation(x=end[0], y=end[1], ax=start[0], ay=start[1], xref="x", yref="y", axref="x",
+                              ayref="y", showarrow=True, arrowhead=2, arrowsize=1, arrowwidth=1.2,
+                              arrowcolor=color, text="")
     for block in diagram.residual_blocks:
         # x leaves the main line above the block, goes around it and is added to F(x) below it (⊕)
         x, y = centres[block]
-        above, below = y + box_height / 2 + 0.14, y - box_height / 2 - 0.2
-        side = x + box_width / 2 + 0.45
-        figure.add_shape(type="path", line=dict(color="#2f9e44", width=2),
-                         path=f"M {x},{above} L {side - 0.2},{above} C {side + 0.2},{above} {side + 0.2},"
-                              f"{below} {side - 0.2},{below} L {x + 0.09},{below}")
-        figure.add_annotation(x=x, y=below, showarrow=False, text="⊕", font=dict(size=15, color="#2f9e44"),
-                              bgcolor="white", hovertext="the block's input x is added to its output F(x)")
+        below = y - box_height / 2 - 0.2
+        _skip_arc(figure, x, y + box_height / 2 + 0.14, below, x + box_width / 2 + 0.45, x + 0.09)
+        _add_sign(figure, x, below, diagram.boxes[block].row)
+    for first, add in diagram.skips:
+        # an opened block's identity shortcut: around its main path to the ⊕ where the add ran
+        (x, y), (_, add_y) = centres[first], centres[add]
+        _skip_arc(figure, x, y + box_height / 2 + 0.14, add_y, x + box_width / 2 + 0.45, x + add_radius)
     levels = max((box.level for box in diagram.boxes), default=0) + 1
-    widest = max((box.columns for box in diagram.boxes), default=1)
-    half = widest * (box_width + 0.4) / 2 + 1
-    figure.update_xaxes(visible=False, range=[-half, half])
+    xs = [x for x, _ in centres] or [0]
+    margin = box_width / 2 + 1.2  # room for the skip arcs
+    figure.update_xaxes(visible=False, range=[min(xs) - margin, max(xs) + margin])
     figure.update_yaxes(visible=False, range=[-levels * gap + 0.2, 0.6], scaleanchor=None)
     figure.update_layout(height=max(240, round(62 * levels * gap)), margin=dict(l=0, r=0, t=10, b=10),
                          plot_bgcolor="white", showlegend=False, dragmode="pan")
@@ -180,14 +284,14 @@ def default_diagram_depth(analysis: Analysis) -> int:
     return 1
 
 
-def opened_blocks_note(analysis: Analysis, depth: int) -> str | None:
-    """What a diagram deeper than its residual blocks does not show: it draws their layers in the
-    order they run, the shortcut's among them, and the skip connections only at the blocks' depth."""
-    blocks = [row for row in analysis.rows if row.type in RESIDUAL_TYPES]
-    if not blocks or all(row.depth >= depth for row in blocks):
+def unfollowed_skips_note(analysis: Analysis, depth: int) -> str | None:
+    """Which residual blocks opened at ``depth`` are drawn without their skip: those whose forward
+    did not run to its end (the network does not fit) or joins its paths other than by one add.
+    Their layers then stand in the order they ran."""
+    blocks = [row for row in analysis.rows if row.type in RESIDUAL_TYPES and row.depth < depth and row.skip is None]
+    if not blocks:
         return None
-    shallowest = min(row.depth for row in blocks)
-    return (f"At depth {depth} the residual blocks are opened: their layers are drawn in the order they "
-            f"run (a shortcut's layers, such as downsample, after the main path's), and the skip "
-            f"connections are not drawn. Depth {shallowest} shows each block as one box with its skip.")
-
+    names = ", ".join(row.name for row in blocks[:3]) + (" …" if len(blocks) > 3 else "")
+    return (f"At depth {depth} the layers of {names} are drawn in the order they ran, without the skip "
+            f"connection: the block's forward did not run to its end or does not add two paths from its "
+            f"input once. Depth {min(row.depth for row in blocks)} shows each block as one box with its skip.")

@@ -154,12 +154,14 @@ with diagram_tab:
     if diagram_tab.open:
         diagram_depth = st.slider("Diagram depth", 1, max(analysis.max_depth, 2),
                                   figures.default_diagram_depth(analysis), disabled=analysis.max_depth == 1)
-        if note := figures.opened_blocks_note(analysis, diagram_depth):
+        if note := figures.unfollowed_skips_note(analysis, diagram_depth):
             st.caption(note)
         st.plotly_chart(figures.diagram_figure(analysis, diagram_depth, order), key="diagram")
-        st.caption("Green boxes are residual blocks: their input x goes around the block (the green line) "
-                   "and is added to the block's output at ⊕. Inception branches stand side by side and are "
-                   "joined by a concat.")
+        st.caption("Green boxes are residual blocks: their input x goes around the block's main path F(x) "
+                   "(the green line) and is added at ⊕ — hover it for what the block outputs, such as "
+                   "relu(F(x) + x). Deeper, a block opens: its shortcut's layers (downsample) stand beside "
+                   "the main path and ⊕ sits where the add runs. Inception branches stand side by side and "
+                   "are joined by a concat.")
 
 with check_tab:
     if check_tab.open:

@@ -12,8 +12,8 @@ import torchvision
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from cnnviz.analysis import analyze_architecture, analyze_model, parse_shape
-from cnnviz.spec import build_model, parse_spec
+from cnnviz.analysis import SkipConnection, analyze_architecture, analyze_model, parse_shape
+from cnnviz.spec import EXAMPLE_SPECS, build_model, parse_spec
 from cnnviz.zoo import create_model, get_architecture, list_architectures
 
 TORCHVISION = ["alexnet", "vgg11", "vgg16", "vgg19", "googlenet", "resnet18", "resnet34"]
@@ -207,6 +207,48 @@ def test_residual_add_of_mismatched_shapes_is_diagnosed():
     assert analysis.diagnosis is not None
     assert "residual add" in analysis.diagnosis.message
     assert "16×4×4 and 3×8×8" in analysis.diagnosis.message
+
+
+def test_a_residual_block_records_its_shortcut_and_where_the_add_runs_as_its_forward_ran():
+    def skip(analysis, name):
+        return next(row.skip for row in analysis.rows if row.name == name)
+
+    resnet18 = analyze_architecture("resnet18")  # conv1 bn1 relu conv2 bn2 downsample, +, relu
+    assert skip(resnet18, "layer2.0") == SkipConnection((5,), 6, "relu(F(x) + downsample(x))")
+    assert skip(resnet18, "layer1.0") == SkipConnection((), 5, "relu(F(x) + x)")
+    bottleneck = analyze_model(torchvision.models.resnet50, (3, 224, 224))  # 3 convs, 3 norms, 2 relus
+    assert skip(bottleneck, "layer1.0") == SkipConnection((8,), 9, "relu(F(x) + downsample(x))")
+    resnet20 = analyze_architecture("resnet20")  # its shortcut runs first
+    assert skip(resnet20, "stage2.block1") == SkipConnection((0,), 6, "relu2(F(x) + shortcut(x))")
+    spec = parse_spec(EXAMPLE_SPECS["small-resnet"])
+    custom = analyze_model(lambda: build_model(spec), spec.input_shape)
+    assert skip(custom, "residual1") == SkipConnection((), 1, "F(x) + x")
+    assert skip(custom, "residual2") == SkipConnection((0,), 2, "F(x) + shortcut(x)")
+    for arch_id in ("plain20", "googlenet", "vgg16"):  # no add joins two paths
+        assert all(row.skip is None for row in analyze_architecture(arch_id).rows)
+
+
+def test_a_block_whose_paths_share_a_layer_or_add_twice_records_no_skip():
+    class Forked(nn.Module):  # pre-activation: the shortcut leaves after the block's first layer
+        def __init__(self):
+            super().__init__()
+            self.relu, self.conv, self.shortcut = nn.ReLU(), nn.Conv2d(4, 4, 3, padding=1), nn.Conv2d(4, 4, 1)
+
+        def forward(self, x):
+            x = self.relu(x)
+            return self.conv(x) + self.shortcut(x)
+
+    class AddsTwice(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(4, 4, 3, padding=1)
+
+        def forward(self, x):
+            return self.conv(x) + x + x[:, :, ::1]
+
+    for block in (Forked(), AddsTwice()):
+        analysis = analyze_model(nn.Sequential(block), (4, 8, 8))
+        assert analysis.fits and analysis.rows[0].skip is None
 
 
 def test_rows_at_depth_cut_nested_blocks():

@@ -3,9 +3,12 @@
 import re
 
 import pytest
+import torch.nn.functional as F
+from torch import nn
 
 from cnnviz import figures
-from cnnviz.analysis import analyze_architecture
+from cnnviz.analysis import analyze_architecture, analyze_model
+from cnnviz.spec import EXAMPLE_SPECS, build_model, parse_spec
 
 
 @pytest.fixture(scope="module")
@@ -54,14 +57,125 @@ def test_inception_branches_stand_side_by_side_and_join():
     assert diagram.arrows == [(i, 4) for i in range(4)] and diagram.residual_blocks == []
 
 
-def test_a_diagram_deeper_than_the_blocks_says_what_it_leaves_out(resnet18):
-    assert figures.opened_blocks_note(resnet18, 2) is None
-    note = figures.opened_blocks_note(resnet18, 3)
-    assert note.startswith("At depth 3 the residual blocks are opened") and "Depth 2 shows" in note
+def _boxes_by_label(diagram) -> dict[str, int]:
+    """Box index by its label ("layer2.0.relu (2)" for a second call); a ⊕ by "⊕ " and its block."""
+    return {("⊕ " if box.is_add else "") + figures._label(box.row): i for i, box in enumerate(diagram.boxes)}
+
+
+def test_a_projection_shortcut_stands_beside_the_main_path_and_joins_it_before_the_last_relu(resnet18):
     diagram = figures.build_diagram(resnet18, 3)
-    assert diagram.residual_blocks == [] and "layer2.0.downsample" in [b.row.name for b in diagram.boxes]
+    box = _boxes_by_label(diagram)
+    boxes, arrows = diagram.boxes, set(diagram.arrows)
+    main = [box[f"layer2.0.{name}"] for name in ("conv1", "bn1", "relu", "conv2", "bn2")]
+    downsample, add, relu = box["layer2.0.downsample"], box["⊕ layer2.0"], box["layer2.0.relu (2)"]
+    assert {boxes[i].column for i in main} == {0} and boxes[downsample].column == 1
+    assert boxes[downsample].level == boxes[main[0]].level  # beside the first conv, not after bn2
+    assert boxes[main[-1]].level < boxes[add].level < boxes[relu].level  # ⊕ between bn2 and relu
+    block_input = box["layer1.1.relu (2)"]
+    assert {(block_input, main[0]), (block_input, downsample)} <= arrows  # x into both paths
+    assert {(main[-1], add), (downsample, add), (add, relu), (relu, box["layer2.1.conv1"])} <= arrows
+    assert (main[-1], downsample) not in arrows and (downsample, relu) not in arrows
+    assert diagram.residual_blocks == []
+
+
+def test_an_identity_shortcut_is_a_skip_arc_without_a_column(resnet18):
+    diagram = figures.build_diagram(resnet18, 3)
+    box = _boxes_by_label(diagram)
+    add = box["⊕ layer1.0"]
+    assert (box["layer1.0.conv1"], add) in diagram.skips
+    assert all(b.column == 0 for b in diagram.boxes if b.row.name.startswith("layer1."))
+    assert [source for source, target in diagram.arrows if target == add] == [box["layer1.0.bn2"]]
+    assert len(diagram.skips) == 8 - 3  # every block but the three that downsample
+
+
+def test_deeper_still_the_shortcut_opens_into_its_conv_and_batch_norm_in_its_column(resnet18):
+    diagram = figures.build_diagram(resnet18, 4)
+    box = _boxes_by_label(diagram)
+    conv, norm, add = box["layer2.0.downsample.0"], box["layer2.0.downsample.1"], box["⊕ layer2.0"]
+    assert diagram.boxes[conv].column == diagram.boxes[norm].column == 1
+    assert {(box["layer1.1.relu (2)"], conv), (conv, norm), (norm, add), (box["layer2.0.bn2"], add),
+            (add, box["layer2.0.relu (2)"])} <= set(diagram.arrows)
+
+
+def test_the_figure_draws_the_shortcut_into_the_add_and_says_what_the_block_outputs(resnet18):
+    figure = figures.diagram_figure(resnet18, 3)
+    diagram = figures.build_diagram(resnet18, 3)
+    adds = [note for note in figure.layout.annotations if note.text == "⊕"]
+    assert len(adds) == 8 and len([s for s in figure.layout.shapes if s.type == "path"]) == 5  # identity arcs
+    assert adds[2].hovertext == "layer2.0 outputs relu(F(x) + downsample(x)): F(x) is its main path, x its input"
+    rects = [shape for shape in figure.layout.shapes if shape.type == "rect"]
+    drawn = [figures._label(box.row) for box in diagram.boxes if not box.is_add]  # a ⊕ is no box
+    assert len(rects) == len(drawn)
+    bn2, relu = (rects[drawn.index(label)] for label in ("layer2.0.bn2", "layer2.0.relu (2)"))
+    assert relu.y1 < adds[2].y < bn2.y0 and adds[2].x == pytest.approx((bn2.x0 + bn2.x1) / 2)
+    at_block_depth = [n for n in figures.diagram_figure(resnet18, 2).layout.annotations if n.text == "⊕"]
+    assert at_block_depth[0].hovertext == "layer1.0 outputs relu(F(x) + x): F(x) is its main path, x its input"
+
+
+def test_resnet20_option_a_shortcut_runs_first_but_stands_beside_the_main_path():
+    analysis = analyze_architecture("resnet20")
+    diagram = figures.build_diagram(analysis, 3)
+    box = _boxes_by_label(diagram)
+    shortcut, conv1, bn2 = box["stage2.block1.shortcut"], box["stage2.block1.conv1"], box["stage2.block1.bn2"]
+    add, relu = box["⊕ stage2.block1"], box["stage2.block1.relu2"]
+    assert diagram.boxes[shortcut].column == 1 and diagram.boxes[conv1].column == 0
+    assert diagram.boxes[shortcut].level == diagram.boxes[conv1].level
+    assert {(shortcut, add), (bn2, add), (add, relu)} <= set(diagram.arrows)
+    assert (box["stage1.block1.conv1"], box["⊕ stage1.block1"]) in diagram.skips
+
+
+def test_a_spec_residual_block_opens_into_its_layers_and_shortcut():
+    spec = parse_spec(EXAMPLE_SPECS["small-resnet"])
+    analysis = analyze_model(lambda: build_model(spec), spec.input_shape)
+    at_layers = figures.build_diagram(analysis, 2)
+    box = _boxes_by_label(at_layers)
+    assert (box["residual1.layers"], box["⊕ residual1"]) in at_layers.skips
+    assert at_layers.boxes[box["residual2.shortcut"]].column == 1
+    assert {(box["relu2"], box["residual2.shortcut"]), (box["residual2.shortcut"], box["⊕ residual2"]),
+            (box["residual2.layers"], box["⊕ residual2"]), (box["⊕ residual2"], box["relu3"])} \
+        <= set(at_layers.arrows)
+    deepest = figures.build_diagram(analysis, 3)
+    box = _boxes_by_label(deepest)
+    assert [deepest.boxes[box[f"residual2.shortcut.{n}"]].column for n in ("conv1", "bn1")] == [1, 1]
+    assert {(box["residual2.layers.bn2"], box["⊕ residual2"]),
+            (box["residual2.shortcut.bn1"], box["⊕ residual2"])} <= set(deepest.arrows)
+    assert [b.row.name for b in figures.build_diagram(analysis, 1).boxes if b.row.type == "Residual"] == \
+        ["residual1", "residual2"]  # at their own depth: one box each, as before
+
+
+class BasicBlock(nn.Module):
+    """An option A shortcut written in the forward, with no module: subsample, pad the channels."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(4, 8, 3, stride=2, padding=1)
+        self.relu = nn.ReLU()
+
+    def forward(self, x):
+        return self.relu(self.conv(x) + F.pad(x[:, :, ::2, ::2], (0, 0, 0, 0, 0, 4)))
+
+
+def test_a_shortcut_without_a_module_is_an_arc_named_by_what_it_does():
+    analysis = analyze_model(nn.Sequential(BasicBlock(), nn.Conv2d(8, 8, 1)), (4, 8, 8))
+    diagram = figures.build_diagram(analysis, 2)
+    assert [(figures._label(b.row), b.column, b.is_add) for b in diagram.boxes] == \
+        [("0.conv", 0, False), ("0", 0, True), ("0.relu", 0, False), ("1", 0, False)]
+    assert diagram.skips == [(0, 1)] and diagram.arrows == [(0, 1), (1, 2), (2, 3)]
+    assert analysis.rows[0].skip.expression == "relu(F(x) + pad(x[…]))"
+
+
+def test_a_diagram_deeper_than_the_blocks_draws_every_skip_it_followed(resnet18):
+    assert all(figures.unfollowed_skips_note(resnet18, depth) is None for depth in range(1, 6))
     vgg = analyze_architecture("vgg16")
-    assert all(figures.opened_blocks_note(vgg, depth) is None for depth in range(1, vgg.max_depth + 1))
+    assert all(figures.unfollowed_skips_note(vgg, depth) is None for depth in range(1, vgg.max_depth + 1))
+    spec = parse_spec({"name": "bad-residual", "input_shape": [3, 8, 8], "layers": [
+        {"type": "residual", "layers": [{"type": "conv", "filters": 16, "kernel": 3, "stride": 2, "padding": 1}]}]})
+    failing = analyze_model(lambda: build_model(spec), (3, 8, 8))
+    assert figures.unfollowed_skips_note(failing, 1) is None
+    note = figures.unfollowed_skips_note(failing, 2)
+    assert note.startswith("At depth 2 the layers of residual1 are drawn in the order they ran") and \
+        "Depth 1 shows" in note
+    assert figures.build_diagram(failing, 2).skips == []
 
 
 def test_per_layer_chart_shows_each_layers_parameters_and_activation_size():
