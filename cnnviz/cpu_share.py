@@ -43,6 +43,17 @@ def supported() -> bool:
     return (PROC / "stat").is_file() and (PROC / "self" / "stat").is_file()
 
 
+def threads_text(info: dict) -> str | None:
+    """A run's threads as its info records them: "2 threads", or "1–2 threads (fewer while other
+    work used the CPU)" once they changed; None off the CPU."""
+    if info.get("threads_range"):
+        fewest, most = info["threads_range"]
+        return f"{fewest}–{most} threads (fewer while other work used the CPU)"
+    if info.get("threads"):
+        return f"{info['threads']} thread{'s' if info['threads'] > 1 else ''}"
+    return None
+
+
 def fair_threads(cores: int, other_load: float, runs: int, most: int) -> int:
     """Threads for one of ``runs`` cnnviz runs when other processes keep ``other_load`` cores busy."""
     free = cores - other_load + LIGHT_LOAD

@@ -7,6 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from cnnviz.cpu_share import threads_text
 from cnnviz.runs import MetricRecord, RunRecord
 from cnnviz.training import smoothed_loss_floor
 
@@ -128,11 +129,8 @@ def run_line(run: RunRecord) -> str:
     """What ran where: "`lenet5` on `digits` · **running** · CPU (2 cores) · 1 thread · bfloat16 · images 1×8×8 → …"."""
     parts = [f"`{run.config['arch']}` on `{run.config['dataset']}`", f"**{run.status}**",
              run.device or "device not chosen yet"]
-    if run.info.get("threads_range"):
-        fewest, most = run.info["threads_range"]
-        parts.append(f"{fewest}–{most} threads (fewer while other work used the CPU)")
-    elif run.info.get("threads"):
-        parts.append(f"{run.info['threads']} thread{'s' if run.info['threads'] > 1 else ''}")
+    if threads := threads_text(run.info):
+        parts.append(threads)
     if run.info.get("precision"):
         parts.append(run.info["precision"])
     if run.info.get("adaptation"):

@@ -494,6 +494,17 @@ def test_cli_train_json_events(cnnviz_home):
     data = json.loads(shown.stdout)
     assert data["status"] == "completed" and data["final"]["test_accuracy"] == events[-1]["test_accuracy"]
     assert data["config"]["precision"] == "float32" and data["config"]["label_smoothing"] == 0.0
+    assert data["info"]["adaptation"] == "1×8×8 → 1×32×32 (resized)" and data["info"]["precision"] == "float32"
+    text = subprocess.run([sys.executable, "-m", "cnnviz", "runs", "show", str(events[0]["run_id"])], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "CNNVIZ_HOME": str(cnnviz_home)}).stdout.splitlines()
+    assert text[0] == f"run {events[0]['run_id']} · completed · lenet5 on digits"
+    assert text[2] == "      images: 1×8×8 → 1×32×32 (resized) · 1,437 training, 360 test"
+    table = text[text.index("epoch  train loss  train accuracy  test loss  test accuracy") + 1:]
+    epochs = [e for e in events if e["event"] == "epoch"]
+    assert [row.split() for row in table] == [
+        [str(e["epoch"]), f"{e['train_loss']:.4f}", f"{e['train_accuracy']:.2%}", f"{e['test_loss']:.4f}",
+         f"{e['test_accuracy']:.2%}"] for e in epochs]
 
 
 def test_cli_refuses_a_bad_config_in_one_line(cnnviz_home):

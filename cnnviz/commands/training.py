@@ -8,6 +8,7 @@ import sys
 import time
 
 from cnnviz.commands import CliError
+from cnnviz.cpu_share import threads_text
 
 
 def register(subparsers) -> None:
@@ -112,7 +113,46 @@ def _run_dict(record) -> dict:
     return {"id": record.id, "status": record.status, "arch": record.config.get("arch"),
             "dataset": record.config.get("dataset"), "device": record.device, "pid": record.pid,
             "created_at": record.created_at, "started_at": record.started_at, "finished_at": record.finished_at,
-            "error": record.error, "config": record.config, "final": record.final}
+            "error": record.error, "config": record.config, "info": record.info, "final": record.final}
+
+
+def _when(timestamp: float | None) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(timestamp)) if timestamp else "—"
+
+
+def _run_text(record, metrics) -> str:
+    """``runs show ID``: the run as a student reads it, its epochs as a table."""
+    info, final = record.info, record.final
+    device = [part for part in (record.device, info.get("precision"), threads_text(info)) if part]
+    lines = [f"run {record.id} · {record.status} · {record.config.get('arch')} on {record.config.get('dataset')}",
+             f"      device: {' · '.join(device) or 'not chosen yet'}"]
+    if info.get("adaptation"):
+        lines.append(f"      images: {info['adaptation']} · {info['train_size']:,} training, "
+                     f"{info['test_size']:,} test")
+    lines += [f"         pid: {record.pid or '—'}",
+              f"     created: {_when(record.created_at)} · started {_when(record.started_at)} · finished "
+              f"{_when(record.finished_at)}",
+              "      config: " + " ".join(f"{key}={value}" for key, value in record.config.items())]
+    if "test_accuracy" in final:
+        lines.append(f"      result: test accuracy {final['test_accuracy']:.2%}, test loss {final['test_loss']:.4f}, "
+                     f"{final['images_per_s']:,.0f} images/s, {final['elapsed_s']:.1f} s, "
+                     f"{final['epochs_done']} epoch{'s' * (final['epochs_done'] != 1)}")
+        lines.append(f"  checkpoint: {final['checkpoint']}")
+    if record.error:
+        lines.append(f"       error: {record.error}")
+    columns = {("train", "epoch_loss"): "train loss", ("train", "accuracy"): "train accuracy",
+               ("test", "loss"): "test loss", ("test", "accuracy"): "test accuracy"}
+    epochs: dict[int, dict[str, float]] = {}
+    for metric in metrics:
+        if (metric.split, metric.name) in columns and float(metric.epoch).is_integer():
+            epochs.setdefault(int(metric.epoch), {})[columns[metric.split, metric.name]] = metric.value
+    if epochs:
+        lines += ["", "epoch  " + "  ".join(columns.values())]
+        for epoch, values in sorted(epochs.items()):
+            cells = [((f"{values[name]:.2%}" if "accuracy" in name else f"{values[name]:.4f}")
+                      if name in values else "—").rjust(len(name)) for name in columns.values()]
+            lines.append(f"{epoch:>5}  " + "  ".join(cells))
+    return "\n".join(lines)
 
 
 def run_runs(args) -> int:
@@ -146,13 +186,12 @@ def run_runs(args) -> int:
         raise CliError(f"there is no run {args.run_id} (python -m cnnviz runs lists them)") from None
     except StoreUnavailable as error:  # cancel in a read-only store
         raise CliError(str(error)) from None
-    data = _run_dict(record)
+    metrics = store.metrics(record.id)
     if args.json:
-        metrics = store.metrics(record.id)
+        data = _run_dict(record)
         data["metrics"] = [{"step": m.step, "epoch": m.epoch, "split": m.split, "name": m.name, "value": m.value,
                             "time": m.time} for m in metrics]
         print(json.dumps(data, indent=2))
     else:
-        for key, value in data.items():
-            print(f"{key:>12}: {value}")
+        print(_run_text(record, metrics))
     return 0
