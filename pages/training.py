@@ -86,10 +86,12 @@ with launch_col.container(border=True):
                                         "a CPU do not)")
         auto_device = resolve_device("auto")
         threads = background_threads()
-        on_cpu = (f" with {threads} thread{'s' if threads > 1 else ''}, leaving a core to this page"
-                  if auto_device.type == "cpu" and threads < (os.cpu_count() or 1) else "")
-        st.caption(f"auto uses **{device_name(auto_device)}**{on_cpu} in "
-                   f"**{resolve_precision('auto', auto_device)}** here. Images are resized to the network's input.")
+        notes = (["a core is left to this page"] if threads < (os.cpu_count() or 1) else []) + \
+            (["fewer threads while other work uses the CPU"] if threads > 1 else [])
+        on_cpu = (f", with {'at most ' * (threads > 1)}{threads} thread{'s' * (threads > 1)}"
+                  + (f": {' and '.join(notes)}" if notes else "") if auto_device.type == "cpu" else "")
+        st.caption(f"auto trains on **{device_name(auto_device)}** in **{resolve_precision('auto', auto_device)}** "
+                   f"here{on_cpu}. Images are resized to the network's input.")
         started = st.form_submit_button("Start", type="primary")
     if started:
         config = TrainConfig(arch=arch, dataset=dataset, epochs=int(epochs), batch_size=int(batch_size),

@@ -39,6 +39,22 @@ def test_empty_store_invites_a_first_run():
     assert "No runs yet" in at.info[0].value
 
 
+def test_the_form_says_where_auto_trains_and_with_how_many_threads(monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    for cores, expected in ((2, "with 1 thread: a core is left to this page."),
+                            (8, "with at most 7 threads: a core is left to this page and fewer threads while "
+                                "other work uses the CPU."),
+                            (1, "with 1 thread.")):
+        monkeypatch.setattr(os, "cpu_count", lambda cores=cores: cores)
+        at = open_page()
+        assert not at.exception
+        caption = next(c.value for c in at.caption if c.value.startswith("auto trains on"))
+        assert caption.startswith(f"auto trains on **CPU ({cores} cores)** in **")
+        assert caption.endswith(f"here, {expected} Images are resized to the network's input.")
+
+
 def test_a_completed_run_shows_its_result_and_sections():
     run_id = completed_run()
     record = RunStore().get_run(run_id)
