@@ -74,13 +74,15 @@ class Box:
     """A layer or block drawn as a box, ``column - (columns - 1) / 2`` columns right of the main
     path: an Inception block's branches are ``columns`` columns centred on it, a residual block's
     shortcut one to the right. An ``is_add`` box is the ⊕ of an opened residual block (``row``):
-    where its shortcut is added."""
+    where its shortcut is added. ``branch_of`` names the Inception block whose branch the box stands
+    in: the box's label leaves it out (the concat below names the block), so four columns fit."""
 
     row: LayerRow
     level: int
     column: int = 0
     columns: int = 1
     is_add: bool = False
+    branch_of: str = ""
 
 
 @dataclass
@@ -215,6 +217,7 @@ class _Layout:
             bottom, ends = max(bottom, branch_level), ends + branch_ends
         for box in self.diagram.boxes[first:]:
             box.columns += width - 1  # the group centred on column
+            box.branch_of = box.branch_of or block.name  # an inner block's branches keep theirs
         return bottom + 1, [self._place(Box(block, bottom, column), ends)]
 
 
@@ -283,8 +286,11 @@ def diagram_figure(analysis: Analysis, depth: int = 1, order: str = "pytorch") -
                          y1=y + box_height / 2, line=dict(color="#868e96", width=1), fillcolor=fill,
                          layer="below")
         shape = "does not fit" if row.failed else shape_text(row.output_shape, order)
-        title = f"<b>{_label(row)}</b> · {row.type}" if row.name else f"<b>concat</b> ({row.type} output)"
-        figure.add_annotation(x=x, y=y, showarrow=False, font=dict(size=11), text=f"{title}<br>{shape}")
+        label = _label(row)
+        shown = label.removeprefix(f"{box.branch_of}.") if box.branch_of else label
+        title = f"<b>{shown}</b> · {row.type}" if row.name else f"<b>concat</b> ({row.type} output)"
+        figure.add_annotation(x=x, y=y, showarrow=False, font=dict(size=11), text=f"{title}<br>{shape}",
+                              hovertext=label if shown != label else None)
     half_height = [add_radius if box.is_add else box_height / 2 for box in diagram.boxes]
     for source, target in diagram.arrows:
         (x0, y0), (x1, y1) = centres[source], centres[target]

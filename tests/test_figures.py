@@ -268,6 +268,16 @@ def test_a_branch_holding_blocks_of_its_own_takes_the_columns_it_needs():
     assert deepest.boxes[box["concat1"]].level == 4
 
 
+def test_a_box_in_a_branch_is_named_from_its_block_with_the_whole_name_on_hover(googlenet):
+    figure = figures.diagram_figure(googlenet, 4)
+    names = [note for note in figure.layout.annotations if note.text.startswith("<b>")]
+    by_hover = {note.hovertext: note.text for note in names if note.hovertext}
+    assert by_hover["inception3a.branch2.1.conv"] == "<b>branch2.1.conv</b> · Conv2d<br>128×28×28"
+    assert next(note.text for note in names if note.text.startswith("<b>inception3a</b>")) == \
+        "<b>inception3a</b> · Inception<br>256×28×28"  # the concat: the block's whole name
+    assert next(note for note in names if note.text.startswith("<b>maxpool2</b>")).hovertext is None
+
+
 def test_the_googlenet_figure_fits_its_columns(googlenet):
     for depth in (3, 4):
         figure = figures.diagram_figure(googlenet, depth)
