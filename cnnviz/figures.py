@@ -71,14 +71,18 @@ BRANCHING_TYPES = {"Inception", "Concat", "InceptionBlock"}
 
 @dataclass
 class Box:
-    """A layer or block drawn as a box; ``column`` > 0 for a branch beside the main path. An
-    ``is_add`` box is the ⊕ of an opened residual block (``row``): where its shortcut is added."""
+    """A layer or block drawn as a box, ``column - (columns - 1) / 2`` columns right of the main
+    path: an Inception block's branches are ``columns`` columns centred on it, a residual block's
+    shortcut one to the right. An ``is_add`` box is the ⊕ of an opened residual block (``row``):
+    where its shortcut is added. ``branch_of`` names the Inception block whose branch the box stands
+    in: the box's label leaves it out (the concat below names the block), so four columns fit."""
 
     row: LayerRow
     level: int
     column: int = 0
     columns: int = 1
     is_add: bool = False
+    branch_of: str = ""
 
 
 @dataclass
@@ -99,9 +103,20 @@ def _is_opened_residual(call: LayerRow) -> bool:
     return call.type in RESIDUAL_TYPES and call.skip is not None
 
 
+def _opens(call: LayerRow) -> bool:
+    """Whether a block above the cut is drawn as its paths rather than its layers in run order."""
+    return _is_opened_residual(call) or (call.type in BRANCHING_TYPES and not call.failed)
+
+
+def _position(box: Box) -> float:
+    """Where a box stands, in columns from the main path (half columns in a centred group)."""
+    return box.column - (box.columns - 1) / 2
+
+
 class _Layout:
     """Places rows into a :class:`Diagram`, level by level; a residual block above the cut opens
-    into its main path, its shortcut's layers in a column beside it, and its ⊕ where the add ran."""
+    into its main path, its shortcut's layers in a column beside it, and its ⊕ where the add ran;
+    an Inception block into its branches, each a column of its layers, joined below them."""
 
     def __init__(self, analysis: Analysis):
         self.diagram = Diagram()
@@ -133,8 +148,7 @@ class _Layout:
         free level and the boxes feeding what follows."""
         i = 0
         while i < len(rows):
-            block = next((call for call in self._calls_inside(rows[i], inside) if _is_opened_residual(call)),
-                         None)
+            block = next((call for call in self._calls_inside(rows[i], inside) if _opens(call)), None)
             if block is None:
                 level, previous = self.layer(rows[i], level, column, previous)
                 i += 1
@@ -142,17 +156,15 @@ class _Layout:
             end = i
             while end < len(rows) and any(call is block for call in self._calls_inside(rows[end], inside)):
                 end += 1
-            level, previous = self.opened_residual(block, rows[i:end], level, column, previous)
+            opened = self.opened_residual if block.type in RESIDUAL_TYPES else self.branches
+            level, previous = opened(block, rows[i:end], level, column, previous)
             i = end
         return level, previous
 
     def layer(self, row: LayerRow, level: int, column: int, previous: list[int]) -> tuple[int, list[int]]:
         """A box; an Inception block's branches side by side, joined; a residual block with its skip."""
         if row.type in BRANCHING_TYPES and not row.failed:
-            branches = _children(self.rows, row)
-            ends = [self._place(Box(branch, level, column + c, len(branches)), previous)
-                    for c, branch in enumerate(branches)]
-            return level + 2, [self._place(Box(row, level + 1, column), ends)]
+            return self.branches(row, _children(self.rows, row), level, column, previous)
         index = self._place(Box(row, level, column), previous)
         if row.type in RESIDUAL_TYPES:
             self.diagram.residual_blocks.append(index)
@@ -170,8 +182,8 @@ class _Layout:
             (after if position >= skip.add_after else shortcut if position in skip.shortcut else main).append(row)
         first = len(self.diagram.boxes)
         main_level, main_ends = self.sequence(main, level, column, previous, block)
-        beside = column + 1 + math.ceil(max((box.column - (box.columns - 1) / 2 - column
-                                             for box in self.diagram.boxes[first:]), default=0))
+        beside = column + 1 + math.ceil(max((_position(box) - column for box in self.diagram.boxes[first:]),
+                                            default=0))
         shortcut_level, shortcut_ends = self.sequence(shortcut, level, beside, previous, block) if shortcut \
             else (level, [])
         add = self._place(Box(block, max(main_level, shortcut_level), column, is_add=True),
@@ -180,6 +192,34 @@ class _Layout:
             self.diagram.skips.append((first, add))
         return self.sequence(after, self.diagram.boxes[add].level + 1, column, [add], block)
 
+    def branches(self, block: LayerRow, rows: list[LayerRow], level: int, column: int,
+                 previous: list[int]) -> tuple[int, list[int]]:
+        """Each branch (a child call of ``block``) a column of its ``rows``, the columns side by side
+        and centred on ``column``, tops aligned at ``level``, all fed by ``previous``; the block's
+        box (the concat) below the longest. The branches are the calls the rows ran inside, not
+        their names: every row of one branch stands in its column, in the order it ran."""
+        by_branch: dict[int, list[LayerRow]] = {}
+        for row in rows:
+            branch = (*self._calls_inside(row, block), row)[0]
+            by_branch.setdefault(id(branch), []).append(row)
+        first, width, bottom, ends = len(self.diagram.boxes), 0, level, []
+        for branch_rows in by_branch.values():
+            start = len(self.diagram.boxes)
+            branch_level, branch_ends = self.sequence(branch_rows, level, column, previous, block)
+            placed = self.diagram.boxes[start:]
+            left = math.floor(min(_position(box) for box in placed) - column)
+            arcs = [*self.diagram.residual_blocks, *(first_box for first_box, _ in self.diagram.skips)]
+            has_arc = any(i >= start for i in arcs)  # it goes around on the right: room before the next
+            right = math.ceil(max(_position(box) for box in placed) - column) + has_arc
+            for box in placed:
+                box.column += width - left
+            width += right - left + 1
+            bottom, ends = max(bottom, branch_level), ends + branch_ends
+        for box in self.diagram.boxes[first:]:
+            box.columns += width - 1  # the group centred on column
+            box.branch_of = box.branch_of or block.name  # an inner block's branches keep theirs
+        return bottom + 1, [self._place(Box(block, bottom, column), ends)]
+
 
 def build_diagram(analysis: Analysis, depth: int = 1) -> Diagram:
     """Boxes per layer at ``depth``: Inception branches side by side, residual blocks with a skip.
@@ -187,14 +227,18 @@ def build_diagram(analysis: Analysis, depth: int = 1) -> Diagram:
     A residual block at the cut stays one box with a skip connection around it; one above the cut
     opens: its main path's layers in a column, its shortcut's (a 1×1 conv and batch norm) beside
     them, both into a ⊕ where the add ran (in torchvision's blocks, before the last ReLU). An
-    Inception block opens into its branches, each branch one box (its layers summed), then joins.
+    Inception block at the cut opens into its branches side by side, each branch one box (its
+    layers summed), joined at the block's box (the concat); above the cut each branch is a column
+    of its layers, the columns side by side, the concat below the longest.
     """
     rows = analysis.rows_at_depth(depth)
-    if analysis.model_type in BRANCHING_TYPES and depth == 1:  # a lone block: its branches, joined
-        rows = [LayerRow(name="", type=analysis.model_type, depth=0, parent=None, is_leaf=False,
-                         output_shape=analysis.output_shape)]
     layout = _Layout(analysis)
-    layout.sequence(rows, 0, 0, [])
+    if analysis.model_type in BRANCHING_TYPES:  # a lone block: its branches, joined
+        whole = LayerRow(name="", type=analysis.model_type, depth=0, parent=None, is_leaf=False,
+                         output_shape=analysis.output_shape)
+        layout.branches(whole, rows, 0, 0, [])
+    else:
+        layout.sequence(rows, 0, 0, [])
     return layout.diagram
 
 
@@ -228,7 +272,7 @@ def diagram_figure(analysis: Analysis, depth: int = 1, order: str = "pytorch") -
     figure = go.Figure()
     centres = []
     for box in diagram.boxes:
-        x = (box.column - (box.columns - 1) / 2) * (box_width + 0.4)
+        x = _position(box) * (box_width + 0.4)
         y = -box.level * gap
         centres.append((x, y))
         row = box.row
@@ -242,17 +286,23 @@ def diagram_figure(analysis: Analysis, depth: int = 1, order: str = "pytorch") -
                          y1=y + box_height / 2, line=dict(color="#868e96", width=1), fillcolor=fill,
                          layer="below")
         shape = "does not fit" if row.failed else shape_text(row.output_shape, order)
-        title = f"<b>{_label(row)}</b> · {row.type}" if row.name else f"<b>concat</b> ({row.type} output)"
-        figure.add_annotation(x=x, y=y, showarrow=False, font=dict(size=11), text=f"{title}<br>{shape}")
+        label = _label(row)
+        shown = label.removeprefix(f"{box.branch_of}.") if box.branch_of else label
+        title = f"<b>{shown}</b> · {row.type}" if row.name else f"<b>concat</b> ({row.type} output)"
+        figure.add_annotation(x=x, y=y, showarrow=False, font=dict(size=11), text=f"{title}<br>{shape}",
+                              hovertext=label if shown != label else None)
     half_height = [add_radius if box.is_add else box_height / 2 for box in diagram.boxes]
     for source, target in diagram.arrows:
         (x0, y0), (x1, y1) = centres[source], centres[target]
-        start, color = (x0, y0 - half_height[source]), "#495057"
+        start, end, color = (x0, y0 - half_height[source]), (x1, y1 + half_height[target]), "#495057"
         if diagram.boxes[target].is_add and x0 != x1:  # a shortcut's end: down beside the main path, then in
             figure.add_shape(type="line", x0=x0, y0=start[1], x1=x0, y1=y1, line=dict(color=SKIP_COLOR, width=1.2))
             start, color, end = (x0, y1), SKIP_COLOR, (x1 + add_radius, y1)
-        else:
-            end = (x1, y1 + half_height[target])
+        elif x0 != x1 and diagram.boxes[target].level > diagram.boxes[source].level + 1:
+            # a shorter branch: down its own column, clear of the longer ones, then into the concat
+            bend = y1 + gap - box_height / 2
+            figure.add_shape(type="line", x0=x0, y0=start[1], x1=x0, y1=bend, line=dict(color=color, width=1.2))
+            start = (x0, bend)
         figure.add_annotation(x=end[0], y=end[1], ax=start[0], ay=start[1], xref="x", yref="y", axref="x",
                               ayref="y", showarrow=True, arrowhead=2, arrowsize=1, arrowwidth=1.2,
                               arrowcolor=color, text="")

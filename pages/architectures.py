@@ -161,7 +161,8 @@ with diagram_tab:
                    "(the green line) and is added at ⊕ — hover it for what the block outputs, such as "
                    "relu(F(x) + x). Deeper, a block opens: its shortcut's layers (downsample) stand beside "
                    "the main path and ⊕ sits where the add runs. Inception branches stand side by side and "
-                   "are joined by a concat.")
+                   "are joined by a concat, the block's box; deeper, each branch is a column of its own layers. "
+                   "A box in a branch is named from its block: hover it for the whole name.")
 
 with check_tab:
     if check_tab.open:

@@ -164,6 +164,129 @@ def test_a_shortcut_without_a_module_is_an_arc_named_by_what_it_does():
     assert analysis.rows[0].skip.expression == "relu(F(x) + pad(x[…]))"
 
 
+@pytest.fixture(scope="module")
+def googlenet():
+    return analyze_architecture("googlenet")
+
+
+def _inception3a(diagram) -> tuple[dict[str, int], list[list[int]]]:
+    """Boxes by label, and inception3a's branches: the boxes of each, top to bottom."""
+    box = _boxes_by_label(diagram)
+    branches = [[i for label, i in box.items() if label.startswith(f"inception3a.branch{b}.")] for b in (1, 2, 3, 4)]
+    return box, branches
+
+
+def test_deeper_than_the_inception_blocks_each_branch_is_a_column_of_its_layers(googlenet):
+    diagram = figures.build_diagram(googlenet, 3)
+    box, branches = _inception3a(diagram)
+    boxes, arrows = diagram.boxes, set(diagram.arrows)
+    assert branches[1] == [box["inception3a.branch2.0"], box["inception3a.branch2.1"]]  # 1×1, then 3×3
+    assert [len({boxes[i].column for i in branch}) for branch in branches] == [1, 1, 1, 1]
+    assert [boxes[branch[0]].column for branch in branches] == [0, 1, 2, 3]
+    assert {boxes[i].columns for branch in branches for i in branch} == {4}  # centred on the main path
+    block_input, concat = box["maxpool2"], box["inception3a"]
+    assert {(block_input, branch[0]) for branch in branches} <= arrows  # x into every branch
+    assert [(boxes[i].level, boxes[i].column) for i in branches[1]] == [(8, 1), (9, 1)]
+    assert (branches[1][0], branches[1][1]) in arrows
+    assert [source for source, target in diagram.arrows if target == concat] == [b[-1] for b in branches]
+    assert (branches[0][-1], branches[1][0]) not in arrows  # no longer one long series
+    assert boxes[concat].level > max(boxes[i].level for branch in branches for i in branch)
+    assert (boxes[concat].column, boxes[concat].columns) == (0, 1)
+    assert (concat, box["inception3b.branch1.conv"]) in arrows
+
+
+def test_branches_of_different_lengths_start_together_and_the_concat_waits_for_the_longest(googlenet):
+    diagram = figures.build_diagram(googlenet, 4)
+    box, branches = _inception3a(diagram)
+    boxes = diagram.boxes
+    assert [len(branch) for branch in branches] == [2, 4, 4, 3]
+    assert {boxes[branch[0]].level for branch in branches} == {8}  # tops aligned
+    assert boxes[box["inception3a"]].level == 8 + 4
+    assert [boxes[i].row.hyper["kernel"] for i in branches[1] if boxes[i].row.type == "Conv2d"] == ["1", "3"]
+    figure = figures.diagram_figure(googlenet, 4)
+    rects = [shape for shape in figure.layout.shapes if shape.type == "rect"]  # one per box: no ⊕ here
+    bn, concat = rects[branches[0][-1]], rects[box["inception3a"]]
+    down = [shape for shape in figure.layout.shapes if shape.type == "line"
+            and shape.x0 == shape.x1 == pytest.approx((bn.x0 + bn.x1) / 2) and shape.y0 == pytest.approx(bn.y0)]
+    assert len(down) == 1 and concat.y1 < down[0].y1 < bn.y0  # down its own column, not across the others
+
+
+def test_at_the_blocks_own_depth_the_branches_are_one_box_each_as_before(googlenet):
+    for depth in (1, 2):
+        diagram = figures.build_diagram(googlenet, depth)
+        box = _boxes_by_label(diagram)
+        branches = [box[f"inception3a.branch{b}"] for b in (1, 2, 3, 4)]
+        concat = box["inception3a"]
+        assert [(diagram.boxes[i].column, diagram.boxes[i].columns) for i in branches] == [(c, 4) for c in range(4)]
+        assert {diagram.boxes[i].level for i in branches} == {diagram.boxes[concat].level - 1}
+        assert [source for source, target in diagram.arrows if target == concat] == branches
+    d2l = analyze_architecture("googlenet-d2l")
+    assert [(b.row.name, b.column) for b in figures.build_diagram(d2l, 2).boxes[8:13]] == \
+        [*((f"b3.inception3a.branch{b}", b - 1) for b in (1, 2, 3, 4)), ("b3.inception3a", 0)]
+
+
+def test_a_lone_inception_block_and_a_spec_concat_open_into_columns_of_their_layers():
+    lone = figures.build_diagram(analyze_architecture("inception-block"), 2)
+    box = _boxes_by_label(lone)
+    assert [lone.boxes[box[f"branch2.{name}"]].column for name in ("conv1x1", "relu1", "conv3x3", "relu2")] == \
+        [1, 1, 1, 1]
+    assert [lone.boxes[box[f"branch{b}.conv1x1"]].level for b in (1, 2, 3)] == [0, 0, 0]
+    assert lone.boxes[-1].row.name == "" and lone.boxes[-1].level == 4  # the concat, below branch2's relu2
+    spec = parse_spec(EXAMPLE_SPECS["inception-like"])
+    deepest = figures.build_diagram(analyze_model(lambda: build_model(spec), spec.input_shape), 3)
+    box = _boxes_by_label(deepest)
+    firsts = [box[f"concat1.branch{b}.{name}"] for b, name in ((1, "conv1"), (2, "conv1"), (3, "conv1"), (4, "pool1"))]
+    assert [deepest.boxes[i].column for i in firsts] == [0, 1, 2, 3]
+    assert {(box["relu1"], first) for first in firsts} <= set(deepest.arrows)
+    assert (box["concat1.branch4.relu1"], box["concat1"]) in deepest.arrows
+
+
+def _overlapping(rects) -> list[tuple[int, int]]:
+    return [(i, j) for i, a in enumerate(rects) for j, b in enumerate(rects[:i])
+            if a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1]
+
+
+def test_a_branch_holding_blocks_of_its_own_takes_the_columns_it_needs():
+    def conv(filters, kernel=1):
+        return {"type": "conv", "filters": filters, "kernel": kernel, "padding": kernel // 2}
+    spec = parse_spec({"name": "nested", "input_shape": [3, 8, 8], "layers": [conv(8), {"type": "concat", "branches": [
+        [{"type": "residual", "layers": [conv(8, 3), {"type": "relu"}]}],  # an identity skip: an arc on the right
+        [{"type": "concat", "branches": [[conv(4)], [conv(4), conv(4, 3)]]}],
+        [{"type": "residual", "layers": [conv(8, 3)], "shortcut": [conv(8)]}],
+        [conv(2)]]}]})
+    analysis = analyze_model(lambda: build_model(spec), spec.input_shape)
+    for depth in range(1, analysis.max_depth + 1):
+        figure = figures.diagram_figure(analysis, depth)
+        rects = [shape for shape in figure.layout.shapes if shape.type == "rect"]
+        assert _overlapping(rects) == []
+        for arc in (shape for shape in figure.layout.shapes if shape.type == "path"):
+            right = max(float(x) for x in re.findall(r"(-?[\d.]+),", arc.path))
+            assert not any(rect.x0 < right < rect.x1 for rect in rects)  # clear of the next branch
+    deepest = figures.build_diagram(analysis, 5)
+    box = _boxes_by_label(deepest)
+    assert deepest.boxes[box["concat1.branch2.concat1"]].level == 3  # the inner concat, then the outer
+    assert deepest.boxes[box["concat1"]].level == 4
+
+
+def test_a_box_in_a_branch_is_named_from_its_block_with_the_whole_name_on_hover(googlenet):
+    figure = figures.diagram_figure(googlenet, 4)
+    names = [note for note in figure.layout.annotations if note.text.startswith("<b>")]
+    by_hover = {note.hovertext: note.text for note in names if note.hovertext}
+    assert by_hover["inception3a.branch2.1.conv"] == "<b>branch2.1.conv</b> · Conv2d<br>128×28×28"
+    assert next(note.text for note in names if note.text.startswith("<b>inception3a</b>")) == \
+        "<b>inception3a</b> · Inception<br>256×28×28"  # the concat: the block's whole name
+    assert next(note for note in names if note.text.startswith("<b>maxpool2</b>")).hovertext is None
+
+
+def test_the_googlenet_figure_fits_its_columns(googlenet):
+    for depth in (3, 4):
+        figure = figures.diagram_figure(googlenet, depth)
+        rects = [shape for shape in figure.layout.shapes if shape.type == "rect"]
+        assert _overlapping(rects) == []
+        low, high = figure.layout.xaxis.range
+        assert low < min(rect.x0 for rect in rects) and max(rect.x1 for rect in rects) < high
+
+
 def test_a_diagram_deeper_than_the_blocks_draws_every_skip_it_followed(resnet18):
     assert all(figures.unfollowed_skips_note(resnet18, depth) is None for depth in range(1, 6))
     vgg = analyze_architecture("vgg16")
