@@ -223,6 +223,14 @@ def test_inception_block_concatenates_four_branches_to_256_channels():
     assert widths == [64, 128, 32, 32]
 
 
+def test_the_googlenet_note_on_torchvisions_3x3_third_branch_is_true():
+    torchvision_net, d2l_net = build("googlenet", "meta"), build("googlenet-d2l", "meta")
+    blocks = [m for m in torchvision_net.modules() if type(m).__name__ == "Inception"]
+    assert len(blocks) == 9 and {block.branch3[1].conv.kernel_size for block in blocks} == {(3, 3)}
+    assert {m.conv5x5.kernel_size for m in d2l_net.modules() if hasattr(m, "conv5x5")} == {(5, 5)}
+    assert "uses a 3×3 conv where the paper has 5×5" in get_architecture("googlenet").notes
+
+
 def test_googlenet_d2l_stage_widths_follow_the_document():
     model = build("googlenet-d2l", "meta")
     x = torch.zeros(1, 1, 96, 96, device="meta")

@@ -70,8 +70,10 @@ _INCEPTION_NOTES = (
         "The 2014 ImageNet winner: a stem of convs, nine Inception blocks, global average "
         "pooling and one FC layer — about 6.6M parameters, a tenth of AlexNet's. "
         + _INCEPTION_NOTES + "\n"
-        "torchvision adds batch norm after every conv; built here without the two auxiliary "
-        "side-branch classifiers (used only in training)."
+        "torchvision adds batch norm after every conv, and its third branch (branch3) uses a 3×3 "
+        "conv where the paper has 5×5 — a known difference of torchvision's port, kept as it is "
+        "(googlenet-d2l has the paper's 5×5); built here without the two auxiliary side-branch "
+        "classifiers (used only in training)."
     ),
 )
 def googlenet(in_channels: int = 3, num_classes: int = 1000) -> nn.Module:
