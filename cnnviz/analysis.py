@@ -696,9 +696,14 @@ class _ShapeTracker(TorchFunctionMode):
             raise _NotFollowed("takes a second tensor computed from the input")
         height, width = fields[0]
         ndim = x.dim()
+        # a global pool's unit, like a flat vector's feature, sees the whole image (not the padding
+        # of the maps before it), so ResNet's last maps keep the familiar 435, its pooled vector 224
+        def whole_image():
+            return height.covering(self.image_hw[0]), width.covering(self.image_hw[1])
+
         if name in _ADAPTIVE_OPS:
             (n_h, n_w), (o_h, o_w) = x.shape[-2:], out.shape[-2:]
-            axes = height.adaptive(n_h, o_h), width.adaptive(n_w, o_w)
+            axes = whole_image() if (o_h, o_w) == (1, 1) else (height.adaptive(n_h, o_h), width.adaptive(n_w, o_w))
         elif name in _WINDOW_OPS:
             (kh, kw), (sh, sw), (ph, pw), (dh, dw) = _window(name, args, kwargs)
             o_h, o_w = out.shape[-2:]
@@ -728,7 +733,7 @@ class _ShapeTracker(TorchFunctionMode):
             dim = _argument(args, kwargs, 1, "dim", kwargs.get("axis"))
             reduced = _dims(None if isinstance(dim, bool) or dim == () else dim, ndim) & {ndim - 2, ndim - 1}
             if len(reduced) == 2:
-                axes = height.adaptive(len(height), 1), width.adaptive(len(width), 1)
+                axes = whole_image()
             elif reduced:
                 raise _NotFollowed("reduces the height or the width alone")
             else:
@@ -958,18 +963,22 @@ def analyze_model(model: nn.Module | Callable[[], nn.Module], input_shape: Shape
 
 
 def _network_receptive_field(outputs, leaves, tracker) -> tuple[tuple[int, int] | None, str | None]:
-    """The largest of a unit of the output when it is a feature map, else of the widest map — and,
-    where the field was not followed to the end, None and why."""
+    """The largest of a unit of the output when it is a feature map of more than one unit, else of
+    the widest map of more than one unit (a global pool's 1×1 map sees the whole image, which says
+    nothing of the network), else of the widest map — and, where the field was not followed to the
+    end, None and why."""
     field = tracker.field_of(outputs[0]) if outputs else None
     if isinstance(field, _Unknown):
         return None, field.reason
     unknown = next((row.receptive_field_unknown for row in leaves if row.receptive_field_unknown), None)
     if unknown is not None:
         return None, unknown
-    if outputs and outputs[0].dim() == 4:
+    if outputs and outputs[0].dim() == 4 and outputs[0].shape[-2] * outputs[0].shape[-1] > 1:
         height, width = field
         return (height.receptive_field, width.receptive_field), None
-    fields = [row.receptive_field for row in leaves if row.output_shape and len(row.output_shape) == 3]
+    maps = [row for row in leaves if row.output_shape and len(row.output_shape) == 3]
+    fields = [row.receptive_field for row in maps if row.output_shape[1] * row.output_shape[2] > 1] or \
+        [row.receptive_field for row in maps]
     return (max(fields, key=lambda f: f[0] * f[1]) if fields else None), None
 
 

@@ -109,8 +109,10 @@ with st.container(horizontal=True, gap="large"):  # each metric as wide as its n
     st.metric("receptive field", report.receptive_field_text(analysis),
               "last feature map" if rf_note is None else "unknown", delta_color="off", delta_arrow="off",
               width="content",
-              help="The input pixels one unit of the last feature map depends on. It counts the zero "
-                   "padding too, so it can be larger than the image." + (f" {rf_note}" if rf_note else ""))
+              help="The input pixels (per side) one unit of the last feature map depends on: the last map "
+                   "of more than one unit, before any global pooling. It counts the zero padding too, so it "
+                   "can be larger than the image. After a global pooling or a flatten, every unit sees the "
+                   "whole image, and the table shows the image's size." + (f" {rf_note}" if rf_note else ""))
 if analysis.diagnosis:
     st.error(f"**Does not fit at `{analysis.diagnosis.layer}`:** {analysis.diagnosis.message}  \n"
              f"{analysis.diagnosis.suggestion}", icon=":material/error:")

@@ -137,6 +137,32 @@ def test_receptive_field_of_vgg16_and_dilation():
     assert [row.receptive_field[0] for row in analysis.rows] == [5, 7, 11]
 
 
+def test_a_global_pool_sees_the_whole_image_and_the_headline_is_the_last_map_before_it():
+    rows = {row.name: row for row in analyze_architecture("resnet18").rows}
+    # the familiar 435 = 1 + (7−1)·1 + (3−1)·2 + ... of the last stage's maps; their padding reaches further
+    assert rows["layer4"].receptive_field == rows["layer4.1.relu"].receptive_field == (435, 435)
+    assert rows["avgpool"].receptive_field == rows["fc"].receptive_field == (224, 224)  # the image, as a vector
+    assert analyze_architecture("resnet18").receptive_field == (435, 435)
+    nin = analyze_architecture("nin")
+    rows = {row.name: row for row in nin.rows}
+    assert rows["gap"].output_shape == (10, 1, 1) and rows["gap"].receptive_field == (224, 224)
+    assert nin.receptive_field == rows["block4"].receptive_field == (195, 195)
+
+    class MeanPooled(nn.Module):  # a global average pool written as a reduction over the height and width
+        def __init__(self):
+            super().__init__()
+            self.conv, self.head = nn.Conv2d(1, 2, 3, padding=1), nn.Conv2d(2, 4, 1)
+
+        def forward(self, x):
+            return self.head(self.conv(x).mean(dim=(-2, -1), keepdim=True))
+
+    analysis = analyze_model(MeanPooled(), (1, 9, 9))
+    rows = {row.name: row for row in analysis.rows}
+    assert rows["conv"].receptive_field == (3, 3)
+    assert rows["head"].output_shape == (4, 1, 1) and rows["head"].receptive_field == (9, 9)  # not 11: no padding
+    assert analysis.receptive_field == (3, 3)  # the last map of more than one unit
+
+
 def test_receptive_field_takes_the_widest_branch():
     analysis = analyze_architecture("inception-block")
     assert analysis.receptive_field == (5, 5)  # the 1×1 then 5×5 branch

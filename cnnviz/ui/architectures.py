@@ -257,7 +257,8 @@ _LAYER_COLUMNS = {
                            "(in features + 1)·out features for a linear layer"),
     "MACs": ("MACs", "multiply-accumulates per image; FLOPs = 2 × MACs"),
     "receptive field": ("RF", "receptive field: how many input pixels (per side) one unit of this "
-                              "layer's output depends on, zero padding included"),
+                              "layer's output depends on, zero padding included; after a global pooling "
+                              "or a flatten, the whole image"),
     "buffers": ("buffers", "batch-norm running statistics: stored with the model, not parameters"),
 }
 _NUMBER_COLUMNS = ("activation size", "# parameters", "weights", "biases", "MACs", "buffers")
