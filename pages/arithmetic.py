@@ -152,6 +152,9 @@ with picture:
     if len(steps) > MAX_FRAMES and not hide:
         st.caption(f"{len(steps)} steps: too many to animate in the browser (at most {MAX_FRAMES}); "
                    "step by hand below.")
+    elif figure.frames:
+        st.caption("▶ Play and the slider above animate the picture in your browser. The step written out "
+                   "below follows ◀ Previous, Next ▶ and its own slider.")
     back, forward, slider = st.columns([1.3, 1, 5], vertical_alignment="bottom")
     back.button("◀ Previous", on_click=move, args=(-1,), disabled=state.step <= 1, key="previous",
                 width="stretch")

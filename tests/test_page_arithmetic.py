@@ -70,6 +70,15 @@ def test_choosing_a_preset_fills_the_controls_and_the_url():
     assert at.query_params["preset"] == "cs540-stride"
 
 
+def test_the_page_says_which_controls_the_written_out_step_follows():
+    at = open_page(preset="cs540-basic")
+    said = "▶ Play and the slider above animate the picture in your browser"
+    assert [c.value for c in at.caption if c.value.startswith(said)] == [
+        f"{said}. The step written out below follows ◀ Previous, Next ▶ and its own slider."]
+    at.toggle(key="try_mode").set_value(True).run()  # no animation while a student types the values
+    assert not [c.value for c in at.caption if c.value.startswith(said)]
+
+
 def test_custom_input_turns_the_example_into_a_custom_link():
     at = open_page(preset="cs540-basic")
     at.text_area(key="input_text").set_value("1 1 1; 1 1 1; 1 1 1").run()
