@@ -34,13 +34,27 @@ def _process_ticks(pid: int | str) -> int | None:
     try:
         with open(PROC / str(pid) / "stat") as stat:
             fields = stat.read().rsplit(")", 1)[1].split()  # the name in (…) may hold spaces
-    except OSError:
+        return int(fields[11]) + int(fields[12])
+    except (OSError, ValueError, IndexError):
         return None
-    return int(fields[11]) + int(fields[12])
+
+
+def _sample(peer_pids) -> tuple[float, int, int, dict[int, int]] | None:
+    """(now, busy ticks of all CPUs, this process's ticks, each live peer's ticks); None where
+    ``/proc`` cannot be read (another system, a sandbox): the run then keeps its threads."""
+    try:
+        busy = _busy_ticks()
+    except (OSError, ValueError, IndexError):
+        return None
+    own = _process_ticks("self")
+    if own is None:
+        return None
+    peers = {pid: ticks for pid in peer_pids if (ticks := _process_ticks(pid)) is not None}
+    return time.monotonic(), busy, own, peers
 
 
 def supported() -> bool:
-    return (PROC / "stat").is_file() and (PROC / "self" / "stat").is_file()
+    return _sample([]) is not None
 
 
 def threads_text(info: dict) -> str | None:
@@ -62,24 +76,25 @@ def fair_threads(cores: int, other_load: float, runs: int, most: int) -> int:
 
 class CpuShare:
     """Call :meth:`threads` now and then (twice a second); it answers from the CPU time used since
-    the previous call."""
+    the previous call. Where ``/proc`` cannot be read it answers None: the threads stay as they are."""
 
     def __init__(self, cores: int | None = None):
         self.cores = cores or os.cpu_count() or 1
-        self._time, self._busy, self._own, self._peers = time.monotonic(), _busy_ticks(), _process_ticks("self"), {}
+        self._last = _sample([])
         self.other_load = 0.0  # cores kept busy by other work in the last window
 
     def threads(self, peer_pids: list[int], most: int) -> int | None:
         """The threads to use now (``most`` at most), given the pids of the other cnnviz runs
         training on the CPU; None when the window since the previous call is too short to tell."""
-        now = time.monotonic()
-        if now - self._time < MIN_WINDOW_S:
+        if self._last is None or time.monotonic() - self._last[0] < MIN_WINDOW_S:
             return None
-        busy, own = _busy_ticks(), _process_ticks("self")
-        peers = {pid: ticks for pid in peer_pids if (ticks := _process_ticks(pid)) is not None}
+        current = _sample(peer_pids)
+        if current is None:
+            return None
+        (then, busy_then, own_then, peers_then), (now, busy, own, peers) = self._last, current
         # a peer first seen now counts as other work for this window: its earlier use is unknown
-        peer_ticks = sum(ticks - self._peers[pid] for pid, ticks in peers.items() if pid in self._peers)
-        others = busy - self._busy - (own - self._own) - peer_ticks
-        self.other_load = max(0.0, others / TICKS_PER_S / (now - self._time))
-        self._time, self._busy, self._own, self._peers = now, busy, own, peers
+        peer_ticks = sum(ticks - peers_then[pid] for pid, ticks in peers.items() if pid in peers_then)
+        others = busy - busy_then - (own - own_then) - peer_ticks
+        self.other_load = max(0.0, others / TICKS_PER_S / (now - then))
+        self._last = current
         return fair_threads(self.cores, self.other_load, 1 + len(peers), most)

@@ -64,7 +64,7 @@ class StoreRecorder:
         self.ending = False  # training is over, the run's end is being saved
         self.stop_signal: int | None = None  # a Ctrl-C or SIGTERM asked the run to stop after its current step
         # on the CPU: the threads follow the cores that other work leaves free (see cpu_share)
-        self.cpu_share = cpu_share.CpuShare() if cpu_share.supported() else None
+        self.cpu_share = cpu_share.CpuShare()
         self.info: dict = {}
 
     def started(self, info: dict) -> None:

@@ -60,6 +60,33 @@ def test_a_window_too_short_to_measure_decides_nothing():
     assert share.threads([], most=2) is None
 
 
+def test_without_a_readable_proc_the_threads_stay_as_they_are(tmp_path, monkeypatch):
+    monkeypatch.setattr(cpu_share, "PROC", tmp_path)  # no /proc at all (macOS, Windows)
+    assert not cpu_share.supported()
+    share = CpuShare()
+    time.sleep(0.3)
+    assert share.threads([], most=2) is None
+    (tmp_path / "self").mkdir()
+    (tmp_path / "stat").write_text("cpu  garbage\n")  # a /proc that is not Linux's
+    (tmp_path / "self" / "stat").write_text("1 (python) R")
+    assert not cpu_share.supported() and CpuShare().threads([], most=2) is None
+
+
+def test_the_store_names_the_other_runs_training_on_the_cpu(cnnviz_home):
+    from cnnviz.runs import RunStore
+    from cnnviz.training import TrainConfig
+
+    store = RunStore()
+    cpu = "CPU (2 cores)"
+    runs = {}
+    for name, status, device, pid in (("this", "running", cpu, 101), ("other", "running", cpu, 102),
+                                      ("gpu", "running", "NVIDIA H200", 103), ("done", "completed", cpu, 104),
+                                      ("queued", "queued", None, 105), ("no pid", "running", cpu, None)):
+        runs[name] = store.create_run(TrainConfig(arch="lenet5"))
+        store.update(runs[name], status=status, device=device, pid=pid)
+    assert store.cpu_run_pids(excluding=runs["this"]) == [102]
+
+
 @linux_only
 @several_cores
 def test_a_cli_run_beside_a_busy_process_uses_fewer_threads(cnnviz_home):
