@@ -178,10 +178,11 @@ class RunStore:
         return db
 
     # ---------------------------------------------------------------- writing
-    def create_run(self, config: TrainConfig, status: str = "queued") -> int:
+    def create_run(self, config: TrainConfig, status: str = "queued", pid: int | None = None) -> int:
+        """A new run; ``pid``: the process that will train it, when that is the creator (the CLI)."""
         with self._connect(write=True) as db:
-            cursor = db.execute("INSERT INTO runs (status, config, created_at) VALUES (?, ?, ?)",
-                                (status, json.dumps(config.to_dict()), time.time()))
+            cursor = db.execute("INSERT INTO runs (status, config, created_at, pid) VALUES (?, ?, ?, ?)",
+                                (status, json.dumps(config.to_dict()), time.time(), pid))
             return cursor.lastrowid
 
     def update(self, run_id: int, **values) -> None:

@@ -33,6 +33,11 @@ Listener = Callable[[dict], None]  # receives the events the CLI prints with --j
 STOP_SIGNALS = {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM"}
 
 
+def stop_at_once(signum: int, frame=None) -> None:
+    """A signal handler: Ctrl-C or SIGTERM stops what runs now, as :class:`Stopped`."""
+    raise Stopped(signum)
+
+
 def cancelled_by(signum: int) -> str:
     """A stopped run's error: "cancelled with Ctrl-C", "cancelled with SIGTERM"."""
     return f"cancelled with {STOP_SIGNALS[signum]}"
@@ -201,7 +206,7 @@ def _stop_on_signals(recorder: StoreRecorder) -> dict:
             print(f"\nstopping after this step ({STOP_SIGNALS[signum]} again to stop at once)", file=sys.stderr,
                   flush=True)
         else:
-            raise Stopped(signum)
+            stop_at_once(signum)
 
     return {signum: signal.signal(signum, on_signal) for signum in STOP_SIGNALS}
 

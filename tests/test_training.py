@@ -573,6 +573,33 @@ def test_a_first_stop_signal_stops_after_the_step_and_keeps_results_and_weights(
 
 
 @STOP_SIGNALS
+def test_a_stop_signal_while_the_cli_creates_its_run_ends_it_cancelled_not_queued(signum, name, monkeypatch, capsys):
+    """A signal that lands before execute has its handlers (here: inside create_run, after the
+    insert) still ends the run cancelled, with its finished line, and the shell's exit status."""
+    from cnnviz.__main__ import main
+
+    create_run = RunStore.create_run
+
+    def create_then_signal(self, *args, **kwargs):
+        run_id = create_run(self, *args, **kwargs)
+        os.kill(os.getpid(), signum)
+        return run_id
+
+    monkeypatch.setattr(RunStore, "create_run", create_then_signal)
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        assert main(["train", "--arch", "lenet5", "--json"]) == 128 + signum
+    finally:
+        for s, handler in handlers.items():
+            signal.signal(s, handler)
+    [record] = RunStore().list_runs()
+    assert (record.status, record.error, record.pid) == ("cancelled", f"cancelled with {name}", os.getpid())
+    assert RunStore().metrics(record.id) == []
+    assert json.loads(capsys.readouterr().out.splitlines()[-1]) == {
+        "event": "finished", "run_id": record.id, "status": "cancelled", "error": f"cancelled with {name}"}
+
+
+@STOP_SIGNALS
 def test_a_second_stop_signal_stops_at_once_and_keeps_the_metrics(signum, name):
     store = RunStore()
     run_id = store.create_run(TrainConfig(arch="lenet5", epochs=1000, log_every=1))

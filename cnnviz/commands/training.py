@@ -4,6 +4,8 @@ Training page watches."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sys
 import time
 
@@ -56,7 +58,7 @@ def run_train(args) -> int:
     from cnnviz.data import DatasetUnavailable, fetch_dataset
     from cnnviz.runs import StoreUnavailable
     from cnnviz.training import ConfigError, TrainConfig
-    from cnnviz.worker import Stopped, execute
+    from cnnviz.worker import STOP_SIGNALS, Stopped, cancelled_by, execute, stop_at_once
 
     config = TrainConfig(arch=args.arch, dataset=args.dataset, epochs=args.epochs, batch_size=args.batch_size,
                          lr=args.lr, optimizer=args.optimizer, schedule=args.schedule, device=args.device,
@@ -69,13 +71,22 @@ def run_train(args) -> int:
     store = _store()
     try:  # offline, a missing dataset is refused here, before a run is created (a download, else the message)
         fetch_dataset(config.dataset)
-        run_id = store.create_run(config)
-    except (DatasetUnavailable, StoreUnavailable) as error:
+    except DatasetUnavailable as error:
         raise CliError(str(error)) from None
     listener = _json_lines if args.json else _ProgressPrinter()
+    for signum in STOP_SIGNALS:  # until execute takes over: a run is never left queued by a signal
+        signal.signal(signum, stop_at_once)
     try:
+        run_id = store.create_run(config, pid=os.getpid())
         status = execute(store, run_id, listener, validated=True, stop_on_signals=True)
+    except StoreUnavailable as error:
+        raise CliError(str(error)) from None
     except Stopped as stopped:  # recorded as "cancelled with Ctrl-C" (or SIGTERM); the finished line said so
+        for record in store.list_runs():  # stopped before execute took over (even inside create_run)
+            if record.pid == os.getpid() and record.status == "queued":
+                store.finish(record.id, "cancelled", error=cancelled_by(stopped.signum))
+                listener({"event": "finished", "run_id": record.id, "status": "cancelled",
+                          "error": cancelled_by(stopped.signum)})
         return stopped.exit_code  # 130 for Ctrl-C, 143 for SIGTERM
     return 0 if status == "completed" else 1
 
