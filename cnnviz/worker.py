@@ -161,8 +161,9 @@ def execute(store: RunStore, run_id: int, listener: Listener | None = None, vali
 
         save_file(result.state_dict, str(checkpoint))
         status = "cancelled" if result.cancelled else "completed"
-        if result.cancelled:
-            error = cancelled_by(stopped_by) if stopped_by is not None else "cancelled by the user"
+        if result.cancelled:  # a `runs cancel` or the Stop button ends with SIGTERM when a step is slow
+            asked = stopped_by is None or store.cancel_requested(run_id)
+            error = "cancelled by the user" if asked else cancelled_by(stopped_by)
         final = {"test_accuracy": result.test_accuracy, "test_loss": result.test_loss,
                  "train_accuracy": result.train_accuracy, "images_per_s": result.images_per_s,
                  "elapsed_s": result.elapsed_s, "epochs_done": result.epochs_done, "checkpoint": str(checkpoint)}

@@ -599,6 +599,26 @@ def test_a_stop_signal_while_the_cli_creates_its_run_ends_it_cancelled_not_queue
         "event": "finished", "run_id": record.id, "status": "cancelled", "error": f"cancelled with {name}"}
 
 
+def test_a_cancel_that_escalates_to_sigterm_is_still_cancelled_by_the_user():
+    """`runs cancel` sends SIGTERM when a step takes longer than its grace: the user asked, so the
+    run says so."""
+    store = RunStore()
+    run_id = store.create_run(TrainConfig(arch="lenet5", epochs=1000, log_every=1))
+    terminate, events = _signal_on_steps(signal.SIGTERM, 3)
+
+    def listener(event):
+        if event["event"] == "step" and event["step"] == 3:
+            store.update(run_id, cancel_requested=1)  # what cancel() does before its grace runs out
+        terminate(event)
+
+    with pytest.raises(cnnviz.worker.Stopped) as stopped:
+        execute(store, run_id, listener, stop_on_signals=True)
+    assert stopped.value.exit_code == 143
+    record = store.get_run(run_id)
+    assert (record.status, record.error) == ("cancelled", "cancelled by the user")
+    assert [m.step for m in store.metrics(run_id) if m.name == "loss"] == [1, 2, 3]
+
+
 @STOP_SIGNALS
 def test_a_second_stop_signal_stops_at_once_and_keeps_the_metrics(signum, name):
     store = RunStore()
