@@ -7,10 +7,11 @@ separators (46,764,746) and short forms (46.8M).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import pandas as pd
 
-from cnnviz.analysis import Analysis, LayerRow
+from cnnviz.analysis import Analysis, LayerRow, call_nesting
 from cnnviz.memory import available_memory, is_out_of_memory
 
 ORDERS = ("pytorch", "textbook")
@@ -229,11 +230,28 @@ def torchinfo_text(analysis: Analysis, model_factory, depth: int = 3) -> str:
     return str(stats)
 
 
+def _outputs_in_order(rows: list[LayerRow]) -> Iterator[LayerRow]:
+    """The rows in the order their outputs are made: a block's after its layers' (rows are in call
+    order, a block before its layers), so an Inception block's concat follows its branches."""
+    open_blocks: list[LayerRow] = []
+    for row, containers in call_nesting(rows):
+        while len(open_blocks) > len(containers):
+            yield open_blocks.pop()
+        if row.is_leaf:
+            yield row
+        else:
+            open_blocks.append(row)
+    yield from reversed(open_blocks)
+
+
 def stage_shapes(analysis: Analysis) -> list[tuple[int, ...]]:
     """The feature map at the end of each stage: every time the height and width change, the last
-    shape before the change, and the last feature map (the classifier's vectors are not stages)."""
-    shapes = [row.output_shape for row in analysis.rows_at_depth(None)
+    map made before the change (a block's output, not its last branch's), and the last feature map
+    (the classifier's vectors are not stages)."""
+    shapes = [row.output_shape for row in _outputs_in_order(analysis.rows)
               if row.output_shape and len(row.output_shape) == 3 and not row.failed]
+    if len(analysis.output_shape or ()) == 3 and not analysis.diagnosis:  # the network's own output, last
+        shapes.append(analysis.output_shape)  # (a lone Inception block has no row of its own)
     stages = []
     for shape, following in zip(shapes, shapes[1:] + [None]):
         if following is None or shape[1:] != following[1:]:

@@ -15,6 +15,7 @@ from cnnviz.report import (
     comparison_table,
     layer_table,
     receptive_field_note,
+    stage_shapes,
     summary_text,
     torchinfo_text,
 )
@@ -126,3 +127,11 @@ def test_the_comparison_lines_up_the_stages_of_each_network():
     assert stages["resnet18"].tolist() == ["64×112×112", "64×56×56", "128×28×28", "256×14×14", "512×7×7",
                                            "512×1×1"]
     assert table.loc["output"].tolist() == ["10", "1000"]
+
+
+def test_an_inception_stage_ends_with_the_blocks_concat_not_its_last_branch():
+    """GoogLeNet leaves 28×28 after inception3b's concat of 128 + 192 + 96 + 64 = 480 channels, not
+    with its last branch's 64 (the branches run one after another, the concat after them all)."""
+    assert stage_shapes(analyze_architecture("googlenet")) == [
+        (64, 112, 112), (192, 56, 56), (480, 28, 28), (832, 14, 14), (1024, 7, 7), (1024, 1, 1)]
+    assert stage_shapes(analyze_architecture("inception-block")) == [(256, 28, 28)]  # the block is the network
