@@ -103,7 +103,10 @@ with st.container(horizontal=True, gap="large"):  # each metric as wide as its n
     st.metric("MACs per image", report.human_count(analysis.total_macs), f"{analysis.total_macs:,}",
               delta_color="off", delta_arrow="off", width="content")
     st.metric("activation memory", report.human_bytes(analysis.activation_memory_bytes), "batch 1, float32",
-              delta_color="off", delta_arrow="off", width="content")
+              delta_color="off", delta_arrow="off", width="content",
+              help="What the forward pass writes for one image: the activation sizes of every layer (the "
+                   "layer table's size column at its deepest) × 4 bytes. Tensors made outside the layers — "
+                   "an Inception block's concat, a residual add — are not counted, as in the slides' tables.")
     st.metric("parameter memory", report.human_bytes(analysis.param_memory_bytes), "float32",
               delta_color="off", delta_arrow="off", width="content")
     st.metric("receptive field", report.receptive_field_text(analysis),

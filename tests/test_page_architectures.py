@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 from streamlit.testing.v1 import AppTest
 
+from cnnviz.report import human_bytes
 from tests.live_app import ROOT, StreamlitPage
 
 PAGE = str(ROOT / "pages" / "architectures.py")
@@ -32,6 +33,18 @@ def test_link_opens_the_architecture_with_its_totals():
     assert table.loc[table["layer"] == "conv1", "activation shape (C×H×W)"].item() == "96×54×54"
     assert table.loc[table["layer"] == "fc6", "# parameters"].item() == 26_218_496
     assert dict(at.query_params) == {"arch": "alexnet-d2l", "input": "1,224,224", "classes": "10"}
+
+
+def test_activation_memory_is_the_layer_tables_sizes_times_four_bytes():
+    at = open_page(arch="lenet5")
+    table = at.dataframe[0].value
+    layers = table[table["layer"] != "Input"]
+    # conv and tanh, then pool, per stage; the flatten; each fc and its tanh
+    assert int(layers["activation size"].sum()) == 2 * 6 * 28 * 28 + 6 * 14 * 14 + 2 * 16 * 10 * 10 + 2 * 16 * 5 * 5 \
+        + 2 * 120 + 2 * 84 + 10 == 15_002
+    memory = next(m for m in at.metric if m.label == "activation memory")
+    assert memory.value == human_bytes(4 * int(layers["activation size"].sum()))
+    assert "× 4 bytes" in memory.help
 
 
 def test_switching_architecture_resets_the_input_and_the_url():
