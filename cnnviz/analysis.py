@@ -168,6 +168,8 @@ class Analysis:
                     "receptive_field": list(row.receptive_field) if row.receptive_field else None,
                     "receptive_field_unknown": row.receptive_field_unknown,
                     "jump": list(row.jump) if row.jump else None,
+                    # a residual block: what it outputs, e.g. "relu(F(x) + downsample(x))"
+                    **({"skip": row.skip.expression} if row.skip else {}),
                 }
                 for row in self.rows_at_depth(depth)
             ],
@@ -321,6 +323,8 @@ _MOVES: dict[str, tuple[str, int | None, str | None, object]] = {
     "cat": ("joins maps along the height or width", 1, "dim", 0),
 }
 _OP_TEXT = {"__getitem__": "indexing", "mT": ".mT", "mH": ".mH", "T": ".T", "H": ".H"}  # in a reason
+_ACTIVATION_TYPES = {"ReLU", "ReLU6", "LeakyReLU", "PReLU", "ELU", "GELU", "SiLU", "Mish", "Tanh", "Sigmoid",
+                     "Hardswish", "Hardsigmoid"}
 _ADD_OPS = {"add", "__add__", "__radd__", "add_", "__iadd__"}  # a residual add: x + F(x), out += identity
 
 
@@ -562,8 +566,10 @@ class _CallFlow:
             self.joins.append((len(self.steps), self.children, operands))
         self.steps.append((None, name, operands, tuple(id(t) for t in outputs)))
 
-    def record_call(self, name: str, inputs, output) -> None:
-        self.steps.append((self.children, name.rsplit(".", 1)[-1], tuple(id(t) for t in _tensors_in(inputs)),
+    def record_call(self, row: LayerRow, inputs, output) -> None:
+        # in the block's expression an activation reads as its function (relu), whatever its name
+        shown = row.type.lower() if row.type in _ACTIVATION_TYPES else row.name.rsplit(".", 1)[-1]
+        self.steps.append((self.children, shown, tuple(id(t) for t in _tensors_in(inputs)),
                            tuple(id(t) for t in _tensors_in(output))))
         self.children += 1
 
@@ -837,7 +843,7 @@ class _Recorder:
         if flow is not None:
             row.skip = flow.skip_connection()
         if self.tracker.flows and self.tracker.flows[-1] is not None:
-            self.tracker.flows[-1].record_call(row.name, inputs, output)
+            self.tracker.flows[-1].record_call(row, inputs, output)
         tensors = list(_tensors_in(output))
         if tensors:
             out = tensors[0]

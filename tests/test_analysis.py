@@ -245,11 +245,14 @@ def test_a_residual_block_records_its_shortcut_and_where_the_add_runs_as_its_for
     bottleneck = analyze_model(torchvision.models.resnet50, (3, 224, 224))  # 3 convs, 3 norms, 2 relus
     assert skip(bottleneck, "layer1.0") == SkipConnection((8,), 9, "relu(F(x) + downsample(x))")
     resnet20 = analyze_architecture("resnet20")  # its shortcut runs first
-    assert skip(resnet20, "stage2.block1") == SkipConnection((0,), 6, "relu2(F(x) + shortcut(x))")
+    # its ReLU module is named relu2: an activation reads as its function
+    assert skip(resnet20, "stage2.block1") == SkipConnection((0,), 6, "relu(F(x) + shortcut(x))")
     spec = parse_spec(EXAMPLE_SPECS["small-resnet"])
     custom = analyze_model(lambda: build_model(spec), spec.input_shape)
     assert skip(custom, "residual1") == SkipConnection((), 1, "F(x) + x")
     assert skip(custom, "residual2") == SkipConnection((0,), 2, "F(x) + shortcut(x)")
+    data = {layer["name"]: layer for layer in resnet18.to_dict(depth=2)["layers"]}  # summary --format json
+    assert data["layer2.0"]["skip"] == "relu(F(x) + downsample(x))" and "skip" not in data["conv1"]
     for arch_id in ("plain20", "googlenet", "vgg16"):  # no add joins two paths
         assert all(row.skip is None for row in analyze_architecture(arch_id).rows)
 
