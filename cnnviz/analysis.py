@@ -482,13 +482,61 @@ class _Axis:
         return _Axis((start,), (max(start, min(pixels, max(self.ends))),), self.jump)
 
 
-def _batch_norm_shape(input, running_mean=None, running_var=None, weight=None, *args, **kwargs):
-    """Batch norm keeps the shape: on the meta device PyTorch would trace its whole decomposition
-    in Python (most of a ResNet's analysis time) to find just that. Same check, same message."""
+def _both_axes(height: _Axis, width: _Axis, move, along_height: tuple, along_width: tuple):
+    """``move`` applied to each axis. A square map's two axes are one object (the tracker starts
+    a square image so): moved alike, it is moved once, and the result is again one object."""
+    moved = move(height, *along_height)
+    if width is height and along_width == along_height:
+        return moved, moved
+    return moved, move(width, *along_width)
+
+
+# Ops whose meta kernel PyTorch runs as a Python decomposition (a quarter to a third of a
+# millisecond a call: most of the analysis time of a ResNet or of the course's small nets) only
+# to find a shape that is plain. Each gives that shape, or runs the op where it is not sure.
+
+def _batch_norm_shape(func, input, running_mean=None, running_var=None, weight=None, *args, **kwargs):
+    """Batch norm keeps the shape. Same check, same message."""
     features = next((t.shape[0] for t in (running_mean, weight) if isinstance(t, torch.Tensor)), None)
     if features is not None and input.dim() > 1 and input.shape[1] != features:
         raise RuntimeError(f"running_mean should contain {input.shape[1]} elements not {features}")
     return torch.empty_like(input)
+
+
+def _relu_shape(func, input, *args, **kwargs):
+    """A ReLU keeps the shape; in place it returns its input, as PyTorch's does (and is fast)."""
+    inplace = kwargs.get("inplace", args[0] if args else False)  # F.relu(x, inplace); torch.relu(x)
+    if inplace or not input.is_floating_point():
+        return func(input, *args, **kwargs)
+    return torch.empty_like(input)
+
+
+def _linear_shape(func, input, weight, bias=None):
+    """(…, in) @ (out, in)ᵀ + (out,) is (…, out); anything else is PyTorch's to refuse."""
+    if (input.dim() >= 1 and weight.dim() == 2 and input.shape[-1] == weight.shape[1]
+            and input.dtype == weight.dtype
+            and (bias is None or (bias.shape == weight.shape[:1] and bias.dtype == weight.dtype))):
+        return input.new_empty((*input.shape[:-1], weight.shape[0]))
+    return func(input, weight, bias)
+
+
+_META_SHAPES = {"batch_norm": _batch_norm_shape, "relu": _relu_shape, "linear": _linear_shape}
+
+
+class _NoInitOnMeta(TorchFunctionMode):
+    """Building on the meta device, skip the weights' initialisation: a meta tensor has no values
+    to set, yet PyTorch's random fills run there as Python decompositions (70% of building VGG-16).
+    The fills leave every shape as it is, so the model is the same."""
+
+    FILLS = {"uniform_", "normal_", "trunc_normal_", "zero_", "fill_", "erfinv_", "kaiming_uniform_",
+             "kaiming_normal_", "xavier_uniform_", "xavier_normal_", "constant_", "ones_", "zeros_"}
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        target = args[0] if args else kwargs.get("tensor")
+        if getattr(func, "__name__", "") in self.FILLS and isinstance(target, torch.Tensor) and target.is_meta:
+            return target
+        return func(*args, **kwargs)
 
 
 def _op_name(func) -> str:
@@ -631,7 +679,8 @@ class _ShapeTracker(TorchFunctionMode):
     def __init__(self, image_hw: tuple[int, int]):
         super().__init__()
         self.image_hw = image_hw
-        self.image = (_Axis.pixels(image_hw[0]), _Axis.pixels(image_hw[1]))
+        height = _Axis.pixels(image_hw[0])  # a square image's axes are one object: see _both_axes
+        self.image = (height, height if image_hw[1] == image_hw[0] else _Axis.pixels(image_hw[1]))
         self.fields: dict[int, tuple[_Axis, _Axis] | _Unknown] = {}
         self.keep: list[torch.Tensor] = []  # ids stay unique while the analysis runs
         self.failed_op: tuple[str, list[Shape]] | None = None
@@ -650,8 +699,9 @@ class _ShapeTracker(TorchFunctionMode):
         kwargs = kwargs or {}
         name = _op_name(func)
         try:
-            if name == "batch_norm":
-                result = _batch_norm_shape(*args, **kwargs)
+            shape_of = _META_SHAPES.get(name)
+            if shape_of is not None and all(t.is_meta for t in _tensors_in((args, kwargs))):
+                result = shape_of(func, *args, **kwargs)
             else:
                 result = func(*args, **kwargs)
         except Exception:
@@ -692,7 +742,7 @@ class _ShapeTracker(TorchFunctionMode):
         x, out = inputs[0], outputs[0]
         if name in _FLAT_OPS and out.dim() < 3:
             height, width = _widest(fields)
-            return height.covering(self.image_hw[0]), width.covering(self.image_hw[1])
+            return _both_axes(height, width, _Axis.covering, (self.image_hw[0],), (self.image_hw[1],))
         if all(len(h) == len(w) == 1 for h, w in fields):
             if name not in _SLIDING_OPS:
                 return _widest(fields)
@@ -705,25 +755,26 @@ class _ShapeTracker(TorchFunctionMode):
         # a global pool's unit, like a flat vector's feature, sees the whole image (not the padding
         # of the maps before it), so ResNet's last maps keep the familiar 435, its pooled vector 224
         def whole_image():
-            return height.covering(self.image_hw[0]), width.covering(self.image_hw[1])
+            return _both_axes(height, width, _Axis.covering, (self.image_hw[0],), (self.image_hw[1],))
 
         if name in _ADAPTIVE_OPS:
             (n_h, n_w), (o_h, o_w) = x.shape[-2:], out.shape[-2:]
-            axes = whole_image() if (o_h, o_w) == (1, 1) else (height.adaptive(n_h, o_h), width.adaptive(n_w, o_w))
+            axes = whole_image() if (o_h, o_w) == (1, 1) else \
+                _both_axes(height, width, _Axis.adaptive, (n_h, o_h), (n_w, o_w))
         elif name in _WINDOW_OPS:
             (kh, kw), (sh, sw), (ph, pw), (dh, dw) = _window(name, args, kwargs)
             o_h, o_w = out.shape[-2:]
-            axes = height.window(kh, sh, ph, dh, o_h), width.window(kw, sw, pw, dw, o_w)
+            axes = _both_axes(height, width, _Axis.window, (kh, sh, ph, dh, o_h), (kw, sw, pw, dw, o_w))
         elif name == "conv_transpose2d":
             kh, kw = _argument(args, kwargs, 1, "weight", None).shape[-2:]
             (sh, sw), (ph, pw), (dh, dw) = (_pair(_argument(args, kwargs, i, key, default)) for i, key, default
                                             in ((3, "stride", 1), (4, "padding", 0), (7, "dilation", 1)))
             o_h, o_w = out.shape[-2:]
-            axes = height.transposed(kh, sh, ph, dh, o_h), width.transposed(kw, sw, pw, dw, o_w)
+            axes = _both_axes(height, width, _Axis.transposed, (kh, sh, ph, dh, o_h), (kw, sw, pw, dw, o_w))
         elif name == "pad":
             pad = tuple(_argument(args, kwargs, 1, "pad", ())) + (0, 0, 0, 0)
             mode = _argument(args, kwargs, 2, "mode", "constant")
-            axes = height.padded(pad[2], pad[3], mode), width.padded(pad[0], pad[1], mode)
+            axes = _both_axes(height, width, _Axis.padded, (pad[2], pad[3], mode), (pad[0], pad[1], mode))
         elif name in ("__getitem__", "narrow"):
             if name == "narrow":
                 dim, start, length = (int(_argument(args, kwargs, i, key, None))
@@ -800,6 +851,17 @@ def _tensors_in(obj):
 # --------------------------------------------------------------------------- the analysis
 
 
+def _untracked(hook):
+    """A hook reads shapes and counts parameters, nothing for the tracker to follow; through its
+    ``__torch_function__`` each ``.shape`` or ``.numel()`` would cost microseconds, ten thousand
+    times over the zoo."""
+    @functools.wraps(hook)
+    def run(*args):
+        with torch._C.DisableTorchFunction():
+            return hook(*args)
+    return run
+
+
 class _Recorder:
     """Forward hooks that turn module calls into rows."""
 
@@ -816,6 +878,7 @@ class _Recorder:
                 self.handles.append(module.register_forward_pre_hook(self.before))
                 self.handles.append(module.register_forward_hook(self.after))
 
+    @_untracked
     def before(self, module, inputs):
         name = self.names[id(module)]
         first = self.calls.get(id(module))
@@ -836,6 +899,7 @@ class _Recorder:
         self.stack.append(row)
         self.tracker.flows.append(None if row.is_leaf else _CallFlow(tensors))
 
+    @_untracked
     def after(self, module, inputs, output):
         row = self.stack.pop()
         row.failed = False
@@ -993,7 +1057,7 @@ def _on_meta(model: nn.Module | Callable[[], nn.Module]) -> nn.Module:
         if any(p.device.type != "meta" for p in model.parameters()):
             return copy.deepcopy(model).to("meta")
         return model
-    with torch.device("meta"):
+    with torch.device("meta"), _NoInitOnMeta():
         return model()
 
 

@@ -12,7 +12,7 @@ import torchvision
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from cnnviz.analysis import SkipConnection, analyze_architecture, analyze_model, parse_shape
+from cnnviz.analysis import SkipConnection, _ShapeTracker, analyze_architecture, analyze_model, parse_shape
 from cnnviz.spec import EXAMPLE_SPECS, build_model, parse_spec
 from cnnviz.zoo import create_model, get_architecture, list_architectures
 
@@ -414,6 +414,14 @@ TRANSPOSED = nn.Sequential(
     nn.ConvTranspose2d(2, 2, (2, 3), stride=(2, 3)),                      # ¼ and ⅙ pixel apart
 )
 
+SQUARE_UNEVEN = nn.Sequential(  # a square image, its height and width then moved differently
+    nn.Conv2d(1, 2, 3),                                   # alike: 16×16 -> 14×14
+    nn.Conv2d(2, 2, (1, 3), padding=(0, 1)),              # the width alone grows
+    nn.MaxPool2d((2, 1)),                                 # the height alone is pooled
+    Op(lambda x: F.pad(x, (1, 0, 0, 2))),
+    nn.Conv2d(2, 2, 3, dilation=(1, 2)),
+)
+
 
 @pytest.mark.parametrize("model, input_shape, names, centre", [
     (UNEVEN_POOLS, (1, 17, 13), [str(i) for i in range(7)], False),
@@ -423,11 +431,12 @@ TRANSPOSED = nn.Sequential(
     (PADS, (1, 30, 34), [str(i) for i in range(10)], False),
     (CIRCULAR, (1, 12, 15), ["0", "1", "2"], False),
     (TRANSPOSED, (1, 23, 21), [str(i) for i in range(7)], False),
+    (SQUARE_UNEVEN, (1, 16, 16), [str(i) for i in range(5)], False),
     # every layer up to the global pool, the option-A shortcuts' x[:, :, ::2, ::2] included; 96×96,
     # so that the last stage's receptive field (81) lies on the image
     (create_model("resnet20"), (3, 96, 96), None, True),
 ], ids=["uneven-pools", "lenet5-padded", "alexnet-3x300x257", "slicing", "padding", "circular-padding",
-        "transposed-conv", "resnet20-3x96x96"])
+        "transposed-conv", "square-image-uneven-ops", "resnet20-3x96x96"])
 def test_receptive_field_is_the_largest_of_any_unit_measured_by_autograd(model, input_shape, names, centre):
     analysis = analyze_model(model, input_shape)
     names = names or [row.name for row in analysis.rows
@@ -586,3 +595,28 @@ def test_an_op_that_fails_on_parameters_shows_only_the_activations_shapes():
 
     diagnosis = analyze_model(nn.Sequential(nn.Conv2d(1, 4, 3), Scale()), (1, 6, 6)).diagnosis
     assert diagnosis.message.startswith("mul in 1 fails on 4×4×4: ")
+
+
+@pytest.mark.parametrize("func, shapes, kwargs", [
+    (F.linear, [(2, 3, 5), (4, 5), (4,)], {}),
+    (F.linear, [(5,), (4, 5), None], {}),
+    (F.linear, [(2, 5), (4, 6), (4,)], {}),           # too few input features: PyTorch's refusal
+    (F.linear, [(2, 5), (4, 5), (3,)], {}),           # a bias of the wrong size
+    (F.relu, [(2, 3, 4, 4)], {}),
+    (F.relu, [(2, 3, 4, 4)], {"inplace": True}),
+    (torch.relu, [(2, 3)], {}),
+    (F.batch_norm, [(2, 3, 4, 4), (3,), (3,)], {}),
+    (F.batch_norm, [(2, 3, 4, 4), (2,), (2,)], {}),   # 3 channels, 2 running means
+], ids=["linear-3d", "linear-vector-no-bias", "linear-too-few-features", "linear-wrong-bias", "relu",
+        "relu-inplace", "torch.relu", "batch-norm", "batch-norm-wrong-width"])
+def test_the_analysis_s_shortcuts_on_the_meta_device_give_pytorch_s_shapes_and_refusals(func, shapes, kwargs):
+    def run(device):
+        tensors = [None if shape is None else torch.randn(shape, device=device) for shape in shapes]
+        try:
+            return func(*tensors, **kwargs).shape
+        except RuntimeError:
+            return "refused"
+
+    real = run("cpu")
+    with _ShapeTracker(image_hw=(1, 1)):  # where the shortcuts run, in its __torch_function__
+        assert run("meta") == real
