@@ -227,10 +227,16 @@ class RunStore:
         without a pid is one that the CLI has not started yet, or that a cancel ends.)"""
         if record.active and record.pid and not _pid_alive(record.pid) and \
                 time.time() - (record.heartbeat or record.started_at or record.created_at) > STALE_AFTER_S:
-            error = ("the training process stopped without finishing (killed, or the machine restarted); the "
-                     "metrics recorded until then are kept" if record.status == "running" else
-                     f"the training process stopped before the run started; see {cnnviz_home() / 'runs'}/"
-                     f"{record.id}.log and workers.log there")
+            if record.status == "running":
+                error = ("the training process stopped without finishing (killed, or the machine restarted); "
+                         "the metrics recorded until then are kept")
+            elif record.info.get("log"):  # launched: a worker process of its own, with a log
+                log = Path(record.info["log"])
+                error = (f"the training process stopped before the run started; see {log} and "
+                         f"{log.with_name('workers.log')}")
+            else:  # created by `python -m cnnviz train`, which trains in its own process
+                error = ("the command that created the run (python -m cnnviz train) stopped before the run "
+                         "started (killed, or the machine restarted)")
             if self.read_only:  # told, not recorded: the store cannot be written to
                 record.status, record.error = "interrupted", error
                 return record
@@ -341,5 +347,5 @@ def launch_run(config: TrainConfig, store: RunStore | None = None) -> int:
     run_id = store.create_run(config)
     log = run_logs_dir() / f"{run_id}.log"
     worker = _hand_over({"run_id": run_id, "db": str(store.path), "home": str(cnnviz_home()), "log": str(log)})
-    store.update(run_id, pid=worker.pid)
+    store.update(run_id, pid=worker.pid, info={"log": str(log)})  # the worker's own info replaces it
     return run_id

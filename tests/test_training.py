@@ -442,15 +442,36 @@ def test_a_waiting_worker_exits_when_its_launcher_goes_away():
     assert worker.wait(timeout=60) == 0
 
 
-def test_a_queued_run_whose_process_died_is_interrupted(monkeypatch):
+def test_a_queued_run_whose_process_died_is_interrupted_naming_the_logs_it_has(monkeypatch, tmp_path):
     store = RunStore()
-    run_id = store.create_run(TrainConfig(arch="lenet5", epochs=1))
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    store.update(run_id, pid=dead.pid)
+    cli_run = store.create_run(TrainConfig(arch="lenet5", epochs=1), pid=dead.pid)  # as `train` creates it
+    launched = store.create_run(TrainConfig(arch="lenet5", epochs=1))
+    log = tmp_path / "runs" / f"{launched}.log"
+    store.update(launched, pid=dead.pid, info={"log": str(log)})  # as launch_run hands it to a worker
     monkeypatch.setattr(cnnviz.runs, "STALE_AFTER_S", 0.0)
-    record = store.get_run(run_id)
-    assert record.status == "interrupted" and "stopped before the run started" in record.error
+    record = store.get_run(cli_run)
+    assert record.status == "interrupted"
+    assert record.error == ("the command that created the run (python -m cnnviz train) stopped before the run "
+                            "started (killed, or the machine restarted)")
+    record = store.get_run(launched)
+    assert record.status == "interrupted"
+    assert record.error == (f"the training process stopped before the run started; see {log} and "
+                            f"{tmp_path / 'runs' / 'workers.log'}")
+
+
+def test_a_launched_run_records_its_log_until_its_worker_reports(monkeypatch):
+    store = RunStore()
+    handed = []
+    with monkeypatch.context() as patch:  # a worker that never reports
+        patch.setattr(cnnviz.runs, "_hand_over", lambda job: handed.append(job) or subprocess.Popen(["true"]))
+        run_id = launch_run(TrainConfig(arch="lenet5", epochs=1), store)
+    assert store.get_run(run_id).info == {"log": handed[0]["log"]}
+    assert handed[0]["log"] == str(cnnviz.runs.run_logs_dir() / f"{run_id}.log")
+    run_id = launch_run(TrainConfig(arch="lenet5", epochs=1), store)
+    record = _wait_for(lambda: (r := store.get_run(run_id)).status in ("completed", "failed") and r)
+    assert record.status == "completed" and "log" not in record.info and record.info["classes"]
 
 
 def test_cancel_stops_a_worker_within_seconds():
