@@ -334,14 +334,26 @@ def default_diagram_depth(analysis: Analysis) -> int:
     return 1
 
 
-def unfollowed_skips_note(analysis: Analysis, depth: int) -> str | None:
-    """Which residual blocks opened at ``depth`` are drawn without their skip: those whose forward
-    did not run to its end (the network does not fit) or joins its paths other than by one add.
+def unfollowed_blocks_note(analysis: Analysis, depth: int) -> str | None:
+    """Which blocks opened at ``depth`` are drawn as a plain sequence: residual blocks without their
+    skip (the forward did not run to its end, or joins its paths other than by one add) and Inception
+    blocks without their branches side by side (the forward failed, at a branch or at the concat).
     Their layers then stand in the order they ran."""
-    blocks = [row for row in analysis.rows if row.type in RESIDUAL_TYPES and row.depth < depth and row.skip is None]
-    if not blocks:
-        return None
-    names = ", ".join(row.name for row in blocks[:3]) + (" …" if len(blocks) > 3 else "")
-    return (f"At depth {depth} the layers of {names} are drawn in the order they ran, without the skip "
-            f"connection: the block's forward did not run to its end or does not add two paths from its "
-            f"input once. Depth {min(row.depth for row in blocks)} shows each block as one box with its skip.")
+    opened = [row for row in analysis.rows if row.depth < depth]
+    residual = [row for row in opened if row.type in RESIDUAL_TYPES and row.skip is None]
+    branching = [row for row in opened if row.type in BRANCHING_TYPES and row.failed]
+
+    def names(blocks):
+        return ", ".join(row.name for row in blocks[:3]) + (" …" if len(blocks) > 3 else "")
+
+    notes = []
+    if residual:
+        notes.append(f"At depth {depth} the layers of {names(residual)} are drawn in the order they ran, "
+                     f"without the skip connection: the block's forward did not run to its end or does not "
+                     f"add two paths from its input once. Depth {min(row.depth for row in residual)} shows "
+                     f"each block as one box with its skip.")
+    if branching:
+        notes.append(f"At depth {depth} the branches of {names(branching)} are drawn one after another, in "
+                     f"the order they ran, not side by side: the block's forward failed (see the diagnosis), "
+                     f"so its branches were not joined.")
+    return " ".join(notes) or None

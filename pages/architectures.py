@@ -159,7 +159,7 @@ with diagram_tab:
     if diagram_tab.open:
         diagram_depth = st.slider("Diagram depth", 1, max(analysis.max_depth, 2),
                                   figures.default_diagram_depth(analysis), disabled=analysis.max_depth == 1)
-        if note := figures.unfollowed_skips_note(analysis, diagram_depth):
+        if note := figures.unfollowed_blocks_note(analysis, diagram_depth):
             st.caption(note)
         st.plotly_chart(figures.diagram_figure(analysis, diagram_depth, order), key="diagram")
         st.caption("Green boxes are residual blocks: their input x goes around the block's main path F(x) "

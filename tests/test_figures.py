@@ -288,17 +288,32 @@ def test_the_googlenet_figure_fits_its_columns(googlenet):
 
 
 def test_a_diagram_deeper_than_the_blocks_draws_every_skip_it_followed(resnet18):
-    assert all(figures.unfollowed_skips_note(resnet18, depth) is None for depth in range(1, 6))
+    assert all(figures.unfollowed_blocks_note(resnet18, depth) is None for depth in range(1, 6))
     vgg = analyze_architecture("vgg16")
-    assert all(figures.unfollowed_skips_note(vgg, depth) is None for depth in range(1, vgg.max_depth + 1))
+    assert all(figures.unfollowed_blocks_note(vgg, depth) is None for depth in range(1, vgg.max_depth + 1))
     spec = parse_spec({"name": "bad-residual", "input_shape": [3, 8, 8], "layers": [
         {"type": "residual", "layers": [{"type": "conv", "filters": 16, "kernel": 3, "stride": 2, "padding": 1}]}]})
     failing = analyze_model(lambda: build_model(spec), (3, 8, 8))
-    assert figures.unfollowed_skips_note(failing, 1) is None
-    note = figures.unfollowed_skips_note(failing, 2)
+    assert figures.unfollowed_blocks_note(failing, 1) is None
+    note = figures.unfollowed_blocks_note(failing, 2)
     assert note.startswith("At depth 2 the layers of residual1 are drawn in the order they ran") and \
         "Depth 1 shows" in note
     assert figures.build_diagram(failing, 2).skips == []
+
+
+def test_a_diagram_deeper_than_a_failed_inception_block_says_its_branches_stand_in_run_order():
+    assert all(figures.unfollowed_blocks_note(analyze_architecture("googlenet"), depth) is None for depth in (1, 2, 3))
+    spec = parse_spec({"name": "bad-concat", "input_shape": [3, 8, 8], "layers": [
+        {"type": "concat", "branches": [[{"type": "conv", "filters": 4, "kernel": 1}],
+                                        [{"type": "conv", "filters": 4, "kernel": 3}]]}]})  # 8×8 and 6×6
+    failing = analyze_model(lambda: build_model(spec), (3, 8, 8))
+    assert failing.diagnosis.layer == "concat1"
+    assert figures.unfollowed_blocks_note(failing, 1) is None
+    assert figures.unfollowed_blocks_note(failing, 2) == (
+        "At depth 2 the branches of concat1 are drawn one after another, in the order they ran, not side by "
+        "side: the block's forward failed (see the diagnosis), so its branches were not joined.")
+    levels = [(box.row.name, box.level, box.column) for box in figures.build_diagram(failing, 2).boxes]
+    assert levels == [("concat1", 0, 0), ("concat1.branch1", 1, 0), ("concat1.branch2", 2, 0)]
 
 
 def test_per_layer_chart_shows_each_layers_parameters_and_activation_size():
