@@ -346,6 +346,7 @@ def launch_run(config: TrainConfig, store: RunStore | None = None) -> int:
     store = store or RunStore()
     run_id = store.create_run(config)
     log = run_logs_dir() / f"{run_id}.log"
+    store.update(run_id, info={"log": str(log)})  # before the worker can start and write its own info
     worker = _hand_over({"run_id": run_id, "db": str(store.path), "home": str(cnnviz_home()), "log": str(log)})
-    store.update(run_id, pid=worker.pid, info={"log": str(log)})  # the worker's own info replaces it
+    store.update(run_id, pid=worker.pid)
     return run_id
