@@ -16,6 +16,7 @@ from typing import Protocol
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 from cnnviz.data import DATASET_NAMES, DATASET_SHAPES, DATASET_SIZES, adapt_dataset, adaptation_text, load_dataset
 from cnnviz.memory import available_memory
@@ -337,6 +338,25 @@ def _evaluate(model, images, labels, batch_size, autocast, loss_fn) -> tuple[flo
     return (total_loss / len(images)).item(), accuracy.item(), predicted
 
 
+def pool_before_relu(model: nn.Module) -> nn.Module:
+    """Swap each ReLU that a max-pool follows in a Sequential, in place: max-pool first, then ReLU.
+
+    ReLU never decreases, so max and ReLU commute: values and gradients are the same to the last bit
+    (test_training checks a whole run), but ReLU, forward and backward, touches a quarter as many
+    elements. A LeNet training step on a 2-core CPU takes ~20% less time. The modules keep their
+    names, so the state dict and the checkpoint are the network's own.
+    """
+    for sequential in [module for module in model.modules() if isinstance(module, nn.Sequential)]:
+        items = list(sequential._modules.items())
+        for i in range(len(items) - 1):  # a ReLU before two max-pools moves past both
+            (_, module), (_, following) = items[i], items[i + 1]
+            if type(module) is nn.ReLU and type(following) is nn.MaxPool2d and not following.return_indices:
+                items[i], items[i + 1] = items[i + 1], items[i]
+        sequential._modules.clear()
+        sequential._modules.update(items)
+    return model
+
+
 def adapt_and_normalise(data, shape: tuple[int, int, int], device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
     """The train and test images adapted to ``shape``, channels_last (the fast layout of cuDNN and
     of oneDNN on the CPU: LeNet trains ~1.7× faster), normalised by the training set's mean and std.
@@ -375,7 +395,7 @@ def train(config: TrainConfig, recorder: Recorder, validated: bool = False,
     train_y, test_y = data.train_y.to(device), data.test_y.to(device)
     num_classes = len(data.classes)
 
-    model = arch.build(num_classes=num_classes).to(device)
+    model = pool_before_relu(arch.build(num_classes=num_classes).to(device))
     # channels_last: the fast layout of cuDNN and of oneDNN on the CPU (LeNet trains ~1.7× faster here).
     model = model.to(memory_format=torch.channels_last)
     step_model = torch.compile(model) if config.compile else model

@@ -8,11 +8,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import OrderedDict
 
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 import cnnviz.runs
 import cnnviz.training
@@ -31,6 +33,7 @@ from cnnviz.training import (
     ConfigError,
     TrainConfig,
     memory_needed,
+    pool_before_relu,
     resolve_precision,
     smoothed_loss_floor,
     train,
@@ -197,6 +200,54 @@ def test_precision_is_applied_and_recorded(precision):
     result = train(TrainConfig(arch="lenet5-padded", epochs=2, precision=precision), recorder)
     assert recorder.info["precision"] == precision
     assert result.test_accuracy > 0.8
+    own = create_model("lenet5-padded").state_dict()  # the engine swaps ReLU and max-pool, not the weights
+    assert [(k, v.shape) for k, v in result.state_dict.items()] == [(k, v.shape) for k, v in own.items()]
+
+
+def test_pool_before_relu_moves_each_relu_past_the_max_pools_that_follow_it():
+    net = nn.Sequential(OrderedDict(
+        conv=nn.Conv2d(1, 4, 3), relu=nn.ReLU(), pool=nn.MaxPool2d(2), pool_again=nn.MaxPool2d(1),
+        tanh=nn.Tanh(), pool_after_tanh=nn.MaxPool2d(2),  # only ReLU commutes with max exactly
+        relu2=nn.ReLU(), average=nn.AvgPool2d(1),  # nor with an average
+        relu3=nn.ReLU(), with_indices=nn.MaxPool2d(2, return_indices=True),  # a tuple ReLU cannot take
+        inner=nn.Sequential(OrderedDict(relu=nn.ReLU(inplace=True), pool=nn.MaxPool2d(2))),
+    ))
+    assert pool_before_relu(net) is net
+    assert list(net._modules) == ["conv", "pool", "pool_again", "relu", "tanh", "pool_after_tanh", "relu2",
+                                  "average", "relu3", "with_indices", "inner"]
+    assert list(net.inner._modules) == ["pool", "relu"]
+    vgg = pool_before_relu(create_model("vgg11"))
+    kinds = [type(module).__name__ for module in vgg.features]
+    assert kinds[:6] == ["Conv2d", "MaxPool2d", "ReLU", "Conv2d", "MaxPool2d", "ReLU"]
+
+
+def test_pool_before_relu_trains_to_the_same_weights_to_the_last_bit():
+    """Half of every image blank, as in digits: a blank patch gives equal conv outputs, so the max-pool's
+    windows hold ties, where the first maximum must take the gradient either way (a pool that shares a
+    tie's gradient, as ``amax`` does, ends with other weights here)."""
+    runs = []
+    for rewritten in (False, True):
+        torch.manual_seed(0)
+        model = create_model("lenet5-padded").to(memory_format=torch.channels_last)
+        initial = model.conv1.weight.detach().clone()
+        if rewritten:
+            pool_before_relu(model)
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+        data = torch.Generator().manual_seed(1)
+        for _ in range(30):
+            images = torch.randn(32, 1, 28, 28, generator=data)
+            images[..., :14] = 0
+            labels = torch.randint(0, 10, (32,), generator=data)
+            loss = F.cross_entropy(model(images), labels)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        runs.append((model(images), model.state_dict()))
+    (logits, weights), (logits_rewritten, weights_rewritten) = runs
+    assert torch.equal(logits, logits_rewritten)
+    assert list(weights) == list(weights_rewritten)
+    assert all(torch.equal(weights[name], weights_rewritten[name]) for name in weights)
+    assert not torch.equal(weights["conv1.weight"], initial)  # it trained
 
 
 def test_auto_precision_follows_the_hardware():
