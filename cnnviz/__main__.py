@@ -14,7 +14,7 @@ import pkgutil
 import re
 import sys
 
-from cnnviz import __version__, commands
+from cnnviz import __version__, commands, exit_without_a_last_collection
 from cnnviz.commands import CliError
 
 
@@ -81,4 +81,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    exit_without_a_last_collection()
     sys.exit(main())

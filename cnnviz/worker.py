@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 import torch
 
-from cnnviz import cpu_share
+from cnnviz import cpu_share, exit_without_a_last_collection
 from cnnviz.data import DatasetUnavailable
 from cnnviz.memory import is_out_of_memory
 from cnnviz.paths import checkpoints_dir
@@ -246,4 +246,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    exit_without_a_last_collection()
     sys.exit(main())
