@@ -389,6 +389,7 @@ def test_browser_metrics_are_not_cut_off(app: StreamlitPage):
     page = app.open("/architectures?arch=vgg16")
     values = page.locator('[data-testid="stMetricValue"] [data-testid="stMarkdownContainer"]')
     expect(values.first).to_have_text("138,357,544")
+    expect(values).to_have_count(5)  # Streamlit sends the page element by element: wait for all five
     sizes = values.evaluate_all("els => els.map(e => [e.innerText, e.scrollWidth, e.clientWidth])")
     assert len(sizes) == 5
     assert all(scroll <= client for _, scroll, client in sizes), sizes
