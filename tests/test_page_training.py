@@ -213,14 +213,16 @@ def test_browser_compare_two_runs(app: StreamlitPage):
                                 text=True, timeout=300)
         run_ids.append(json.loads(result.stdout.splitlines()[0])["run_id"])
     page = app.open("/training")
-    for run_id in run_ids:
+    curves = page.locator('.st-key-comparison g.trace.scatter')  # the comparison chart's, by its key
+    for chosen, run_id in enumerate(run_ids, start=1):
         page.locator('[data-testid="stMultiSelect"]').first.click()
         page.keyboard.type(f"{run_id}: lenet5")
         page.get_by_role("option", name=f"{run_id}: lenet5", exact=True).click()
         page.keyboard.press("Escape")
+        # The rerun this choice made has drawn its curve before the next choice: wait_idle alone can
+        # return before that rerun starts, and a choice made during it was lost (one curve of two).
+        expect(curves).to_have_count(chosen, timeout=60_000)
         app.wait_idle()
-    chart = page.locator('[data-testid="stPlotlyChart"]').last
-    expect(chart.locator("g.trace.scatter")).to_have_count(2, timeout=60_000)
 
 
 def run_box_lists(app: StreamlitPage, label: str, timeout_s: float = 30.0) -> bool:
