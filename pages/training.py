@@ -24,10 +24,12 @@ from cnnviz.ui.training import (
     EXPERIMENTS,
     cached_trainable_architectures,
     follow_run_choice,
+    read_compared_runs,
     run_metrics,
     selected_run_id,
     show_run_results,
     watch_runs,
+    write_compared_runs,
 )
 from cnnviz.zoo import get_architecture
 
@@ -183,8 +185,11 @@ def all_runs() -> None:
     st.subheader("All runs")
     st.dataframe(tf.runs_table(runs), hide_index=True, width="stretch",
                  column_config={"test accuracy": st.column_config.NumberColumn(format="percent")})
+    if note := read_compared_runs(runs):
+        st.warning(note)
     compare = st.multiselect("Compare runs", [r.id for r in runs], key="compare_runs",
                              format_func=lambda i: next(f"{r.id}: {r.config['arch']}" for r in runs if r.id == i))
+    write_compared_runs(compare)
     if compare:
         x_col, metric_col = st.columns(2)
         x = x_col.segmented_control("x axis", list(tf.X_AXES), default="epoch", key="compare_x") or "epoch"

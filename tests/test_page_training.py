@@ -1,5 +1,6 @@
 """The Training page: AppTest for its logic, real Chromium for the live view."""
 
+import base64
 import json
 import os
 import re
@@ -7,6 +8,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 from playwright.sync_api import expect
 from streamlit.testing.v1 import AppTest
@@ -134,12 +136,45 @@ def test_the_run_box_labels_do_not_change_with_the_status():
     assert at.selectbox(key="run_choice").options == [f"run {run_id} · lenet5 on digits"]
 
 
-def test_compare_two_runs():
+def comparison_curves(at: AppTest) -> list[tuple[str, list[float]]]:
+    """The comparison chart's curves: (name, y values), as the page sends them to the browser."""
+    chart = next(c for c in at.get("plotly_chart") if c.proto.id.endswith("comparison"))
+
+    def values(array) -> list[float]:  # plotly sends numeric arrays as base64 bytes
+        if isinstance(array, dict):
+            return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"]).tolist()
+        return list(array)
+    return [(trace["name"], values(trace["y"])) for trace in json.loads(chart.proto.spec)["data"]]
+
+
+def test_compare_two_runs_and_the_url_follows():
     first, second = completed_run(), completed_run(seed=1)
     at = open_page(run=str(first))
     at.multiselect(key="compare_runs").set_value([first, second]).run()
     assert not at.exception
-    assert len(at.get("plotly_chart")) >= 1
+    store = RunStore()
+    expected = [(f"{run_id}: lenet5", [m.value for m in store.metrics(run_id)
+                                       if m.split == "test" and m.name == "accuracy"]) for run_id in (first, second)]
+    assert comparison_curves(at) == expected and all(len(values) == 2 for _, values in expected)
+    assert at.query_params["compare"] == f"{first},{second}"
+    at.multiselect(key="compare_runs").set_value([]).run()
+    assert "compare" not in at.query_params
+
+
+def test_a_comparison_link_opens_its_runs_and_names_the_unknown_ones():
+    first, second = completed_run(), completed_run(seed=1)
+    at = open_page(compare=f"{second},999,{first},abc,{second}")
+    assert not at.exception
+    assert at.multiselect(key="compare_runs").value == [second, first]
+    assert [name for name, _ in comparison_curves(at)] == [f"{second}: lenet5", f"{first}: lenet5"]
+    note = "Not comparing '999, abc': no such run here (`python -m cnnviz runs` lists them)."
+    assert [w.value for w in at.warning] == [note]
+    assert at.query_params["compare"] == f"{second},{first}"
+    at.run()  # another rerun (a run training redraws this part every second): the note stays
+    assert [w.value for w in at.warning] == [note]
+    at.multiselect(key="compare_runs").set_value([first]).run()  # the student's own choice: it goes
+    assert [w.value for w in at.warning] == []
+    assert at.query_params["compare"] == str(first)
 
 
 # --------------------------------------------------------------------------- in a real browser
@@ -220,9 +255,15 @@ def test_browser_compare_two_runs(app: StreamlitPage):
         page.get_by_role("option", name=f"{run_id}: lenet5", exact=True).click()
         page.keyboard.press("Escape")
         # The rerun this choice made has drawn its curve before the next choice: wait_idle alone can
-        # return before that rerun starts, and a choice made during it was lost (one curve of two).
+        # return before that rerun starts, and a choice made then came out as one curve of two in CI.
         expect(curves).to_have_count(chosen, timeout=60_000)
         app.wait_idle()
+    expect(page).to_have_url(re.compile(rf"compare={run_ids[0]}%2C{run_ids[1]}"))
+    link = page.url  # the same comparison in a new tab: a fresh session that only has the link
+    page.goto("about:blank")
+    app.open(link.removeprefix(app.server.url))
+    expect(curves).to_have_count(2, timeout=60_000)
+    expect(page.locator('[data-testid="stMultiSelect"]').first).to_contain_text(f"{run_ids[1]}: lenet5")
 
 
 def run_box_lists(app: StreamlitPage, label: str, timeout_s: float = 30.0) -> bool:

@@ -9,8 +9,8 @@ from cnnviz.messages import quoted
 from cnnviz.runs import MetricRecord, RunRecord, RunStore
 from cnnviz.training import EXPERIMENTS, trainable_architectures  # noqa: F401 (EXPERIMENTS re-exported)
 
-__all__ = ["EXPERIMENTS", "cached_trainable_architectures", "follow_run_choice", "run_metrics", "runs_signature",
-           "selected_run_id", "show_run_results", "watch_runs"]
+__all__ = ["EXPERIMENTS", "cached_trainable_architectures", "follow_run_choice", "read_compared_runs", "run_metrics",
+           "runs_signature", "selected_run_id", "show_run_results", "watch_runs", "write_compared_runs"]
 
 
 @st.cache_data(show_spinner=False)
@@ -42,6 +42,31 @@ def follow_run_choice() -> None:
     """on_change of the run select box: the URL follows, so a refresh or a shared link shows this run."""
     if isinstance(st.session_state.run_choice, int):  # never a label that stopped matching a run
         st.query_params["run"] = str(st.session_state.run_choice)
+
+
+def read_compared_runs(runs: list[RunRecord]) -> str | None:
+    """The runs of the URL (?compare=ID,ID) into the "Compare runs" box, once per session (later
+    the box decides); a note on the parts that are not runs here, shown until the box changes."""
+    if "compare_runs" not in st.session_state and "compare" in st.query_params:
+        ids = {run.id for run in runs}
+        wanted = [part.strip() for part in st.query_params["compare"].split(",") if part.strip()]
+        known = [part for part in wanted if part.isdigit() and int(part) in ids]
+        st.session_state.compare_runs = list(dict.fromkeys(int(part) for part in known))
+        unknown = [part for part in wanted if part not in known]
+        note = (f"Not comparing {quoted(', '.join(unknown))}: no such run here (`python -m cnnviz runs` "
+                f"lists them).") if unknown else None
+        st.session_state.compare_note = (note, st.session_state.compare_runs)
+    note, read = st.session_state.get("compare_note", (None, None))
+    return note if read == st.session_state.get("compare_runs") else None
+
+
+def write_compared_runs(ids: list[int]) -> None:
+    """The URL follows the "Compare runs" box, so a refresh or a link in another tab shows the same curves."""
+    if not ids:
+        if "compare" in st.query_params:
+            del st.query_params["compare"]
+    elif st.query_params.get("compare") != ",".join(map(str, ids)):
+        st.query_params["compare"] = ",".join(map(str, ids))
 
 
 def runs_signature(runs: list[RunRecord]) -> tuple[tuple[int, str], ...]:
