@@ -1,4 +1,4 @@
-"""Widgets of the Training page: the run chosen by the URL, cheap polling, the results of a run."""
+"""Widgets of the Training page: the run and the comparison chosen by the URL, cheap polling, the results of a run."""
 
 from __future__ import annotations
 
