@@ -62,11 +62,11 @@ def read_compared_runs(runs: list[RunRecord]) -> str | None:
 
 def write_compared_runs(ids: list[int]) -> None:
     """The URL follows the "Compare runs" box, so a refresh or a link in another tab shows the same curves."""
-    if not ids:
-        if "compare" in st.query_params:
-            del st.query_params["compare"]
-    elif st.query_params.get("compare") != ",".join(map(str, ids)):
-        st.query_params["compare"] = ",".join(map(str, ids))
+    value = ",".join(map(str, ids))
+    if not value:
+        st.query_params.pop("compare", None)
+    elif st.query_params.get("compare") != value:
+        st.query_params["compare"] = value
 
 
 def runs_signature(runs: list[RunRecord]) -> tuple[tuple[int, str], ...]:
