@@ -26,8 +26,10 @@ from cnnviz.ui.training import (
     follow_run_choice,
     read_compared_runs,
     run_metrics,
+    runs_now,
     selected_run_id,
     show_run_results,
+    watch_interval_s,
     watch_runs,
     write_compared_runs,
 )
@@ -124,12 +126,10 @@ with experiments_col.container(border=True):
                 st.query_params["run"] = str(ids[0])
                 st.rerun()
 
-# Runs started elsewhere (the CLI, another tab) and runs that change status redraw the page.
-watch_runs(store, runs)
-
 # ---------------------------------------------------------------- the selected run, live
 if not runs:
     st.info("No runs yet: start one above.")
+    watch_runs(store, runs)  # the first run, started here or elsewhere (the CLI, another tab), redraws the page
     st.stop()
 
 st.session_state.run_choice = selected_run_id(runs)  # the URL decides which run is shown
@@ -178,10 +178,15 @@ if record.results:
 
 
 # ---------------------------------------------------------------- all runs and their comparison
-@st.fragment(run_every=1.0 if any(r.active for r in runs) else None)
-def all_runs() -> None:
-    """The runs and the chosen runs' curves overlaid; redrawn every second while any run trains."""
-    runs = store.list_runs()
+# The fragment that watches the store for the page: runs started elsewhere (the CLI, another tab) and
+# runs that change status redraw the page. No other timer while no run trains: a second one made
+# Streamlit 1.67 keep this fragment's old chart on screen under the new one when a choice in "Compare
+# runs" met that timer's tick. While a run trains, the live view's timer can still do that; this
+# fragment's own next tick (a second later) removes such a leftover.
+@st.fragment(run_every=watch_interval_s(runs))
+def all_runs(drawn: list) -> None:
+    """The runs and the chosen runs' curves overlaid; redrawn every second while any run trains, else every 3 s."""
+    runs = runs_now(store, drawn)
     st.subheader("All runs")
     st.dataframe(tf.runs_table(runs), hide_index=True, width="stretch",
                  column_config={"test accuracy": st.column_config.NumberColumn(format="percent")})
@@ -200,4 +205,4 @@ def all_runs() -> None:
         st.plotly_chart(tf.comparison_figure(frames, x, metric), key="comparison")
 
 
-all_runs()
+all_runs(runs)

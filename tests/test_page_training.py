@@ -95,6 +95,34 @@ def test_failed_and_diverged_runs_say_why():
     assert "Diverged:" in at.error[0].value and "learning rate" in at.error[0].value
 
 
+def fragment_timers(monkeypatch, **params) -> dict[str, float | None]:
+    """The page's fragments and their timers (run_every), by function name, as one run of it draws them."""
+    import streamlit as st
+
+    timers = {}
+    real_fragment = st.fragment
+
+    def recording_fragment(func=None, *, run_every=None):
+        def decorate(f):
+            timers[f.__name__] = run_every
+            return real_fragment(f, run_every=run_every)
+        return decorate(func) if func else decorate
+
+    monkeypatch.setattr(st, "fragment", recording_fragment)
+    assert not open_page(**params).exception
+    return timers
+
+
+def test_one_timer_watches_the_store_while_no_run_trains(monkeypatch):
+    # Two timers on the page while no run trains left, in Streamlit 1.67, the old comparison chart on
+    # screen under the new one when a choice in "Compare runs" met the other timer's tick.
+    assert fragment_timers(monkeypatch) == {"watcher": 3.0}  # no runs yet: the first one redraws the page
+    completed_run()
+    assert fragment_timers(monkeypatch) == {"live_view": None, "all_runs": 3.0}
+    RunStore().create_run(TrainConfig(arch="lenet5"))  # queued: a run about to train
+    assert fragment_timers(monkeypatch) == {"live_view": 1.0, "all_runs": 1.0}
+
+
 def test_bad_values_are_refused_before_anything_starts():
     at = open_page()
     at.number_input[2].set_value(0.0)  # learning rate

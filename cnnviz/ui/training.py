@@ -10,7 +10,8 @@ from cnnviz.runs import MetricRecord, RunRecord, RunStore
 from cnnviz.training import EXPERIMENTS, trainable_architectures  # noqa: F401 (EXPERIMENTS re-exported)
 
 __all__ = ["EXPERIMENTS", "cached_trainable_architectures", "follow_run_choice", "read_compared_runs", "run_metrics",
-           "runs_signature", "selected_run_id", "show_run_results", "watch_runs", "write_compared_runs"]
+           "runs_now", "runs_signature", "selected_run_id", "show_run_results", "watch_interval_s", "watch_runs",
+           "write_compared_runs"]
 
 
 @st.cache_data(show_spinner=False)
@@ -76,16 +77,27 @@ def runs_signature(runs: list[RunRecord]) -> tuple[tuple[int, str], ...]:
 WATCH_EVERY_S = {"active": 1.0, "idle": 3.0}
 
 
-def watch_runs(store: RunStore, runs: list[RunRecord]) -> None:
-    """Redraw the whole page when a run appears (started from the CLI or another tab) or changes
-    status (a queued run starts, a run ends): the run box, the Stop button and the results follow.
-    ``runs``: the list this run of the page drew. Polls the store: one small query a tick."""
-    seen = runs_signature(runs)
+def watch_interval_s(runs: list[RunRecord]) -> float:
+    """How often the page looks at the store: every second while a run trains, else every 3 s."""
+    return WATCH_EVERY_S["active" if any(run.active for run in runs) else "idle"]
 
-    @st.fragment(run_every=WATCH_EVERY_S["active" if any(run.active for run in runs) else "idle"])
+
+def runs_now(store: RunStore, drawn: list[RunRecord]) -> list[RunRecord]:
+    """The store's runs, for a fragment's tick; the whole page is redrawn instead when a run appeared
+    (started from the CLI or another tab) or changed status (a queued run starts, a run ends) since
+    the page drew ``drawn``, so the run box, the Stop button and the results follow. One small query."""
+    runs = store.list_runs()
+    if runs_signature(runs) != runs_signature(drawn):
+        st.rerun(scope="app")
+    return runs
+
+
+def watch_runs(store: RunStore, runs: list[RunRecord]) -> None:
+    """A fragment that does nothing but ``runs_now``: for a page that shows no fragment of runs."""
+
+    @st.fragment(run_every=watch_interval_s(runs))
     def watcher() -> None:
-        if runs_signature(store.list_runs()) != seen:
-            st.rerun(scope="app")
+        runs_now(store, runs)
 
     watcher()
 
