@@ -144,7 +144,7 @@ active = store.get_run(run_choice).active
 
 @st.fragment(run_every=1.0 if active else None)
 def live_view(run_id: int) -> None:
-    """Redrawn every second while the run trains (``watch_runs`` redraws the page when it ends)."""
+    """Redrawn every second while the run trains ("All runs" below redraws the page when it ends)."""
     run = store.get_run(run_id)
     frame = tf.metrics_frame(run_metrics(store, run_id))
     with st.container(key=f"live-run-{run_id}"):  # a stable name: the browser tests find this run's view
