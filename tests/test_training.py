@@ -627,7 +627,7 @@ def test_a_first_stop_signal_stops_after_the_step_and_keeps_results_and_weights(
     run_id = store.create_run(TrainConfig(arch="lenet5", epochs=1000, log_every=1))
     listener, events = _signal_on_steps(signum, 3)
     # The handlers before: Python's own, or SIG_IGN for SIGINT where a shell started the tests in the background
-    before = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    before = {handled: signal.getsignal(handled) for handled in (signal.SIGINT, signal.SIGTERM)}
     with pytest.raises(cnnviz.worker.Stopped) as stopped:  # raised again once the run's end is recorded
         execute(store, run_id, listener, stop_on_signals=True)
     assert stopped.value.exit_code == 128 + signum  # 130 for Ctrl-C, 143 for SIGTERM
@@ -642,7 +642,7 @@ def test_a_first_stop_signal_stops_after_the_step_and_keeps_results_and_weights(
     assert set(weights) == set(get_architecture("lenet5").build(num_classes=10).state_dict())
     assert events[-1] == {"event": "finished", "run_id": run_id, "status": "cancelled",
                           "error": f"cancelled with {name}", **record.final}
-    assert {signum: signal.getsignal(signum) for signum in before} == before  # both put back
+    assert {handled: signal.getsignal(handled) for handled in before} == before  # both put back
 
 
 @STOP_SIGNALS
