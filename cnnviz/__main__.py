@@ -17,6 +17,8 @@ import sys
 from cnnviz import __version__, commands, exit_without_a_last_collection
 from cnnviz.commands import CliError
 
+EXIT_BROKEN_PIPE = 128 + 13  # what the shell reports for a process killed by SIGPIPE
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -57,15 +59,27 @@ def attach_negative_values(argv: list[str]) -> list[str]:
     return attached
 
 
+def _quiet_stdout() -> None:
+    """Send what is still buffered for a closed pipe to /dev/null, so the interpreter's last flush
+    does not print "Exception ignored ... BrokenPipeError" (the recipe of Python's signal docs)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(attach_negative_values(sys.argv[1:] if argv is None else argv))
-    handler = getattr(args, "handler", None)
-    if handler is None:
-        parser.print_help()
-        return 2
-    try:
-        return int(handler(args) or 0)
+    try:  # building the parser imports torch (~2 s): a Ctrl-C then is an interruption too
+        parser = build_parser()
+        args = parser.parse_args(attach_negative_values(sys.argv[1:] if argv is None else argv))
+        handler = getattr(args, "handler", None)
+        if handler is None:
+            parser.print_help()
+            return 2
+        code = int(handler(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
+        return code
+    except BrokenPipeError:  # `... | head` stopped reading: not an error, as for any Unix tool
+        _quiet_stdout()
+        return EXIT_BROKEN_PIPE
     except CliError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

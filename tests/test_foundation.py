@@ -62,3 +62,26 @@ def test_bench_runner_refuses_an_unknown_benchmark():
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     assert "unknown benchmark(s) no-such-bench" in result.stderr
+
+
+def test_cli_ctrl_c_while_starting_up_is_one_line(monkeypatch, capsys):
+    """A Ctrl-C while the parser is built (it imports torch, ~2 s) is an interruption, not a traceback."""
+    from cnnviz import __main__ as cli
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "build_parser", interrupted)
+    assert cli.main(["list"]) == 130
+    assert capsys.readouterr().err == "interrupted\n"
+
+
+def test_cli_into_a_closed_pipe_stops_quietly():
+    """`summary ... | head` closes the pipe before the table is all written: exit 141, as a Unix
+    tool killed by SIGPIPE, and nothing on stderr (no 'error: BrokenPipeError', no 'Exception ignored')."""
+    process = subprocess.Popen([sys.executable, "-m", "cnnviz", "summary", "resnet18", "--depth", "2"],
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process.stdout.close()  # the reader is gone before the table is written (torch takes ~2 s to import)
+    stderr = process.stderr.read()
+    assert process.wait(timeout=120) == 141
+    assert stderr == ""
