@@ -494,6 +494,12 @@ def _claim_sources() -> list[tuple[str, str]]:
             + [(c.document, c.architecture) for c in NUMBER_CLAIMS])
 
 
+def documents_with_claims() -> list[str]:
+    """The documents that ``check`` has something to say about, as "003 (ufv)"."""
+    keys = sorted({document for document, _ in _claim_sources()})
+    return [f"{key} ({DOCUMENTS[key].alias})" for key in keys]
+
+
 def _document_key(source: str) -> str | None:
     wanted = source.lower()
     for doc in DOCUMENTS.values():

@@ -70,6 +70,10 @@ def test_summary_of_a_spec_file(tmp_path):
     data = json.loads(cli("summary", "--spec", str(path), "--format", "json").stdout)
     assert data["total_params"] == (9 + 1) * 4 + (4 * 6 * 6 + 1) * 2
     assert [layer["output_shape"] for layer in data["layers"]] == [[4, 6, 6], [4, 6, 6], [144], [2]]
+    with_classes = cli("summary", "--spec", str(path), "--classes", "5")  # it would be ignored: refused
+    assert with_classes.returncode == 2 and with_classes.stdout == ""
+    assert with_classes.stderr == ("error: --classes sets a zoo network's classes; a spec's are its last linear "
+                                   "layer's out_features: change that in the spec\n")
 
 
 @pytest.mark.parametrize("fmt, marker", [("markdown", "| conv1 | Conv2d |"), ("csv", "conv1,Conv2d,"),

@@ -115,6 +115,16 @@ def test_bad_input_is_one_line_without_traceback(args, words):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("size, words", [("9", "must be from 1 to 8 (got 9×9)"), ("0", "must be at least 1 (got 0×0)"),
+                                         ("2,9", "must be from 1 to 8 (got 2×9)")])
+def test_a_bad_pool_size_is_blamed_on_the_size_alone(size, words):
+    """The stride defaults to the pool size: a size out of range is the size's fault, not the
+    stride's, which the student never set."""
+    result = cli("pool", "--op", "max", "--input", X, "--size", size)
+    assert result.returncode == 2
+    assert result.stderr == f"error: The pool size (f) {words}.\n"
+
+
 def test_negative_numbers_are_values_not_options():
     """argparse took "-1,-2.5", "-1e0" or "-inf" for unknown options; they are values of the option before them."""
     x_kernel = [[19, 25], [37, 43]]  # X ⋆ "0 1; 2 3"

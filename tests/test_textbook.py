@@ -151,6 +151,12 @@ def test_cli_json_and_text():
     assert "✗ CONV2(f=5, s=1) · # parameters: claimed 416, computed 2,416" in text.stdout
     assert "input channels forgotten" in text.stdout
     assert text.stdout.rstrip().endswith("26 claims checked: 22 correct, 4 wrong.")
+    assert run_cli("cs540").stdout.rstrip().endswith("\n1 claim checked: 1 correct, 0 wrong.")
+    none = run_cli("cs-e4890")
+    assert none.returncode == 0
+    assert none.stdout == ("cs-e4890: this document has no tables or claims that cnnviz checks (those that do: "
+                           "001 (ng), 002 (cs540), 003 (ufv), 004 (dsci565)).\n")
+    assert "match within 5%." in " ".join(run_cli("--help").stdout.split())
     bad = run_cli("nope")
     assert bad.returncode == 2 and bad.stderr.startswith("error: unknown source 'nope'")
     assert "Traceback" not in bad.stderr and len(bad.stderr.strip().splitlines()) == 1

@@ -73,6 +73,10 @@ def _subject(args):
     if args.spec:
         from cnnviz.spec import SpecError, build_model, load_spec
 
+        if args.classes is not None:
+            raise CliError("--classes sets a zoo network's classes; a spec's are its last linear layer's "
+                           "out_features: change that in the spec")
+
         try:
             spec = load_spec(args.spec)
         except SpecError as error:  # its message names the file

@@ -99,12 +99,16 @@ def run_conv(args) -> int:
 
 
 def run_pool(args) -> int:
-    from cnnviz.arithmetic import Problem
+    from cnnviz.arithmetic import LIMITS, Problem
 
     size = _pair(args.size, "--size")
+    if args.stride:
+        stride = _pair(args.stride, "--stride")
+    else:  # the pool size, as in PyTorch; kept in range, so a bad size is blamed on the size alone
+        low, high = LIMITS["stride"]
+        stride = tuple(min(max(f, low), high) for f in size)
     problem = Problem(args.op, _matrices(args.input, "input"), pool_size=size,
-                      padding=_pair(args.padding, "--padding"),
-                      stride=_pair(args.stride, "--stride") if args.stride else size)
+                      padding=_pair(args.padding, "--padding"), stride=stride)
     return _solve_and_print(problem, args)
 
 

@@ -13,7 +13,7 @@ def register(subparsers) -> None:
         help="check the course documents' tables and claims against computed values",
         description="Recompute every table row and claim of the course documents (activation "
                     "shapes and sizes, # parameters, multiplications) and say which ones are "
-                    "wrong and why. Approximate claims ('~60 thousand', '26M') match within 5%%.",
+                    "wrong and why. Approximate claims ('~60 thousand', '26M') match within 5%.",
     )
     parser.add_argument("source", nargs="?", metavar="SOURCE",
                         help="only one document (000..004, its alias such as ufv or ng, or its "
@@ -31,6 +31,9 @@ def run_check(args) -> int:
         raise CliError(str(error)) from None
     if args.json:
         print(json.dumps([c.to_dict() for c in checks], indent=2, ensure_ascii=False))
+    elif not checks:
+        print(f"{args.source}: this document has no tables or claims that cnnviz checks (those that do: "
+              f"{', '.join(textbook.documents_with_claims())}).")
     else:
         print(format_checks(checks))
     return 0
@@ -66,5 +69,6 @@ def format_checks(checks) -> str:
             line += f"\n      → {c.explanation}"
         lines.append(line)
     wrong = sum(not c.matches for c in checks)
-    lines += ["", f"{len(checks)} claims checked: {len(checks) - wrong} correct, {wrong} wrong."]
+    claims = "1 claim" if len(checks) == 1 else f"{len(checks)} claims"
+    lines += ["", f"{claims} checked: {len(checks) - wrong} correct, {wrong} wrong."]
     return "\n".join(line for line in lines if line is not None)
