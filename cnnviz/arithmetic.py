@@ -29,7 +29,7 @@ MAX_SIDE = 32  # the largest input height/width (and kernel side) a student may 
 # the settings' bounds, (low, high), for the page's controls and links and for the CLI alike: with
 # them a padded input is at most 48×48 and every computation is small enough to write out
 LIMITS: dict[str, tuple[int, int]] = {"pad": (0, 8), "stride": (1, 8), "dil": (1, 4), "pool_f": (1, 8),
-                                      "filters": (1, 4)}
+                                      "filters": (1, 4), "channels": (1, 8)}
 Pair = tuple[int, int]
 FLOAT_MAX = float(np.finfo(np.float64).max)  # ~1.8e308: a product or sum beyond it is ∞
 # from here on not every integer is a float: text writes 1e+15, JSON a float, never 309 digits
@@ -262,6 +262,9 @@ def validate(problem: Problem) -> list[str]:
     if height > MAX_SIDE or width > MAX_SIDE:
         messages.append(f"The input is {height}×{width}; cnnviz steps through matrices of at most "
                         f"{MAX_SIDE}×{MAX_SIDE}.")
+    if problem.input_channels > LIMITS["channels"][1]:  # one panel each, stacked: more would not fit
+        messages.append(f"The input has {problem.input_channels} channels; cnnviz writes out at most "
+                        f"{LIMITS['channels'][1]}.")
     if problem.op not in OPS:
         return [f"Unknown operation {quoted(problem.op)}: use one of {', '.join(OPS)}."]
     messages += _not_finite_values(problem.input, "The input")

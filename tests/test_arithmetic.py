@@ -252,6 +252,13 @@ def test_the_largest_settings_still_match_torch_and_one_more_is_refused():
     for beyond in (dict(padding=(p + 1, p)), dict(stride=(s + 1, 1)), dict(dilation=(d + 1, d))):
         assert validate(Problem("conv", x, kernel, **beyond)), beyond
     assert validate(Problem("max", x, pool_size=(f + 1, f + 1), stride=(1, 1)))
+    c = LIMITS["channels"][1]
+    channels = [[[float(i + r - col) for col in range(3)] for r in range(3)] for i in range(c)]
+    assert_matches_torch(Problem("conv", channels, [[[[1.0, -1.0], [2.0, 0.5]]] * c], bias=[1.0]))
+    assert_matches_torch(Problem("max", channels, pool_size=(2, 2), stride=(1, 1)))
+    for op, kernels in (("conv", [[[[1.0]]] * (c + 1)]), ("max", [])):
+        assert validate(Problem(op, [*channels, channels[0]], kernels, pool_size=(1, 1))) == [
+            f"The input has {c + 1} channels; cnnviz writes out at most {c}."]
 
 
 def test_torch_agrees_the_pool_padding_rule():

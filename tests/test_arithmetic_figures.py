@@ -2,7 +2,7 @@
 
 import plotly.graph_objects as go
 
-from cnnviz.arithmetic import PRESETS, Problem, compute
+from cnnviz.arithmetic import LIMITS, PRESETS, Problem, compute
 from cnnviz.arithmetic_figures import MAX_FRAMES, arithmetic_figure, step_lines
 
 
@@ -46,6 +46,15 @@ def test_several_channels_show_partial_results_then_the_sum():
     assert step_lines(compute(PRESETS["multi-channel"].problem).steps[0]) == [
         "channel 1: 0×0 + 1×1 + 3×2 + 4×3 = 19", "channel 2: 1×1 + 2×2 + 4×3 + 5×4 = 37",
         "sum: 19 + 37 = 56"]
+
+
+def test_the_most_channels_draw_one_panel_each():
+    """Plotly refuses a vertical spacing past 1/(rows − 1): the largest number of channels must draw."""
+    c = LIMITS["channels"][1]
+    x = [[[float(i * r) for _ in range(3)] for r in range(3)] for i in range(c)]
+    figure = arithmetic_figure(compute(Problem("max", x, pool_size=(2, 2), stride=(1, 1))), step=0)
+    assert sorted({trace.yaxis for trace in figure.data}) == sorted(
+        {"y"} | {f"y{n}" for n in range(2, 2 * c + 1)})  # c input panels and c output panels
 
 
 def test_try_it_yourself_hides_the_value_and_has_no_frames():

@@ -183,6 +183,7 @@ def test_switching_the_operation_keeps_filters_kernels_bias_and_pool_size():
     ("input_text", "; ".join([" ".join(["1"] * 33)] * 2), "at most 32×32"),
     ("input_text", "1 2 3; 4 1e308 5; 6 7 8", "output[0, 0] is ∞ (and 1 more output cell): the product 1e+308×3"),
     ("input_text", "1 1e999", "input: '1e999' is not a finite number (channel 1, row 1)"),
+    ("input_text", " | ".join(["1"] * 14), "The input has 14 channels; cnnviz writes out at most 8."),
 ])
 def test_invalid_settings_are_explained_not_raised(key, value, words):
     at = open_page(preset="cs540-basic")
