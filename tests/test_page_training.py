@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import expect
 from streamlit.testing.v1 import AppTest
 
+from cnnviz.messages import quoted
 from cnnviz.runs import RunStore
 from cnnviz.training import TrainConfig
 from cnnviz.worker import execute
@@ -203,6 +204,22 @@ def test_a_comparison_link_opens_its_runs_and_names_the_unknown_ones():
     at.multiselect(key="compare_runs").set_value([first]).run()  # the student's own choice: it goes
     assert [w.value for w in at.warning] == []
     assert at.query_params["compare"] == str(first)
+
+
+@pytest.mark.parametrize("bad", ["²", "١", "9" * 5000])
+def test_a_link_with_digits_that_are_not_a_run_id_falls_back_with_a_message(bad):
+    """str.isdigit takes "²" and "١" (int() refuses the first, reads the second as 1) and int()
+    refuses 5,000 digits: a link's run id is plain ASCII digits, the rest is named as unknown."""
+    run_id = completed_run()
+    at = open_page(run=bad)
+    assert not at.exception
+    assert at.selectbox(key="run_choice").value == run_id
+    assert [w.value for w in at.warning] == [f"There is no run {quoted(bad)}; showing the newest run instead."]
+    at = open_page(compare=f"{run_id},{bad}")
+    assert not at.exception
+    assert at.multiselect(key="compare_runs").value == [run_id]
+    assert [w.value for w in at.warning] == [
+        f"Not comparing {quoted(bad)}: no such run here (`python -m cnnviz runs` lists them)."]
 
 
 # --------------------------------------------------------------------------- in a real browser

@@ -27,13 +27,19 @@ def run_metrics(store: RunStore, run_id: int) -> list[MetricRecord]:
     return known
 
 
+def run_id_in_link(text: str) -> int | None:
+    """A run id as a link writes it: plain ASCII digits ("²" and "١" pass str.isdigit, and int()
+    refuses a 5,000-digit string), else None."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+
+
 def selected_run_id(runs: list[RunRecord]) -> int:
     """The run of the URL (?run=ID), else the newest; an unknown id says so."""
     ids = [run.id for run in runs]
     wanted = st.query_params.get("run")
     if wanted is None:
         return ids[0]
-    if wanted.isdigit() and int(wanted) in ids:
+    if run_id_in_link(wanted) in ids:
         return int(wanted)
     st.warning(f"There is no run {quoted(wanted)}; showing the newest run instead.")
     return ids[0]
@@ -51,7 +57,7 @@ def read_compared_runs(runs: list[RunRecord]) -> str | None:
     if "compare_runs" not in st.session_state and "compare" in st.query_params:
         ids = {run.id for run in runs}
         wanted = [part.strip() for part in st.query_params["compare"].split(",") if part.strip()]
-        known = [part for part in wanted if part.isdigit() and int(part) in ids]
+        known = [part for part in wanted if run_id_in_link(part) in ids]
         st.session_state.compare_runs = list(dict.fromkeys(int(part) for part in known))
         unknown = [part for part in wanted if part not in known]
         note = (f"Not comparing {quoted(', '.join(unknown))}: no such run here (`python -m cnnviz runs` "
