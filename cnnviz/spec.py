@@ -410,7 +410,12 @@ def _build_sequence(layers: tuple[LayerSpec, ...], shape: Shape) -> tuple[nn.Seq
     counters: dict[str, int] = {}
     chosen = {layer.name for layer in layers if layer.name}
     for layer in layers:
-        module, shape = _build_layer(layer, shape)
+        try:
+            module, shape = _build_layer(layer, shape)
+        except (RuntimeError, TypeError, OverflowError):  # torch's sizes are int64, with bytes that fit one
+            raise SpecError(f"{_where(layer.index, layer.type)}: too large for PyTorch to build — its weights "
+                            "would have more values than a tensor can hold; use smaller sizes",
+                            index=layer.index) from None
         modules[layer.name or _auto_name(layer.type, counters, chosen | set(modules))] = module
     return nn.Sequential(modules), shape
 

@@ -213,6 +213,19 @@ def test_an_invalid_spec_in_a_link_is_shown_for_fixing():
     assert '"filters": 0' in at.text_area(key="spec_text").value
 
 
+@pytest.mark.parametrize("layer", [{"type": "conv", "filters": 10**30, "kernel": 3},  # past int64
+                                   {"type": "conv", "filters": 1, "kernel": 2000000001, "padding": 1000000000}])
+def test_a_spec_too_large_for_torch_names_its_layer(layer):
+    """Sizes past int64, or a weight of more bytes than int64 counts, are refused by torch with a
+    C++ stack dump: the page names the layer instead, and keeps the spec for fixing."""
+    at = open_page(arch="custom", spec=json.dumps({"name": "x", "input_shape": [1, 8, 8], "layers": [layer]}))
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "Invalid spec — layer 0 (conv): too large for PyTorch to build — its weights would have more values "
+        "than a tensor can hold; use smaller sizes"]
+    assert json.loads(at.text_area(key="spec_text").value)["layers"] == [layer]
+
+
 def test_back_to_the_custom_network_keeps_its_spec():
     at = open_page(arch="custom")
     spec = custom_spec(1)

@@ -34,7 +34,8 @@ def register(subparsers) -> None:
     train.add_argument("--seed", type=int, default=defaults.seed)
     train.add_argument("--compile", action="store_true",
                        help="torch.compile the model before the first step (tens of seconds)")
-    train.add_argument("--json", action="store_true", help="one JSON object per line: started, then step and epoch, last finished")
+    train.add_argument("--json", action="store_true",
+                       help="one JSON object per line: started, then step and epoch, last finished")
     train.set_defaults(handler=run_train)
 
     runs = subparsers.add_parser("runs", help="list, show or cancel training runs")
