@@ -28,6 +28,7 @@ SCHEDULES = ("constant", "onecycle")
 DEVICES = ("auto", "cpu", "cuda")
 PRECISIONS = ("auto", "float32", "bfloat16")
 MISCLASSIFIED_KEPT = 32
+MAX_EPOCHS = 1000  # short runs: digits passes 98% in 15; a typo of 10**9 would never end
 
 
 class ConfigError(ValueError):
@@ -82,6 +83,9 @@ class TrainConfig:
         for name in ("epochs", "batch_size", "log_every"):
             number(name.replace("_", " "), getattr(self, name), whole=True, positive=True)
             setattr(self, name, int(getattr(self, name)))  # 2.0 from a JSON form: range() needs 2
+        if self.epochs > MAX_EPOCHS:
+            raise ConfigError(f"epochs must be at most {MAX_EPOCHS:,}, got {self.epochs:,}: cnnviz trains short "
+                              "runs (lenet5-padded passes 98% on digits in 15)")
         number("learning rate", self.lr, positive=True)
         number("momentum", self.momentum, below_one=True)
         number("weight decay", self.weight_decay)

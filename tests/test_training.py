@@ -121,6 +121,8 @@ def test_images_are_adapted_to_the_network():
     ({"lr": float("inf")}, "learning rate must be finite, got inf"),
     ({"epochs": float("inf")}, "epochs must be finite, got inf"),
     ({"epochs": 2.5}, "epochs must be a whole number, got 2.5"),
+    ({"epochs": 1001}, "epochs must be at most 1,000, got 1,001: cnnviz trains short runs"),
+    ({"epochs": 10**30}, "epochs must be at most 1,000, got 1,000,000,000,000,000,000,000,000,000,000:"),
     ({"batch_size": "64"}, "batch size must be a whole number, got '64'"),
     ({"weight_decay": float("nan")}, "weight decay must be finite, got nan"),
     ({"weight_decay": float("inf")}, "weight decay must be finite, got inf"),
