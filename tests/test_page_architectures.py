@@ -111,6 +111,11 @@ def test_compare_from_a_link():
     assert comparison.loc["# parameters", "vgg16"] == "138,357,544 (138.4M)"
     assert comparison.loc["weight layers (depth)", "vgg16"] == "16"
     assert "Not comparing unknown architectures: nope." in " ".join(w.value for w in at.warning)
+    typed = open_page(arch="lenet5", compare="vgg16, resnet18,vgg16,,nope, nope", view="Compare")
+    assert typed.multiselect(key="compare").value == ["vgg16", "resnet18"]  # spaces and repeats as typed by hand
+    assert typed.query_params["compare"] == "vgg16,resnet18"
+    assert [w.value for w in typed.warning if "Not comparing" in w.value] == [
+        "Not comparing unknown architectures: nope."]
 
 
 def test_custom_network_valid_and_invalid():

@@ -164,7 +164,7 @@ def read_url_state(architectures: dict[str, Architecture]) -> list[str]:
     if "classes" in params:
         _read_number("classes", "classes", params["classes"], CLASSES_RANGE, warnings)
     if "compare" in params:
-        wanted = [id for id in params["compare"].split(",") if id]
+        wanted = list(dict.fromkeys(id.strip() for id in params["compare"].split(",") if id.strip()))
         unknown = [id for id in wanted if id not in architectures]
         if unknown:
             warnings.append(f"Not comparing unknown architectures: {cut_short(', '.join(unknown))}.")
