@@ -1,7 +1,9 @@
 """Analysis speed: every zoo entry on the meta device, and VGG-16 against torchinfo.summary.
 
 Targets (issue 3): the whole zoo in under 1 s on a 2-core machine; VGG-16 at least 20× faster
-than torchinfo on the same model built with real weights. Peak memory is measured in a fresh
+than torchinfo on the same model built with real weights. Also the Diagram tab's figure of the
+deepest zoo net and of a 300-layer custom chain (plotly figures grow one shape at a time in
+quadratic time; the figure is built in one step). Peak memory is measured in a fresh
 subprocess per tool (its VmHWM), so one measurement cannot inherit the other's allocations. Not
 ru_maxrss: Linux carries it over fork and exec, so a child of this (large) process reports the
 parent's peak and a growth of 0.
@@ -59,6 +61,18 @@ def run() -> dict:
     whole_zoo = time_median(
         lambda: [analyze_model(a.build, a.input_shape) for a in list_architectures()], repeats=5)
 
+    from cnnviz.figures import default_diagram_depth, diagram_figure
+    from cnnviz.spec import build_model, parse_spec
+
+    resnet56 = analyze_model(get_architecture("resnet56").build, get_architecture("resnet56").input_shape)
+    chain = parse_spec({"name": "chain", "input_shape": [1, 8, 8], "layers": [{"type": "relu"}] * 300})
+    chain_analysis = analyze_model(lambda: build_model(chain), chain.input_shape)
+    diagrams = {
+        "resnet56_median_s": time_median(
+            lambda: diagram_figure(resnet56, default_diagram_depth(resnet56)), repeats=5)["median_s"],
+        "chain_300_layers_median_s": time_median(lambda: diagram_figure(chain_analysis), repeats=5)["median_s"],
+    }
+
     vgg16 = get_architecture("vgg16")
     model = vgg16.build()
     ours = time_median(lambda: analyze_model(vgg16.build, vgg16.input_shape), repeats=5)
@@ -72,6 +86,7 @@ def run() -> dict:
         "whole_zoo_s": whole_zoo,
         "whole_zoo_target_s": 1.0,
         "per_model_median_s": per_model,
+        "diagram_figure": diagrams,
         "vgg16": {
             "cnnviz_median_s": ours["median_s"],
             "torchinfo_median_s": theirs["median_s"],

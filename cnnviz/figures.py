@@ -251,25 +251,30 @@ def _skip_text(block: LayerRow) -> str:
 SKIP_COLOR = "#2f9e44"
 
 
-def _skip_arc(figure: go.Figure, x: float, above: float, below: float, side: float, to_x: float) -> None:
+def _skip_arc(x: float, above: float, below: float, side: float, to_x: float) -> dict:
     """x leaves the main line at ``above``, goes around on the right at ``side`` and comes back at
     ``below`` to ``to_x`` (the ⊕)."""
-    figure.add_shape(type="path", line=dict(color=SKIP_COLOR, width=2),
-                     path=f"M {x},{above} L {side - 0.2},{above} C {side + 0.2},{above} {side + 0.2},"
-                          f"{below} {side - 0.2},{below} L {to_x},{below}")
+    return dict(type="path", line=dict(color=SKIP_COLOR, width=2),
+                path=f"M {x},{above} L {side - 0.2},{above} C {side + 0.2},{above} {side + 0.2},"
+                     f"{below} {side - 0.2},{below} L {to_x},{below}")
 
 
-def _add_sign(figure: go.Figure, x: float, y: float, block: LayerRow) -> None:
-    figure.add_annotation(x=x, y=y, showarrow=False, text="⊕", font=dict(size=15, color=SKIP_COLOR),
-                          bgcolor="white", hovertext=_skip_text(block))
+def _add_sign(x: float, y: float, block: LayerRow) -> dict:
+    return dict(x=x, y=y, showarrow=False, text="⊕", font=dict(size=15, color=SKIP_COLOR),
+                bgcolor="white", hovertext=_skip_text(block))
 
 
 def diagram_figure(analysis: Analysis, depth: int = 1, order: str = "pytorch") -> go.Figure:
-    """The diagram as a plotly figure: boxes top to bottom, branches side by side, skips as arcs."""
+    """The diagram as a plotly figure: boxes top to bottom, branches side by side, skips as arcs.
+
+    Shapes and annotations are collected and handed to the layout once: plotly's add_shape and
+    add_annotation validate the whole list again on every call (a 100-layer net took 7 s, not 0.1).
+    """
     diagram = build_diagram(analysis, depth)
     box_width, box_height, add_radius = 2.6, 0.62, 0.16
     gap = 1.4 if diagram.residual_blocks else 1.0  # room between blocks for x to leave and to be added
-    figure = go.Figure()
+    shapes: list[dict] = []
+    annotations: list[dict] = []
     centres = []
     for box in diagram.boxes:
         x = _position(box) * (box_width + 0.4)
@@ -277,48 +282,50 @@ def diagram_figure(analysis: Analysis, depth: int = 1, order: str = "pytorch") -
         centres.append((x, y))
         row = box.row
         if box.is_add:
-            _add_sign(figure, x, y, row)
+            annotations.append(_add_sign(x, y, row))
             continue
         fill = "#fde2e1" if row.failed else ("#e7f5ff" if row.params else "#f1f3f5")
         if row.type in RESIDUAL_TYPES:
             fill = "#ebfbee"
-        figure.add_shape(type="rect", x0=x - box_width / 2, x1=x + box_width / 2, y0=y - box_height / 2,
-                         y1=y + box_height / 2, line=dict(color="#868e96", width=1), fillcolor=fill,
-                         layer="below")
+        shapes.append(dict(type="rect", x0=x - box_width / 2, x1=x + box_width / 2, y0=y - box_height / 2,
+                           y1=y + box_height / 2, line=dict(color="#868e96", width=1), fillcolor=fill,
+                           layer="below"))
         shape = "does not fit" if row.failed else shape_text(row.output_shape, order)
         label = _label(row)
         shown = label.removeprefix(f"{box.branch_of}.") if box.branch_of else label
         title = f"<b>{shown}</b> · {row.type}" if row.name else f"<b>concat</b> ({row.type} output)"
-        figure.add_annotation(x=x, y=y, showarrow=False, font=dict(size=11), text=f"{title}<br>{shape}",
-                              hovertext=label if shown != label else None)
+        annotations.append(dict(x=x, y=y, showarrow=False, font=dict(size=11), text=f"{title}<br>{shape}",
+                                hovertext=label if shown != label else None))
     half_height = [add_radius if box.is_add else box_height / 2 for box in diagram.boxes]
     for source, target in diagram.arrows:
         (x0, y0), (x1, y1) = centres[source], centres[target]
         start, end, color = (x0, y0 - half_height[source]), (x1, y1 + half_height[target]), "#495057"
         if diagram.boxes[target].is_add and x0 != x1:  # a shortcut's end: down beside the main path, then in
-            figure.add_shape(type="line", x0=x0, y0=start[1], x1=x0, y1=y1, line=dict(color=SKIP_COLOR, width=1.2))
+            shapes.append(dict(type="line", x0=x0, y0=start[1], x1=x0, y1=y1,
+                               line=dict(color=SKIP_COLOR, width=1.2)))
             start, color, end = (x0, y1), SKIP_COLOR, (x1 + add_radius, y1)
         elif x0 != x1 and diagram.boxes[target].level > diagram.boxes[source].level + 1:
             # a shorter branch: down its own column, clear of the longer ones, then into the concat
             bend = y1 + gap - box_height / 2
-            figure.add_shape(type="line", x0=x0, y0=start[1], x1=x0, y1=bend, line=dict(color=color, width=1.2))
+            shapes.append(dict(type="line", x0=x0, y0=start[1], x1=x0, y1=bend, line=dict(color=color, width=1.2)))
             start = (x0, bend)
-        figure.add_annotation(x=end[0], y=end[1], ax=start[0], ay=start[1], xref="x", yref="y", axref="x",
-                              ayref="y", showarrow=True, arrowhead=2, arrowsize=1, arrowwidth=1.2,
-                              arrowcolor=color, text="")
+        annotations.append(dict(x=end[0], y=end[1], ax=start[0], ay=start[1], xref="x", yref="y", axref="x",
+                                ayref="y", showarrow=True, arrowhead=2, arrowsize=1, arrowwidth=1.2,
+                                arrowcolor=color, text=""))
     for block in diagram.residual_blocks:
         # x leaves the main line above the block, goes around it and is added to F(x) below it (⊕)
         x, y = centres[block]
         below = y - box_height / 2 - 0.2
-        _skip_arc(figure, x, y + box_height / 2 + 0.14, below, x + box_width / 2 + 0.45, x + 0.09)
-        _add_sign(figure, x, below, diagram.boxes[block].row)
+        shapes.append(_skip_arc(x, y + box_height / 2 + 0.14, below, x + box_width / 2 + 0.45, x + 0.09))
+        annotations.append(_add_sign(x, below, diagram.boxes[block].row))
     for first, add in diagram.skips:
         # an opened block's identity shortcut: around its main path to the ⊕ where the add ran
         (x, y), (_, add_y) = centres[first], centres[add]
-        _skip_arc(figure, x, y + box_height / 2 + 0.14, add_y, x + box_width / 2 + 0.45, x + add_radius)
+        shapes.append(_skip_arc(x, y + box_height / 2 + 0.14, add_y, x + box_width / 2 + 0.45, x + add_radius))
     levels = max((box.level for box in diagram.boxes), default=0) + 1
     xs = [x for x, _ in centres] or [0]
     margin = box_width / 2 + 1.2  # room for the skip arcs
+    figure = go.Figure(layout=dict(shapes=shapes, annotations=annotations))
     figure.update_xaxes(visible=False, range=[min(xs) - margin, max(xs) + margin])
     figure.update_yaxes(visible=False, range=[-levels * gap + 0.2, 0.6], scaleanchor=None)
     figure.update_layout(height=max(240, round(62 * levels * gap)), margin=dict(l=0, r=0, t=10, b=10),
