@@ -28,6 +28,7 @@ import torch
 import yaml
 from torch import nn
 
+from cnnviz.memory import is_out_of_memory
 from cnnviz.messages import cut_short, quoted
 
 Shape = tuple  # (C, H, W) or (F,); a spatial size is None once a layer no longer fits
@@ -412,7 +413,9 @@ def _build_sequence(layers: tuple[LayerSpec, ...], shape: Shape) -> tuple[nn.Seq
     for layer in layers:
         try:
             module, shape = _build_layer(layer, shape)
-        except (RuntimeError, TypeError, OverflowError):  # torch's sizes are int64, with bytes that fit one
+        except (RuntimeError, TypeError, OverflowError) as error:  # torch's sizes are int64, bytes too
+            if is_out_of_memory(error):  # a real allocation too large for this machine: the caller's to report
+                raise
             raise SpecError(f"{_where(layer.index, layer.type)}: too large for PyTorch to build — its weights "
                             "would have more values than a tensor can hold; use smaller sizes",
                             index=layer.index) from None

@@ -729,7 +729,7 @@ def test_a_keyboard_interrupt_anywhere_in_a_run_ends_it_as_cancelled(monkeypatch
 def test_cli_stop_signal_cancels_the_run_at_once_with_its_results(cnnviz_home, signum, name, exit_code):
     """Ctrl-C, or SIGTERM (kill, a service manager, a closed terminal's shell): recorded as cancelled
     before the process exits, not left "running" until a reader finds it interrupted ~20 s later."""
-    process = subprocess.Popen([sys.executable, "-m", "cnnviz", "train", "--arch", "lenet5", "--epochs", "100000",
+    process = subprocess.Popen([sys.executable, "-m", "cnnviz", "train", "--arch", "lenet5", "--epochs", "1000",
                                 "--json"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env={**os.environ, "CNNVIZ_HOME": str(cnnviz_home)})
     first = json.loads(process.stdout.readline())
