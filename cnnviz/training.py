@@ -292,7 +292,7 @@ class Diverged(Exception):
 class TrainResult:
     test_accuracy: float
     test_loss: float
-    train_accuracy: float
+    train_accuracy: float | None  # None when stopped before the first epoch ended
     images_per_s: float
     elapsed_s: float
     epochs_done: int
@@ -431,7 +431,7 @@ def train(config: TrainConfig, recorder: Recorder, validated: bool = False,
     images_seen = 0
     cancelled = False
     epochs_done = 0
-    train_accuracy = 0.0
+    train_accuracy = None
     model.train()
     for epoch in range(1, config.epochs + 1):
         order = torch.randperm(len(train_x), device=device, generator=generator)

@@ -637,6 +637,7 @@ def test_a_first_stop_signal_stops_after_the_step_and_keeps_results_and_weights(
     assert (record.status, record.error) == ("cancelled", f"cancelled with {name}")
     assert [m.step for m in store.metrics(run_id) if m.name == "loss"] == [1, 2, 3]  # stopped after step 3
     assert record.final["epochs_done"] == 0 and 0 <= record.final["test_accuracy"] <= 1
+    assert record.final["train_accuracy"] is None  # no epoch ended: there is none yet, not 0 %
     assert sum(map(sum, record.results["confusion"])) == 360
     from safetensors.torch import load_file
 
