@@ -247,12 +247,13 @@ def parameter_formula(module: nn.Module) -> str:
     return ""
 
 
-def _split_weights_biases(module: nn.Module, first_call: bool) -> tuple[int, int, int, int]:
-    """(weights, biases, trainable, buffers) owned directly by ``module``."""
+def _split_weights_biases(module: nn.Module, first_call: bool, recurse: bool = False) -> tuple[int, int, int, int]:
+    """(weights, biases, trainable, buffers) owned by ``module`` (with ``recurse``: by its whole
+    subtree, each shared parameter once), so that weights + biases is its # parameters."""
     if not first_call:
         return 0, 0, 0, 0
     weights = biases = trainable = 0
-    for name, parameter in module.named_parameters(recurse=False):
+    for name, parameter in module.named_parameters(recurse=recurse):
         if isinstance(parameter, nn.parameter.UninitializedParameter):
             continue
         if name == "bias" or name.endswith("bias"):
@@ -261,7 +262,7 @@ def _split_weights_biases(module: nn.Module, first_call: bool) -> tuple[int, int
             weights += parameter.numel()
         if parameter.requires_grad:
             trainable += parameter.numel()
-    buffers = sum(b.numel() for name, b in module.named_buffers(recurse=False)
+    buffers = sum(b.numel() for name, b in module.named_buffers(recurse=recurse)
                   if not name.endswith("num_batches_tracked"))
     return weights, biases, trainable, buffers
 
@@ -925,18 +926,11 @@ class _Recorder:
                 row.macs = layer_macs(module, out)
                 row.flops = 2 * row.macs
         first_call = row.call_index == 0
-        if row.is_leaf:
-            row.weights, row.biases, row.trainable, row.buffers = _split_weights_biases(module, first_call)
-            row.params = row.weights + row.biases
-            if first_call:
-                row.formula = parameter_formula(module)
-        elif first_call:
-            unique = {id(p): p for p in module.parameters()
-                      if not isinstance(p, nn.parameter.UninitializedParameter)}
-            row.params = sum(p.numel() for p in unique.values())
-            row.trainable = sum(p.numel() for p in unique.values() if p.requires_grad)
-            row.buffers = sum(b.numel() for n, b in module.named_buffers()
-                              if not n.endswith("num_batches_tracked"))
+        row.weights, row.biases, row.trainable, row.buffers = _split_weights_biases(
+            module, first_call, recurse=not row.is_leaf)  # a block: its subtree's, as # parameters
+        row.params = row.weights + row.biases
+        if row.is_leaf and first_call:
+            row.formula = parameter_formula(module)
 
     def close(self):
         for handle in self.handles:

@@ -286,6 +286,10 @@ def test_rows_at_depth_cut_nested_blocks():
     assert [row.name for row in top][:5] == ["conv1", "bn1", "relu", "maxpool", "layer1"]
     layer1 = next(row for row in top if row.name == "layer1")
     assert layer1.params == 2 * (2 * (64 * 64 * 9) + 2 * 128)
+    # split as on the leaves' rows: conv kernels and BN γ are weights, BN β biases (resnet convs have none)
+    assert (layer1.weights, layer1.biases) == (2 * 2 * (64 * 64 * 9 + 64), 2 * 2 * 64)
+    assert sum(row.weights for row in top) == sum(row.weights for row in analysis.rows_at_depth(None))
+    assert all(row.weights + row.biases == row.params for row in top)
     assert layer1.macs == 2 * 2 * 56 * 56 * 64 * 64 * 9
     assert sum(row.macs for row in top) == analysis.total_macs
 
