@@ -67,7 +67,7 @@ def _quiet_stdout() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    try:  # building the parser imports torch (~2 s): a Ctrl-C then is an interruption too
+    try:  # a command that needs torch imports it (~2 s): a Ctrl-C then is an interruption too
         parser = build_parser()
         args = parser.parse_args(attach_negative_values(sys.argv[1:] if argv is None else argv))
         handler = getattr(args, "handler", None)

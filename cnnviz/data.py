@@ -20,6 +20,7 @@ import torch.nn.functional as F
 
 from cnnviz.messages import quoted
 from cnnviz.paths import data_dir
+from cnnviz.training_choices import DATASET_NAMES
 
 SPLIT_SEED = 0  # the train/test split is fixed: runs with different seeds see the same test set
 
@@ -51,7 +52,6 @@ EXPECTED_FILES = {
     "cifar10": ("cifar-10-batches-py", ["data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4",
                                         "data_batch_5", "test_batch", "batches.meta"]),
 }
-DATASET_NAMES = ("digits", "mnist", "fashion-mnist", "cifar10")
 # Shape and classes known without loading: the page and the config check use them.
 DATASET_SHAPES = {"digits": (1, 8, 8), "mnist": (1, 28, 28), "fashion-mnist": (1, 28, 28),
                   "cifar10": (3, 32, 32)}

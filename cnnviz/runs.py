@@ -15,10 +15,13 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 # StoreUnavailable is defined in cnnviz.paths (cnnviz_home() raises it too) and is cnnviz.runs.StoreUnavailable
 from cnnviz.paths import StoreUnavailable, cnnviz_home, run_logs_dir, runs_db_path
-from cnnviz.training import TrainConfig
+
+if TYPE_CHECKING:  # `runs`, `runs show` and `runs cancel` need no torch
+    from cnnviz.training import TrainConfig
 
 ACTIVE = ("queued", "running")
 FINISHED = ("completed", "failed", "cancelled", "diverged", "interrupted")

@@ -18,15 +18,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from cnnviz.data import DATASET_NAMES, DATASET_SHAPES, DATASET_SIZES, adapt_dataset, adaptation_text, load_dataset
+from cnnviz.data import DATASET_SHAPES, DATASET_SIZES, adapt_dataset, adaptation_text, load_dataset
 from cnnviz.memory import available_memory
 from cnnviz.messages import quoted
+from cnnviz.training_choices import DATASET_NAMES, DEVICES, OPTIMIZERS, PRECISIONS, SCHEDULES
 from cnnviz.zoo import UnknownArchitecture, get_architecture, list_architectures
 
-OPTIMIZERS = ("sgd", "adam", "adamw")
-SCHEDULES = ("constant", "onecycle")
-DEVICES = ("auto", "cpu", "cuda")
-PRECISIONS = ("auto", "float32", "bfloat16")
 MISCLASSIFIED_KEPT = 32
 MAX_EPOCHS = 1000  # short runs: digits passes 98% in 15; a typo of 10**9 would never end
 

@@ -5,13 +5,8 @@ import os
 import streamlit as st
 
 from cnnviz import training_figures as tf
-from cnnviz.data import DATASET_NAMES
 from cnnviz.runs import RunStore, StoreUnavailable, launch_run, prepare_worker
 from cnnviz.training import (
-    DEVICES,
-    OPTIMIZERS,
-    PRECISIONS,
-    SCHEDULES,
     ConfigError,
     TrainConfig,
     background_threads,
@@ -19,6 +14,7 @@ from cnnviz.training import (
     resolve_device,
     resolve_precision,
 )
+from cnnviz.training_choices import DATASET_NAMES, DEVICES, OPTIMIZERS, PRECISIONS, SCHEDULES
 from cnnviz.ui.navigation import run_through_app
 from cnnviz.ui.training import (
     EXPERIMENTS,

@@ -1,8 +1,11 @@
 """The ground every page stands on: state folder, configuration, CLI and benchmark runner."""
 
+import os
 import subprocess
 import sys
 import tomllib
+
+import pytest
 
 from cnnviz import __version__, paths
 from tests.live_app import ROOT
@@ -50,6 +53,22 @@ def test_cli_prints_its_version():
     assert result.stdout.strip() == f"cnnviz {__version__}"
 
 
+@pytest.mark.parametrize("args", [["--help"], ["conv", "--input", "5", "--kernel", "3"],
+                                  ["pool", "--op", "max", "--input", "1 2; 3 4", "--size", "2"],
+                                  ["runs"], ["runs", "show", "1"], ["runs", "cancel", "1"]])
+def test_cli_commands_that_need_no_torch_do_not_wait_for_it(args, tmp_path):
+    """torch takes ~2 s to import: the parser (built for every command), the arithmetic and the
+    run store do without it, so these answer at once."""
+    probe = ("import sys\nfrom cnnviz.__main__ import main\ntry:\n    code = main(sys.argv[1:])\n"
+             "except SystemExit as exit:  # --help\n    code = exit.code\n"
+             "print('torch' in sys.modules, code, file=sys.stderr)")
+    result = subprocess.run([sys.executable, "-c", probe, *args], cwd=ROOT, capture_output=True, text=True,
+                            timeout=120, env={**os.environ, "CNNVIZ_HOME": str(tmp_path)})
+    imported, code = result.stderr.split("\n")[-2].split()
+    assert imported == "False"
+    assert code == ("2" if args[0] == "runs" and len(args) > 1 else "0")  # no run 1 in an empty store
+
+
 def test_cli_unknown_command_is_one_line_without_traceback():
     result = run_cli("no-such-command")
     assert result.returncode == 2
@@ -65,7 +84,8 @@ def test_bench_runner_refuses_an_unknown_benchmark():
 
 
 def test_cli_ctrl_c_while_starting_up_is_one_line(monkeypatch, capsys):
-    """A Ctrl-C while the parser is built (it imports torch, ~2 s) is an interruption, not a traceback."""
+    """A Ctrl-C while starting up (a command that needs torch imports it, ~2 s) is an interruption,
+    not a traceback."""
     from cnnviz import __main__ as cli
 
     def interrupted():

@@ -3,6 +3,7 @@ Training page watches."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -11,27 +12,26 @@ import time
 
 from cnnviz.commands import CliError
 from cnnviz.cpu_share import threads_text
+from cnnviz.training_choices import DATASET_NAMES, DEVICES, OPTIMIZERS, PRECISIONS, SCHEDULES
 
 
 def register(subparsers) -> None:
-    from cnnviz.data import DATASET_NAMES
-    from cnnviz.training import DEVICES, OPTIMIZERS, PRECISIONS, TrainConfig
-
-    defaults = TrainConfig()
+    """No torch here: every command builds this parser. An option left out is None, and the run
+    takes TrainConfig's default for it."""
     train = subparsers.add_parser("train", help="train a zoo network in the foreground, recorded in the run store")
     train.add_argument("--arch", required=True, help="a zoo id (python -m cnnviz list)")
-    train.add_argument("--dataset", default=defaults.dataset, help=f"one of {', '.join(DATASET_NAMES)}")
-    train.add_argument("--epochs", type=int, default=defaults.epochs)
-    train.add_argument("--batch-size", type=int, default=defaults.batch_size)
-    train.add_argument("--lr", type=float, default=defaults.lr, help="learning rate")
-    train.add_argument("--optimizer", default=defaults.optimizer, help=f"one of {', '.join(OPTIMIZERS)}")
-    train.add_argument("--device", default=defaults.device, help=f"one of {', '.join(DEVICES)}")
-    train.add_argument("--precision", default=defaults.precision,
+    train.add_argument("--dataset", help=f"one of {', '.join(DATASET_NAMES)}")
+    train.add_argument("--epochs", type=int)
+    train.add_argument("--batch-size", type=int)
+    train.add_argument("--lr", type=float, help="learning rate")
+    train.add_argument("--optimizer", help=f"one of {', '.join(OPTIMIZERS)}")
+    train.add_argument("--device", help=f"one of {', '.join(DEVICES)}")
+    train.add_argument("--precision",
                        help=f"one of {', '.join(PRECISIONS)}; auto: bfloat16 autocast where the hardware has it")
-    train.add_argument("--schedule", default=defaults.schedule, help="constant or onecycle")
-    train.add_argument("--label-smoothing", type=float, default=defaults.label_smoothing)
-    train.add_argument("--weight-decay", type=float, default=defaults.weight_decay)
-    train.add_argument("--seed", type=int, default=defaults.seed)
+    train.add_argument("--schedule", help=f"one of {', '.join(SCHEDULES)}")
+    train.add_argument("--label-smoothing", type=float)
+    train.add_argument("--weight-decay", type=float)
+    train.add_argument("--seed", type=int)
     train.add_argument("--compile", action="store_true",
                        help="torch.compile the model before the first step (tens of seconds)")
     train.add_argument("--json", action="store_true",
@@ -61,10 +61,8 @@ def run_train(args) -> int:
     from cnnviz.training import ConfigError, TrainConfig
     from cnnviz.worker import STOP_SIGNALS, Stopped, cancelled_by, execute, stop_at_once
 
-    config = TrainConfig(arch=args.arch, dataset=args.dataset, epochs=args.epochs, batch_size=args.batch_size,
-                         lr=args.lr, optimizer=args.optimizer, schedule=args.schedule, device=args.device,
-                         precision=args.precision, label_smoothing=args.label_smoothing,
-                         weight_decay=args.weight_decay, seed=args.seed, compile=args.compile)
+    config = TrainConfig(**{field.name: getattr(args, field.name) for field in dataclasses.fields(TrainConfig)
+                            if getattr(args, field.name, None) is not None})  # the options given
     try:
         config.validate()
     except ConfigError as error:
