@@ -147,6 +147,15 @@ def test_out_of_range_link_values_are_clamped_with_a_warning():
     assert at.query_params["input"] == "1,1024,1"
 
 
+def test_a_link_value_of_many_digits_is_named_as_written():
+    """30 digits are read as HUGE (10**15) to stay cheap; the warning still shows the link's own digits."""
+    at = open_page(arch="lenet5", input="1," + "9" * 30 + ",28")
+    assert not at.exception
+    assert at.number_input(key="in_h").value == 1024
+    assert (f"height (H) {'9' * 30} is out of range: it must be from 1 to 1,024; using 1,024 instead."
+            in warnings_of(at))
+
+
 def test_out_of_range_classes_are_clamped_not_reset():
     at = open_page(arch="resnet18", classes="200000")
     assert not at.exception

@@ -16,7 +16,7 @@ import streamlit as st
 from cnnviz.messages import cut_short, quoted
 from cnnviz.spec import EXAMPLE_SPECS, SpecError, parse_spec
 from cnnviz.speclink import SpecLinkError, decode_spec, encode_spec
-from cnnviz.ui.links import whole_number
+from cnnviz.ui.links import HUGE, whole_number
 from cnnviz.zoo import Architecture
 
 CUSTOM = "custom"
@@ -64,11 +64,12 @@ def reset_input_to_defaults(architectures: dict[str, Architecture]) -> None:
         st.session_state.pop("spec_input", None)
 
 
-def out_of_range(label: str, value: int, low: int, high: int) -> str | None:
-    """What is wrong with ``value`` for the widget ``label`` that takes ``low`` to ``high``, or None."""
+def out_of_range(label: str, value: int, low: int, high: int, shown: str | None = None) -> str | None:
+    """What is wrong with ``value`` for the widget ``label`` that takes ``low`` to ``high``, or None;
+    ``shown`` is how the value is written (default: ``value`` with thousands separators)."""
     if low <= value <= high:
         return None
-    return f"{label} {value:,} is out of range: it must be from {low:,} to {high:,}"
+    return f"{label} {shown or f'{value:,}'} is out of range: it must be from {low:,} to {high:,}"
 
 
 def _clamp(value: int, low: int, high: int) -> int:
@@ -81,7 +82,8 @@ def _read_number(key: str, label: str, text: str, limits: tuple[int, int], warni
         warnings.append(f"Ignoring the link's {label} {quoted(text)}: give a whole number from "
                         f"{limits[0]:,} to {limits[1]:,}.")
         return
-    problem = out_of_range(label, value, *limits)
+    huge = value == HUGE  # the link's own digits, not the number they were read as
+    problem = out_of_range(label, value, *limits, shown=cut_short(text.strip()) if huge else None)
     if problem:
         warnings.append(f"The link's {problem}; using {_clamp(value, *limits):,} instead.")
     st.session_state[key] = _clamp(value, *limits)
