@@ -123,6 +123,7 @@ _NAME_PREFIX = {"conv": "conv", "maxpool": "pool", "avgpool": "pool", "batchnorm
 _NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _TOP_FIELDS = ("name", "description", "input_shape", "num_classes", "layers")
 MAX_NESTING = 16  # residual and concat blocks inside one another; deeper is refused, not recursed
+MAX_LAYERS = 1_000  # blocks and layers in all (ResNet-152 has ~520): 12,000 took ~25 s per page rerun
 
 
 # --- the records -------------------------------------------------------------------------------
@@ -222,8 +223,17 @@ def parse_spec(data: Any) -> NetworkSpec:
         raise SpecError("'layers' is missing: give a list of layers, e.g. "
                         '[{"type": "conv", "filters": 6, "kernel": 5}]', field="layers")
     layers = _parse_layers(data["layers"], prefix="", owner="'layers'", allow_empty=False)
+    if (count := _count_layers(layers)) > MAX_LAYERS:
+        raise SpecError(f"the spec has {count:,} layers (counting blocks and the layers inside them); cnnviz "
+                        f"analyses at most {MAX_LAYERS:,}, so that its tables and diagrams answer in about a "
+                        "second: use fewer layers", field="layers")
     return NetworkSpec(name=name, description=description, input_shape=tuple(shape),
                        num_classes=num_classes, layers=layers)
+
+
+def _count_layers(layers: tuple[LayerSpec, ...]) -> int:
+    return sum(1 + _count_layers(layer.layers) + _count_layers(layer.shortcut or ())
+               + sum(_count_layers(branch) for branch in layer.branches) for layer in layers)
 
 
 def _suggest(word: Any, choices) -> str:

@@ -10,6 +10,7 @@ from torch import nn
 
 from cnnviz.spec import (
     EXAMPLE_SPECS,
+    MAX_LAYERS,
     MAX_NESTING,
     Concat,
     Residual,
@@ -273,6 +274,22 @@ def test_blocks_nest_as_deep_as_the_limit_and_no_deeper():
         assert str(error.value) == (f"layer {deepest} (residual): residual and concat blocks nest at most 16 "
                                     "deep, and this residual is block 17 inside one another; put blocks one "
                                     "after the other instead")
+
+
+def test_a_spec_holds_at_most_max_layers_counting_those_inside_blocks():
+    assert MAX_LAYERS == 1_000
+    relu = {"type": "relu"}
+    assert len(build_model(parse_spec(spec_with(*[relu] * MAX_LAYERS)))) == MAX_LAYERS
+    # 1 residual + 600 in it + 1 in its shortcut, 1 concat + 2 branches of 100, 198 more: 1,001
+    residual = {"type": "residual", "layers": [relu] * 600, "shortcut": [{"type": "conv", "filters": 1, "kernel": 1}]}
+    concat = {"type": "concat", "branches": [[relu] * 100, [relu] * 100]}
+    for layers in ([relu] * (MAX_LAYERS + 1), [residual, concat, *[relu] * 198]):
+        with pytest.raises(SpecError) as error:
+            parse_spec(spec_with(*layers))
+        assert (error.value.index, error.value.field) == (None, "layers")
+        assert str(error.value) == ("the spec has 1,001 layers (counting blocks and the layers inside them); "
+                                    "cnnviz analyses at most 1,000, so that its tables and diagrams answer in "
+                                    "about a second: use fewer layers")
 
 
 def test_a_concat_counts_as_a_level_too():
