@@ -581,6 +581,27 @@ def test_cli_train_json_events(cnnviz_home):
          f"{e['test_accuracy']:.2%}"] for e in epochs]
 
 
+def test_cli_train_help_shows_the_defaults_a_run_takes():
+    """The parser has no defaults of its own (it is built without torch); its help reads TrainConfig's."""
+    result = subprocess.run([sys.executable, "-m", "cnnviz", "train", "--help"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120, env={**os.environ, "COLUMNS": "200"})
+    assert result.returncode == 0
+    options = {}  # an option and its help, which starts on the next line after a long option name
+    for line in result.stdout.split("options:")[1].splitlines():
+        if line.startswith("  -"):
+            option = line.split()[0]
+            options[option] = line
+        elif line.strip():
+            options[option] += " " + line.strip()
+    defaults = TrainConfig()
+    for option, value in [("--epochs", defaults.epochs), ("--batch-size", defaults.batch_size), ("--lr", defaults.lr),
+                          ("--optimizer", defaults.optimizer), ("--schedule", defaults.schedule),
+                          ("--label-smoothing", defaults.label_smoothing), ("--seed", defaults.seed)]:
+        assert options[option].endswith(f"; default {value}"), options[option]
+    assert (defaults.epochs, defaults.optimizer, defaults.label_smoothing) == (15, "adam", 0.1)  # as the README says
+    assert "default" not in options["--arch"] + options["--compile"] + options["--json"]
+
+
 def test_cli_refuses_a_bad_config_in_one_line(cnnviz_home):
     result = subprocess.run([sys.executable, "-m", "cnnviz", "train", "--arch", "lenet5", "--lr", "0"], cwd=ROOT,
                             capture_output=True, text=True, timeout=120,

@@ -3,6 +3,7 @@ Training page watches."""
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import json
 import os
@@ -15,23 +16,36 @@ from cnnviz.cpu_share import threads_text
 from cnnviz.training_choices import DATASET_NAMES, DEVICES, OPTIMIZERS, PRECISIONS, SCHEDULES
 
 
+class _DefaultsFromTrainConfig(argparse.HelpFormatter):
+    """`train --help` shows TrainConfig's defaults, imported (with torch) only when help is asked for."""
+
+    def _get_help_string(self, action):
+        from cnnviz.training import TrainConfig
+
+        default = None if action.required else getattr(TrainConfig(), action.dest, None)
+        if default is None or isinstance(default, bool):
+            return action.help
+        return f"{action.help}; default {default}" if action.help else f"default {default}"
+
+
 def register(subparsers) -> None:
     """No torch here: every command builds this parser. An option left out is None, and the run
     takes TrainConfig's default for it."""
-    train = subparsers.add_parser("train", help="train a zoo network in the foreground, recorded in the run store")
+    train = subparsers.add_parser("train", help="train a zoo network in the foreground, recorded in the run store",
+                                  formatter_class=_DefaultsFromTrainConfig)
     train.add_argument("--arch", required=True, help="a zoo id (python -m cnnviz list)")
     train.add_argument("--dataset", help=f"one of {', '.join(DATASET_NAMES)}")
-    train.add_argument("--epochs", type=int)
-    train.add_argument("--batch-size", type=int)
+    train.add_argument("--epochs", type=int, help="passes over the training images")
+    train.add_argument("--batch-size", type=int, help="images per step")
     train.add_argument("--lr", type=float, help="learning rate")
     train.add_argument("--optimizer", help=f"one of {', '.join(OPTIMIZERS)}")
     train.add_argument("--device", help=f"one of {', '.join(DEVICES)}")
     train.add_argument("--precision",
                        help=f"one of {', '.join(PRECISIONS)}; auto: bfloat16 autocast where the hardware has it")
     train.add_argument("--schedule", help=f"one of {', '.join(SCHEDULES)}")
-    train.add_argument("--label-smoothing", type=float)
-    train.add_argument("--weight-decay", type=float)
-    train.add_argument("--seed", type=int)
+    train.add_argument("--label-smoothing", type=float, help="from 0 to below 1")
+    train.add_argument("--weight-decay", type=float, help="L2 penalty (decoupled for adamw)")
+    train.add_argument("--seed", type=int, help="for a reproducible run")
     train.add_argument("--compile", action="store_true",
                        help="torch.compile the model before the first step (tens of seconds)")
     train.add_argument("--json", action="store_true",
