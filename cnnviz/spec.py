@@ -123,7 +123,7 @@ _NAME_PREFIX = {"conv": "conv", "maxpool": "pool", "avgpool": "pool", "batchnorm
 _NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _TOP_FIELDS = ("name", "description", "input_shape", "num_classes", "layers")
 MAX_NESTING = 16  # residual and concat blocks inside one another; deeper is refused, not recursed
-MAX_LAYERS = 1_000  # blocks and layers in all (ResNet-152 has ~520): 12,000 took ~25 s per page rerun
+MAX_LAYERS = 1_000  # blocks and layers in all (ResNet-152 as a spec: ~515); 12,000 took ~24 s a page rerun
 
 
 # --- the records -------------------------------------------------------------------------------
