@@ -56,7 +56,7 @@ class LayerRow:
     is_leaf: bool
     hyper: dict = field(default_factory=dict)  # kernel, stride, padding, dilation, groups ...
     input_shape: Shape | None = None  # batch excluded, PyTorch order
-    output_shape: Shape | None = None  # None when the layer failed
+    output_shape: Shape | None = None  # None when the layer failed or was not reached
     activation_size: int = 0  # values in the output, batch excluded
     weights: int = 0
     biases: int = 0
@@ -76,6 +76,9 @@ class LayerRow:
     call_index: int = 0  # 0 for the first call of this module, 1 for the second ...
     shared_with: str | None = None  # a later call of a shared module: where its params count
     failed: bool = False  # the layer where the network stopped fitting its input
+    # False for a layer after the failure: the forward never got to it, but its parameters exist
+    # (and count in the total), so the table lists it and its column of # parameters adds up
+    reached: bool = True
     # a block whose forward joins two paths from its input with one add (a residual block)
     skip: SkipConnection | None = None
 
@@ -90,6 +93,17 @@ class LayerRow:
         if len(shape) == 1:
             return (shape[0], 1)
         return shape
+
+
+NUMBERS = ("activation_size", "params", "weights", "biases", "buffers", "macs", "flops")
+
+
+def numbers_at_depth(row: LayerRow, depth: int | None) -> dict[str, int]:
+    """A row's numbers in the table cut at ``depth`` (None: the leaves). A failed block above the
+    cut is listed only as the place the network stopped, its layers below it standing for its
+    numbers: zeros there, so that every column adds up to its total."""
+    counted = row.is_leaf or row.depth == depth
+    return {name: getattr(row, name) if counted else 0 for name in NUMBERS}
 
 
 @dataclass
@@ -124,7 +138,8 @@ class Analysis:
 
     def rows_at_depth(self, depth: int | None) -> list[LayerRow]:
         """Rows down to ``depth`` (None: the leaves). A container at the cut shows its subtree's
-        parameters and MACs; containers above the cut are left out (their children stand)."""
+        parameters and MACs; containers above the cut are left out (their children stand), but for
+        one that failed: it marks where the network stopped (see ``numbers_at_depth``)."""
         if depth is None:
             return [row for row in self.rows if row.is_leaf or row.failed]
         return [row for row in self.rows
@@ -157,17 +172,12 @@ class Analysis:
                     "depth": row.depth,
                     "hyper": row.hyper,
                     "output_shape": list(row.output_shape) if row.output_shape else None,
-                    "activation_size": row.activation_size,
-                    "params": row.params,
-                    "weights": row.weights,
-                    "biases": row.biases,
-                    "buffers": row.buffers,
+                    **numbers_at_depth(row, depth),
                     "formula": row.formula,
-                    "macs": row.macs,
-                    "flops": row.flops,
                     "receptive_field": list(row.receptive_field) if row.receptive_field else None,
                     "receptive_field_unknown": row.receptive_field_unknown,
                     "jump": list(row.jump) if row.jump else None,
+                    "reached": row.reached,  # false after the layer that failed
                     # a residual block: what it outputs, e.g. "relu(F(x) + downsample(x))"
                     **({"skip": row.skip.expression} if row.skip else {}),
                 }
@@ -937,6 +947,27 @@ class _Recorder:
             handle.remove()
 
 
+def _add_unreached(model: nn.Module, rows: list[LayerRow]) -> None:
+    """Rows, in place, for the modules the failed forward never called: each after the rows of its
+    parent's subtree (at the end for a child of the network), so that they nest as if they had run."""
+    ran = {row.name for row in rows}
+    for name, module in model.named_modules():  # parents before their children
+        if not name or name in ran:
+            continue
+        parent = name.rsplit(".", 1)[0] if "." in name else None
+        inside = [i for i, row in enumerate(rows)
+                  if parent is not None and (row.name == parent or row.name.startswith(parent + "."))]
+        is_leaf = not any(True for _ in module.children())
+        row = LayerRow(name=name, type=type(module).__name__, depth=name.count(".") + 1, parent=parent,
+                       is_leaf=is_leaf, hyper=hyper_parameters(module), reached=False,
+                       formula=parameter_formula(module) if is_leaf else "")
+        row.weights, row.biases, row.trainable, row.buffers = _split_weights_biases(
+            module, True, recurse=not is_leaf)
+        row.params = row.weights + row.biases
+        rows.insert(inside[-1] + 1 if inside else len(rows), row)
+        ran.add(name)
+
+
 def call_nesting(rows: list[LayerRow]) -> Iterator[tuple[LayerRow, tuple[LayerRow, ...]]]:
     """Each row with the container calls it ran inside, outermost first (rows are in call order)."""
     open_containers: list[LayerRow] = []
@@ -988,17 +1019,21 @@ def analyze_model(model: nn.Module | Callable[[], nn.Module], input_shape: Shape
     model.eval()
     input_shape = tuple(int(v) for v in input_shape)
     rows, error, tracker, output = propagate(model, input_shape)
-    for row in rows:  # the layer that failed still has its parameters: show them
-        if row.failed and row.is_leaf and row.call_index == 0:
+    for row in rows:  # the layers that failed still have their parameters: show them
+        if row.failed and row.call_index == 0:
             module = model.get_submodule(row.name)
-            row.weights, row.biases, row.trainable, row.buffers = _split_weights_biases(module, True)
+            row.weights, row.biases, row.trainable, row.buffers = _split_weights_biases(
+                module, True, recurse=not row.is_leaf)
             row.params = row.weights + row.biases
-            row.formula = parameter_formula(module)
+            if row.is_leaf:
+                row.formula = parameter_formula(module)
+    if error is not None:
+        _add_unreached(model, rows)
     _roll_up_macs(rows)
     unique = {id(p): p for p in model.parameters()
               if not isinstance(p, nn.parameter.UninitializedParameter)}
     total_params = sum(p.numel() for p in unique.values())
-    leaves = [row for row in rows if row.is_leaf and not row.failed]
+    leaves = [row for row in rows if row.is_leaf and not row.failed and row.reached]
     diagnosis = None
     if error is not None:
         diagnosis = diagnose_failure(model, input_shape, rows, error, tracker) if diagnose else \

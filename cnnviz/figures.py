@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import plotly.graph_objects as go
 
 from cnnviz.analysis import Analysis, LayerRow, call_nesting
-from cnnviz.report import human_count, shape_text
+from cnnviz.report import activation_shape_text, human_count, shape_text
 
 PARAMS_COLOR = "#3b5bdb"
 ACTIVATION_COLOR = "#e8590c"
@@ -27,7 +27,7 @@ def per_layer_figure(analysis: Analysis, depth: int | None = None, log: bool = T
     A student sees at a glance that parameters pile up in the fully-connected layers while
     activations shrink with depth.
     """
-    rows = [row for row in analysis.rows_at_depth(depth) if not row.failed]
+    rows = [row for row in analysis.rows_at_depth(depth) if not row.failed and row.reached]
     labels = [_label(row) for row in rows]
     hover = [f"{row.type}<br>{shape_text(row.output_shape)}" for row in rows]
     figure = go.Figure()
@@ -284,13 +284,15 @@ def diagram_figure(analysis: Analysis, depth: int = 1, order: str = "pytorch") -
         if box.is_add:
             annotations.append(_add_sign(x, y, row))
             continue
-        fill = "#fde2e1" if row.failed else ("#e7f5ff" if row.params else "#f1f3f5")
+        fill = "#fde2e1" if row.failed else "#ffffff" if not row.reached else \
+            "#e7f5ff" if row.params else "#f1f3f5"
         if row.type in RESIDUAL_TYPES:
             fill = "#ebfbee"
         shapes.append(dict(type="rect", x0=x - box_width / 2, x1=x + box_width / 2, y0=y - box_height / 2,
-                           y1=y + box_height / 2, line=dict(color="#868e96", width=1), fillcolor=fill,
+                           y1=y + box_height / 2, fillcolor=fill,
+                           line=dict(color="#868e96", width=1, dash="solid" if row.reached else "dot"),
                            layer="below"))
-        shape = "does not fit" if row.failed else shape_text(row.output_shape, order)
+        shape = activation_shape_text(row, order)
         label = _label(row)
         shown = label.removeprefix(f"{box.branch_of}.") if box.branch_of else label
         title = f"<b>{shown}</b> · {row.type}" if row.name else f"<b>concat</b> ({row.type} output)"

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pandas as pd
 
-from cnnviz.analysis import Analysis, LayerRow, call_nesting
+from cnnviz.analysis import Analysis, LayerRow, call_nesting, numbers_at_depth
 from cnnviz.memory import available_memory, is_out_of_memory
 
 ORDERS = ("pytorch", "textbook")
@@ -58,6 +58,15 @@ def shape_text(shape: tuple[int, ...] | None, order: str = "pytorch") -> str:
     return "×".join(str(v) for v in shape)
 
 
+def activation_shape_text(row: LayerRow, order: str = "pytorch") -> str:
+    """A row's activation shape, or why it has none: the layer that failed, or one after it."""
+    if row.failed:
+        return "does not fit"
+    if not row.reached:
+        return "not reached"
+    return shape_text(row.output_shape, order)
+
+
 def _hyper_text(row: LayerRow) -> str:
     """f, s, p, n of a conv or pool; a linear layer's features as "400 → 120" (short: the column fits)."""
     if set(row.hyper) == {"in features", "out features"}:
@@ -100,19 +109,20 @@ def layer_table(analysis: Analysis, depth: int | None = None, order: str = "pyto
                         "receptive field": "1", "buffers": 0})
     for row in analysis.rows_at_depth(depth):
         name = row.name if row.call_index == 0 else f"{row.name} (call {row.call_index + 1})"
+        numbers = numbers_at_depth(row, depth)
         records.append({
             "layer": ("  " * (row.depth - 1)) + name if depth != 1 else name,
             "type": row.type,
             "f, s, p, n": _hyper_text(row),
-            shape_column: "does not fit" if row.failed else shape_text(row.output_shape, order),
-            "activation size": row.activation_size,
-            "# parameters": row.params,
-            "weights": row.weights,
-            "biases": row.biases,
+            shape_column: activation_shape_text(row, order),
+            "activation size": numbers["activation_size"],
+            "# parameters": numbers["params"],
+            "weights": numbers["weights"],
+            "biases": numbers["biases"],
             "formula": row.formula or (f"shared with {row.shared_with}" if row.shared_with else ""),
-            "MACs": row.macs,
+            "MACs": numbers["macs"],
             "receptive field": _rf_text(row),
-            "buffers": row.buffers,
+            "buffers": numbers["buffers"],
         })
     return pd.DataFrame.from_records(records)
 

@@ -13,6 +13,7 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from cnnviz.analysis import SkipConnection, _ShapeTracker, analyze_architecture, analyze_model, parse_shape
+from cnnviz.report import layer_table
 from cnnviz.spec import EXAMPLE_SPECS, build_model, parse_spec
 from cnnviz.zoo import create_model, get_architecture, list_architectures
 
@@ -210,6 +211,49 @@ def test_simple_cnn_diagnosis_names_the_layer_and_the_fix():
     assert "in_features=500" in analysis.diagnosis.suggestion
     assert "padding=0 in the convs gives 20×4×4 = 320" in analysis.diagnosis.suggestion
     assert [row.name for row in analysis.rows if not row.failed][-1] == "flatten"
+
+
+def test_layers_after_the_failure_are_listed_not_reached_so_the_parameters_add_up():
+    analysis = analyze_architecture("lenet5", (1, 16, 16))  # fc1 gets 16 features, not 400
+    model = create_model("lenet5")
+    assert analysis.diagnosis.layer == "fc1"
+    names = [row.name for row in analysis.rows]
+    assert names == [name for name, _ in model.named_modules() if name]  # every layer, in order
+    after = analysis.rows[names.index("fc1") + 1:]
+    assert [(row.name, row.reached, row.output_shape) for row in after] == [
+        ("tanh3", False, None), ("fc2", False, None), ("tanh4", False, None), ("fc3", False, None)]
+    assert [row.params for row in after] == [0, 120 * 84 + 84, 0, 84 * 10 + 10]
+    assert [row.formula for row in after if row.params] == ["(120+1)·84 = 10,164", "(84+1)·10 = 850"]
+    leaves = analysis.rows_at_depth(None)
+    assert sum(row.params for row in leaves) == analysis.total_params == 61_706
+    assert analysis.total_macs == sum(row.macs for row in leaves if row.reached)  # only what ran
+    assert all(layer["reached"] is False for layer in analysis.to_dict()["layers"][-4:])
+    assert all(row.reached for row in analyze_architecture("lenet5").rows)
+
+
+def test_a_block_that_fails_sums_its_parameters_and_lists_its_unreached_layers_inside_it():
+    spec = parse_spec({"name": "fails-inside", "input_shape": [1, 8, 8], "layers": [
+        {"type": "residual", "layers": [
+            {"type": "conv", "filters": 4, "kernel": 3, "padding": 1},
+            {"type": "linear", "out_features": 5, "in_features": 7},  # receives 4×8×8: fails
+            {"type": "conv", "filters": 1, "kernel": 1}]},
+        {"type": "flatten"},
+        {"type": "linear", "out_features": 10, "in_features": 64}]})
+    model = build_model(spec)
+    analysis = analyze_model(model, (1, 8, 8))
+    rows = {row.name: row for row in analysis.rows}
+    assert [row.name for row in analysis.rows] == [name for name, _ in model.named_modules() if name]
+    block = rows["residual1"]
+    assert block.failed and block.params == sum(p.numel() for p in model.residual1.parameters())
+    inside = next(name for name in rows if name.startswith("residual1.") and not rows[name].reached)
+    own = sum(p.numel() for p in model.get_submodule(inside).parameters())
+    assert rows[inside].type == "Conv2d" and rows[inside].params == own == 5 * 1 + 1  # 5 from the linear
+    for depth in (None, 1, 2, 3):  # the table a student adds up, every column
+        table = layer_table(analysis, depth)
+        assert table["# parameters"].sum() == analysis.total_params == 86 + 650, depth
+        assert table["MACs"].sum() == analysis.total_macs == 4 * 8 * 8 * 9, depth
+        assert list(table["activation shape (C×H×W)"][-2:]) == ["not reached"] * 2, depth
+    assert [row.reached for row in analysis.rows_at_depth(1)] == [True, False, False]
 
 
 def test_kernel_larger_than_its_input_is_diagnosed():

@@ -323,3 +323,16 @@ def test_per_layer_chart_shows_each_layers_parameters_and_activation_size():
     assert list(params.x) == [row.name for row in rows]
     assert dict(zip(params.x, params.y))["conv2"] == (5 * 5 * 6 + 1) * 16  # 2,416, by hand
     assert dict(zip(activations.x, activations.y))["conv1"] == 6 * 28 * 28
+
+
+def test_layers_after_the_failure_are_drawn_dotted_as_not_reached_and_left_out_of_the_chart():
+    analysis = analyze_architecture("lenet5", (1, 16, 16))  # fc1 gets 16 features, not 400
+    figure = figures.diagram_figure(analysis)
+    texts = [note.text for note in figure.layout.annotations if note.text]  # arrows have none
+    assert texts[-5:] == ["<b>fc1</b> · Linear<br>does not fit", "<b>tanh3</b> · Tanh<br>not reached",
+                          "<b>fc2</b> · Linear<br>not reached", "<b>tanh4</b> · Tanh<br>not reached",
+                          "<b>fc3</b> · Linear<br>not reached"]
+    dashes = [shape.line.dash for shape in figure.layout.shapes if shape.type == "rect"]
+    assert dashes == ["solid"] * 8 + ["dot"] * 4
+    params, _ = figures.per_layer_figure(analysis).data
+    assert list(params.x)[-1] == "flatten" and "fc2" not in params.x  # no activation to chart
