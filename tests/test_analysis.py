@@ -256,6 +256,18 @@ def test_a_block_that_fails_sums_its_parameters_and_lists_its_unreached_layers_i
     assert [row.reached for row in analysis.rows_at_depth(1)] == [True, False, False]
 
 
+@pytest.mark.parametrize("arch", list_architectures(), ids=lambda a: a.id)
+def test_every_column_of_the_table_adds_up_to_its_total_at_every_depth_fitting_or_not(arch):
+    for shape in (arch.input_shape, (arch.input_shape[0], 9, 9)):  # 9×9: most zoo networks fail
+        analysis = analyze_architecture(arch.id, shape)
+        for depth in [None, *range(1, analysis.max_depth + 1)]:
+            table = layer_table(analysis, depth, with_input=False)
+            totals = (analysis.total_params, analysis.total_macs, analysis.total_buffers)
+            assert (table["# parameters"].sum(), table["MACs"].sum(), table["buffers"].sum()) == totals, \
+                (shape, depth)
+            assert (table["weights"] + table["biases"] == table["# parameters"]).all(), (shape, depth)
+
+
 def test_kernel_larger_than_its_input_is_diagnosed():
     analysis = analyze_architecture("lenet5", (1, 8, 8))
     assert analysis.diagnosis.layer == "conv2"
