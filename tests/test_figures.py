@@ -301,7 +301,7 @@ def test_a_diagram_deeper_than_the_blocks_draws_every_skip_it_followed(resnet18)
     assert figures.build_diagram(failing, 2).skips == []
 
 
-def test_a_diagram_deeper_than_a_failed_inception_block_says_its_branches_stand_in_run_order():
+def test_a_diagram_deeper_than_a_failed_inception_block_draws_its_branches_in_run_order_then_the_failed_join():
     assert all(figures.unfollowed_blocks_note(analyze_architecture("googlenet"), depth) is None for depth in (1, 2, 3))
     spec = parse_spec({"name": "bad-concat", "input_shape": [3, 8, 8], "layers": [
         {"type": "concat", "branches": [[{"type": "conv", "filters": 4, "kernel": 1}],
@@ -313,7 +313,9 @@ def test_a_diagram_deeper_than_a_failed_inception_block_says_its_branches_stand_
         "At depth 2 the branches of concat1 are drawn one after another, in the order they ran, not side by "
         "side: the block's forward failed (see the diagnosis), so its branches were not joined.")
     levels = [(box.row.name, box.level, box.column) for box in figures.build_diagram(failing, 2).boxes]
-    assert levels == [("concat1", 0, 0), ("concat1.branch1", 1, 0), ("concat1.branch2", 2, 0)]
+    assert levels == [("concat1.branch1", 0, 0), ("concat1.branch2", 1, 0), ("concat1", 2, 0)]  # the join last
+    arrows = figures.build_diagram(failing, 2).arrows
+    assert arrows == [(0, 1), (1, 2)]
 
 
 def test_per_layer_chart_shows_each_layers_parameters_and_activation_size():
