@@ -19,6 +19,21 @@ def cnnviz_home(tmp_path, monkeypatch) -> Path:
     return home
 
 
+@pytest.fixture
+def fails_inside_a_block():
+    """A custom network whose residual block fails at its second layer (a linear that expects 7
+    features and receives 4×8×8), with a layer after it in the block and one after the block."""
+    from cnnviz.spec import parse_spec
+
+    return parse_spec({"name": "fails-inside", "input_shape": [1, 8, 8], "layers": [
+        {"type": "residual", "layers": [
+            {"type": "conv", "filters": 4, "kernel": 3, "padding": 1},
+            {"type": "linear", "out_features": 5, "in_features": 7},
+            {"type": "conv", "filters": 1, "kernel": 1}]},
+        {"type": "flatten"},
+        {"type": "linear", "out_features": 10, "in_features": 64}]})
+
+
 # --------------------------------------------------------------------------- the app server
 
 

@@ -231,15 +231,8 @@ def test_layers_after_the_failure_are_listed_not_reached_so_the_parameters_add_u
     assert all(row.reached for row in analyze_architecture("lenet5").rows)
 
 
-def test_a_block_that_fails_sums_its_parameters_and_lists_its_unreached_layers_inside_it():
-    spec = parse_spec({"name": "fails-inside", "input_shape": [1, 8, 8], "layers": [
-        {"type": "residual", "layers": [
-            {"type": "conv", "filters": 4, "kernel": 3, "padding": 1},
-            {"type": "linear", "out_features": 5, "in_features": 7},  # receives 4×8×8: fails
-            {"type": "conv", "filters": 1, "kernel": 1}]},
-        {"type": "flatten"},
-        {"type": "linear", "out_features": 10, "in_features": 64}]})
-    model = build_model(spec)
+def test_a_block_that_fails_sums_its_parameters_and_lists_its_unreached_layers_inside_it(fails_inside_a_block):
+    model = build_model(fails_inside_a_block)
     analysis = analyze_model(model, (1, 8, 8))
     rows = {row.name: row for row in analysis.rows}
     assert [row.name for row in analysis.rows] == [name for name, _ in model.named_modules() if name]

@@ -340,16 +340,11 @@ def test_layers_after_the_failure_are_drawn_dotted_as_not_reached_and_left_out_o
     assert list(params.x)[-1] == "flatten" and "fc2" not in params.x  # no activation to chart
 
 
-def test_a_block_that_failed_at_one_of_its_layers_is_not_drawn_above_them():
-    spec = parse_spec({"name": "fails-inside", "input_shape": [1, 8, 8], "layers": [
-        {"type": "residual", "layers": [
-            {"type": "conv", "filters": 4, "kernel": 3, "padding": 1},
-            {"type": "linear", "out_features": 5, "in_features": 7},  # receives 4×8×8: fails
-            {"type": "conv", "filters": 1, "kernel": 1}]},
-        {"type": "flatten"}]})
-    analysis = analyze_model(lambda: build_model(spec), (1, 8, 8))
-    assert [box.row.name for box in figures.build_diagram(analysis, 1).boxes] == ["residual1", "flatten1"]
+def test_a_block_that_failed_at_one_of_its_layers_is_not_drawn_above_them(fails_inside_a_block):
+    analysis = analyze_model(lambda: build_model(fails_inside_a_block), (1, 8, 8))
+    assert [box.row.name for box in figures.build_diagram(analysis, 1).boxes] == ["residual1", "flatten1", "fc1"]
     deeper = figures.build_diagram(analysis, 3)
     assert [(box.row.name, box.level) for box in deeper.boxes] == [
-        ("residual1.layers.conv1", 0), ("residual1.layers.fc1", 1), ("residual1.layers.conv2", 2), ("flatten1", 3)]
-    assert deeper.arrows == [(0, 1), (1, 2), (2, 3)]
+        ("residual1.layers.conv1", 0), ("residual1.layers.fc1", 1), ("residual1.layers.conv2", 2), ("flatten1", 3),
+        ("fc1", 4)]
+    assert deeper.arrows == [(0, 1), (1, 2), (2, 3), (3, 4)]
