@@ -950,13 +950,18 @@ class _Recorder:
 def _add_unreached(model: nn.Module, rows: list[LayerRow]) -> None:
     """Rows, in place, for the modules the failed forward never called: each after the rows of its
     parent's subtree (at the end for a child of the network), so that they nest as if they had run."""
-    ran = {row.name for row in rows}
+    subtree_end: dict[str, int] = {}  # a module that ran -> the index after its subtree's last row
+    for i, row in enumerate(rows):
+        parts = row.name.split(".")
+        for k in range(1, len(parts) + 1):
+            subtree_end[".".join(parts[:k])] = i + 1
+    before: dict[str, int] = {}  # an unreached module -> the index of the row it goes before
+    unreached: dict[int, list[LayerRow]] = {}
     for name, module in model.named_modules():  # parents before their children
-        if not name or name in ran:
+        if not name or name in subtree_end:
             continue
         parent = name.rsplit(".", 1)[0] if "." in name else None
-        inside = [i for i, row in enumerate(rows)
-                  if parent is not None and (row.name == parent or row.name.startswith(parent + "."))]
+        before[name] = len(rows) if parent is None else before.get(parent, subtree_end.get(parent, len(rows)))
         is_leaf = not any(True for _ in module.children())
         row = LayerRow(name=name, type=type(module).__name__, depth=name.count(".") + 1, parent=parent,
                        is_leaf=is_leaf, hyper=hyper_parameters(module), reached=False,
@@ -964,8 +969,8 @@ def _add_unreached(model: nn.Module, rows: list[LayerRow]) -> None:
         row.weights, row.biases, row.trainable, row.buffers = _split_weights_biases(
             module, True, recurse=not is_leaf)
         row.params = row.weights + row.biases
-        rows.insert(inside[-1] + 1 if inside else len(rows), row)
-        ran.add(name)
+        unreached.setdefault(before[name], []).append(row)
+    rows[:] = [row for i in range(len(rows) + 1) for row in (*unreached.get(i, ()), *rows[i:i + 1])]
 
 
 def call_nesting(rows: list[LayerRow]) -> Iterator[tuple[LayerRow, tuple[LayerRow, ...]]]:
