@@ -277,6 +277,17 @@ def _split_weights_biases(module: nn.Module, first_call: bool, recurse: bool = F
     return weights, biases, trainable, buffers
 
 
+def _count_parameters(row: LayerRow, module: nn.Module) -> None:
+    """``row``'s # parameters, weights, biases, trainable and buffers, and a layer's formula: a
+    block's count its whole subtree; a later call of a shared module counts none."""
+    first_call = row.call_index == 0
+    row.weights, row.biases, row.trainable, row.buffers = _split_weights_biases(
+        module, first_call, recurse=not row.is_leaf)
+    row.params = row.weights + row.biases
+    if row.is_leaf and first_call:
+        row.formula = parameter_formula(module)
+
+
 def layer_macs(module: nn.Module, output: torch.Tensor) -> int:
     """Multiply-accumulates per image of a conv or linear layer (other layers: 0)."""
     per_image = output.numel() // output.shape[0] if output.dim() > 1 else output.numel()
@@ -935,12 +946,7 @@ class _Recorder:
             if row.is_leaf:
                 row.macs = layer_macs(module, out)
                 row.flops = 2 * row.macs
-        first_call = row.call_index == 0
-        row.weights, row.biases, row.trainable, row.buffers = _split_weights_biases(
-            module, first_call, recurse=not row.is_leaf)  # a block: its subtree's, as # parameters
-        row.params = row.weights + row.biases
-        if row.is_leaf and first_call:
-            row.formula = parameter_formula(module)
+        _count_parameters(row, module)
 
     def close(self):
         for handle in self.handles:
@@ -961,14 +967,11 @@ def _add_unreached(model: nn.Module, rows: list[LayerRow]) -> None:
         if not name or name in subtree_end:
             continue
         parent = name.rsplit(".", 1)[0] if "." in name else None
-        before[name] = len(rows) if parent is None else before.get(parent, subtree_end.get(parent, len(rows)))
-        is_leaf = not any(True for _ in module.children())
+        before[name] = len(rows) if parent is None else before[parent] if parent in before else subtree_end[parent]
         row = LayerRow(name=name, type=type(module).__name__, depth=name.count(".") + 1, parent=parent,
-                       is_leaf=is_leaf, hyper=hyper_parameters(module), reached=False,
-                       formula=parameter_formula(module) if is_leaf else "")
-        row.weights, row.biases, row.trainable, row.buffers = _split_weights_biases(
-            module, True, recurse=not is_leaf)
-        row.params = row.weights + row.biases
+                       is_leaf=not any(True for _ in module.children()), hyper=hyper_parameters(module),
+                       reached=False)
+        _count_parameters(row, module)
         unreached.setdefault(before[name], []).append(row)
     rows[:] = [row for i in range(len(rows) + 1) for row in (*unreached.get(i, ()), *rows[i:i + 1])]
 
@@ -1025,13 +1028,8 @@ def analyze_model(model: nn.Module | Callable[[], nn.Module], input_shape: Shape
     input_shape = tuple(int(v) for v in input_shape)
     rows, error, tracker, output = propagate(model, input_shape)
     for row in rows:  # the layers that failed still have their parameters: show them
-        if row.failed and row.call_index == 0:
-            module = model.get_submodule(row.name)
-            row.weights, row.biases, row.trainable, row.buffers = _split_weights_biases(
-                module, True, recurse=not row.is_leaf)
-            row.params = row.weights + row.biases
-            if row.is_leaf:
-                row.formula = parameter_formula(module)
+        if row.failed:
+            _count_parameters(row, model.get_submodule(row.name))
     if error is not None:
         _add_unreached(model, rows)
     _roll_up_macs(rows)
