@@ -3,7 +3,8 @@
 Targets (issue 3): the whole zoo in under 1 s on a 2-core machine; VGG-16 at least 20× faster
 than torchinfo on the same model built with real weights. Also the Diagram tab's figure of the
 deepest zoo net and of a 300-layer custom chain (plotly figures grow one shape at a time in
-quadratic time; the figure is built in one step). Peak memory is measured in a fresh
+quadratic time; the figure is built in one step), and the diagnosis of networks that do not
+fit (see :func:`_diagnosis`). Peak memory is measured in a fresh
 subprocess per tool (its VmHWM), so one measurement cannot inherit the other's allocations. Not
 ru_maxrss: Linux carries it over fork and exec, so a child of this (large) process reports the
 parent's peak and a growth of 0.
@@ -46,6 +47,33 @@ def _peak_memory(tool: str, arch_id: str) -> int:
     return int(output.strip().splitlines()[-1])
 
 
+def _diagnosis(architectures) -> dict:
+    """A network that does not fit: the analysis searches the nearest square input that does.
+
+    Timed: the zoo at 9×9 (most entries fail there), a 990-layer spec that no square input fits
+    (the search's worst case: every size it tries fails), and one probe of that search against a
+    full propagate (rows and receptive fields) of the same input, side by side."""
+    from cnnviz.analysis import _fits, _on_meta, analyze_model, propagate
+    from cnnviz.spec import build_model, parse_spec
+
+    zoo_at_9 = time_median(lambda: [analyze_model(a.build, (a.input_shape[0], 9, 9)) for a in architectures],
+                           repeats=3)
+    layers = [{"type": "flatten"}, {"type": "linear", "in_features": 7, "out_features": 64}]
+    layers += [{"type": "linear", "out_features": 64}, {"type": "relu"}, {"type": "batchnorm"}] * 329
+    spec = parse_spec({"name": "no-fit", "input_shape": [4, 8, 8], "layers": layers})
+    no_fit = time_median(lambda: analyze_model(lambda: build_model(spec), spec.input_shape), repeats=3)
+    resnet56 = _on_meta(next(a for a in architectures if a.id == "resnet56").build).eval()
+    probe = time_median(lambda: _fits(resnet56, (3, 32, 32)), repeats=7)
+    full = time_median(lambda: propagate(resnet56, (3, 32, 32)), repeats=7)
+    return {
+        "zoo_at_9x9_s": zoo_at_9,
+        "spec_990_layers_no_input_fits_s": no_fit,
+        "resnet56_probe_median_s": probe["median_s"],
+        "resnet56_full_propagate_median_s": full["median_s"],
+        "probe_speedup": full["median_s"] / probe["median_s"],
+    }
+
+
 def run() -> dict:
     import torch
     import torchinfo
@@ -74,6 +102,7 @@ def run() -> dict:
     }
 
     vgg16 = get_architecture("vgg16")
+    result_diagnosis = _diagnosis(list_architectures())
     model = vgg16.build()
     ours = time_median(lambda: analyze_model(vgg16.build, vgg16.input_shape), repeats=5)
     # torchinfo needs real weights. Timed twice: the summary of a model already built, and the
@@ -87,6 +116,7 @@ def run() -> dict:
         "whole_zoo_target_s": 1.0,
         "per_model_median_s": per_model,
         "diagram_figure": diagrams,
+        "diagnosis": result_diagnosis,
         "vgg16": {
             "cnnviz_median_s": ours["median_s"],
             "torchinfo_median_s": theirs["median_s"],

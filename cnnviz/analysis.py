@@ -545,6 +545,22 @@ def _linear_shape(func, input, weight, bias=None):
 _META_SHAPES = {"batch_norm": _batch_norm_shape, "relu": _relu_shape, "linear": _linear_shape}
 
 
+def _run_op(func, args, kwargs):
+    """The op's result: on meta tensors, a plain shape by its formula (:data:`_META_SHAPES`)."""
+    shape_of = _META_SHAPES.get(_op_name(func))
+    if shape_of is not None and all(t.is_meta for t in _tensors_in((args, kwargs))):
+        return shape_of(func, *args, **kwargs)
+    return func(*args, **kwargs)
+
+
+class _ShapesOnly(TorchFunctionMode):
+    """Only the shapes, fast: whether an input fits needs no rows and no receptive fields, and
+    without their hooks and tracking a probe of a large network is ~100× cheaper."""
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        return _run_op(func, args, kwargs or {})
+
+
 class _NoInitOnMeta(TorchFunctionMode):
     """Building on the meta device, skip the weights' initialisation: a meta tensor has no values
     to set, yet PyTorch's random fills run there as Python decompositions (70% of building VGG-16).
@@ -721,11 +737,7 @@ class _ShapeTracker(TorchFunctionMode):
         kwargs = kwargs or {}
         name = _op_name(func)
         try:
-            shape_of = _META_SHAPES.get(name)
-            if shape_of is not None and all(t.is_meta for t in _tensors_in((args, kwargs))):
-                result = shape_of(func, *args, **kwargs)
-            else:
-                result = func(*args, **kwargs)
+            result = _run_op(func, args, kwargs)
         except Exception:
             if self.failed_op is None:
                 shapes = [tuple(a.shape[1:]) for a in _tensors_in((args, kwargs)) if a.dim() > 1]
@@ -1131,15 +1143,21 @@ def _modules_by_name(model: nn.Module) -> dict[str, nn.Module]:
 
 
 def _fits(model: nn.Module, input_shape: Shape) -> bool:
-    _, error, _, _ = propagate(model, input_shape)
-    return error is None
+    """Whether ``model`` (on the meta device) runs on one image of ``input_shape``, as in :func:`propagate`."""
+    try:
+        with _ShapesOnly(), torch.no_grad():
+            model(torch.zeros((1, *input_shape), device="meta"))
+    except Exception:  # any failure: this input does not fit
+        return False
+    return True
 
 
-def _fitting_input(model: nn.Module, input_shape: Shape) -> Shape | None:
-    """The square input nearest to ``input_shape`` that the network accepts, if one is near."""
+def _fitting_input(model: nn.Module, input_shape: Shape, larger: bool = False) -> Shape | None:
+    """The square input nearest to ``input_shape`` that the network accepts, if one is near;
+    with ``larger``, the smallest larger one (a window that does not fit needs more pixels)."""
     channels, height = input_shape[0], input_shape[1]
     for delta in range(1, 257):
-        for size in (height + delta, height - delta):
+        for size in (height + delta,) if larger else (height + delta, height - delta):
             if 1 <= size <= 1024 and _fits(model, (channels, size, size)):
                 return (channels, size, size)
     return None
@@ -1179,8 +1197,8 @@ def diagnose_failure(model: nn.Module, input_shape: Shape, rows: list[LayerRow],
         message = (f"{layer} expects {module.in_features:,} input features but receives "
                    f"{features:,}{origin}.")
         fixes = [f"set in_features={features} in {layer}"]
-        unpadded = _without_padding(model)
         if any(isinstance(m, nn.Conv2d) and _pair(m.padding) != (0, 0) for m in model.modules()):
+            unpadded = _without_padding(model)
             if _fits(unpadded, input_shape):
                 shape = _features_after_change(unpadded, input_shape, layer)
                 before = _last_spatial_before(unpadded, input_shape, layer)
@@ -1285,7 +1303,7 @@ def _too_small(model: nn.Module, input_shape: Shape, layer: str, module: nn.Modu
                f"(padded: {_times(padded)}): the window does not fit.")
     if effective != kernel:
         message = message.replace("kernel", f"kernel (dilated to {_times(effective)})", 1)
-    better = _fitting_input(model, input_shape) if input_shape[1] < 1024 else None
+    better = _fitting_input(model, input_shape, larger=True) if input_shape[1] < 1024 else None
     fix = f"an input of at least {_times(better)}" if better else "a larger input"
     return Diagnosis(layer, message, f"Fix: {fix}, more padding, or fewer downsampling layers before {layer}.")
 

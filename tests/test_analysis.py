@@ -12,7 +12,16 @@ import torchvision
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from cnnviz.analysis import SkipConnection, _ShapeTracker, analyze_architecture, analyze_model, parse_shape
+from cnnviz.analysis import (
+    SkipConnection,
+    _fits,
+    _fitting_input,
+    _on_meta,
+    _ShapeTracker,
+    analyze_architecture,
+    analyze_model,
+    parse_shape,
+)
 from cnnviz.report import layer_table
 from cnnviz.spec import EXAMPLE_SPECS, build_model, parse_spec
 from cnnviz.zoo import create_model, get_architecture, list_architectures
@@ -265,7 +274,31 @@ def test_kernel_larger_than_its_input_is_diagnosed():
     analysis = analyze_architecture("lenet5", (1, 8, 8))
     assert analysis.diagnosis.layer == "conv2"
     assert analysis.diagnosis.message.startswith("conv2 has a 5×5 kernel but its input is only 2×2")
-    assert "at least 1×" in analysis.diagnosis.suggestion
+    assert "an input of at least 1×32×32," in analysis.diagnosis.suggestion
+    assert analyze_architecture("lenet5", (1, 32, 32)).diagnosis is None
+    assert all(analyze_architecture("lenet5", (1, n, n)).diagnosis for n in range(9, 32))  # the nearest
+
+
+@pytest.mark.parametrize("arch", list_architectures(), ids=lambda a: a.id)
+def test_the_probe_behind_the_suggested_input_fits_exactly_where_the_analysis_does(arch):
+    """The suggested input is searched with a cheap probe (no rows, no receptive fields)."""
+    model = _on_meta(arch.build).eval()
+    channels = arch.input_shape[0]
+    nearest = _fitting_input(model, (channels, 9, 9))  # simple-cnn's own input does not fit
+    outcomes = []
+    for size in sorted({1, 9, 31, 32, 63, arch.input_shape[1], nearest[1]}):
+        fits = analyze_architecture(arch.id, (channels, size, size)).diagnosis is None
+        assert _fits(model, (channels, size, size)) == fits, size
+        outcomes.append(fits)
+    assert True in outcomes
+
+
+def test_the_probe_agrees_on_a_block_that_fails_inside_and_on_a_wrong_in_features(fails_inside_a_block):
+    for model, shape in ((build_model(fails_inside_a_block), (1, 8, 8)),
+                         (nn.Sequential(nn.Flatten(), nn.Linear(7, 3)), (4, 8, 8))):
+        assert analyze_model(model, shape).diagnosis is not None
+        assert not _fits(_on_meta(model), shape)
+    assert _fits(_on_meta(nn.Sequential(nn.Flatten(), nn.Linear(7, 3))), (7, 1, 1))
 
 
 def test_channel_mismatch_is_diagnosed():
