@@ -1163,6 +1163,20 @@ def _fitting_input(model: nn.Module, input_shape: Shape, larger: bool = False) -
     return None
 
 
+def _largest_fitting(model: nn.Module, smallest: Shape, reach: int = 64) -> Shape | None:
+    """The largest square input of the sizes that fit from ``smallest`` on, where they end within
+    ``reach`` pixels: a linear layer after the flatten takes one feature-map size, so "at least"
+    would send a student past it (d2l's VGG-11 takes 224 to 255, not 256). One probe where
+    ``reach`` pixels more still fit (an adaptive pool: every larger size does)."""
+    channels, size = smallest[0], smallest[1]
+    if _fits(model, (channels, size + reach, size + reach)):
+        return None
+    for larger in range(size + 1, size + reach + 1):
+        if not _fits(model, (channels, larger, larger)):
+            return (channels, larger - 1, larger - 1)
+    return None
+
+
 def _without_padding(model: nn.Module) -> nn.Module:
     variant = copy.deepcopy(model)
     for module in variant.modules():
@@ -1304,7 +1318,11 @@ def _too_small(model: nn.Module, input_shape: Shape, layer: str, module: nn.Modu
     if effective != kernel:
         message = message.replace("kernel", f"kernel (dilated to {_times(effective)})", 1)
     better = _fitting_input(model, input_shape, larger=True) if input_shape[1] < 1024 else None
-    fix = f"an input of at least {_times(better)}" if better else "a larger input"
+    largest = _largest_fitting(model, better) if better else None
+    if largest:
+        fix = f"an input from {_times(better)} to {_times(largest)}"
+    else:
+        fix = f"an input of at least {_times(better)}" if better else "a larger input"
     return Diagnosis(layer, message, f"Fix: {fix}, more padding, or fewer downsampling layers before {layer}.")
 
 

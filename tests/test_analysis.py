@@ -274,9 +274,23 @@ def test_kernel_larger_than_its_input_is_diagnosed():
     analysis = analyze_architecture("lenet5", (1, 8, 8))
     assert analysis.diagnosis.layer == "conv2"
     assert analysis.diagnosis.message.startswith("conv2 has a 5×5 kernel but its input is only 2×2")
-    assert "an input of at least 1×32×32," in analysis.diagnosis.suggestion
-    assert analyze_architecture("lenet5", (1, 32, 32)).diagnosis is None
-    assert all(analyze_architecture("lenet5", (1, n, n)).diagnosis for n in range(9, 32))  # the nearest
+    assert "Fix: an input from 1×32×32 to 1×35×35," in analysis.diagnosis.suggestion
+
+
+@pytest.mark.parametrize("arch_id, channels, smallest, largest", [
+    ("lenet5", 1, 32, 35), ("vgg11-d2l", 1, 224, 255), ("alexnet-d2l", 1, 193, 224), ("vgg11", 3, 32, None)])
+def test_a_window_that_does_not_fit_suggests_the_inputs_that_do(arch_id, channels, smallest, largest):
+    """fc1 of d2l's VGG-11 takes one feature-map size: "at least 224" would send a student to 256."""
+    analysis = analyze_architecture(arch_id, (channels, 9, 9))
+    fits = {n for n in range(9, smallest + 80)
+            if analyze_model(get_architecture(arch_id).build, (channels, n, n), diagnose=False).diagnosis is None}
+    if largest is None:  # an adaptive pool: every larger input fits
+        assert fits == set(range(smallest, smallest + 80))
+        assert f"Fix: an input of at least {channels}×{smallest}×{smallest}," in analysis.diagnosis.suggestion
+    else:
+        assert fits == set(range(smallest, largest + 1))
+        assert (f"Fix: an input from {channels}×{smallest}×{smallest} to {channels}×{largest}×{largest},"
+                in analysis.diagnosis.suggestion)
 
 
 @pytest.mark.parametrize("arch", list_architectures(), ids=lambda a: a.id)
