@@ -293,6 +293,13 @@ def test_a_window_that_does_not_fit_suggests_the_inputs_that_do(arch_id, channel
                 in analysis.diagnosis.suggestion)
 
 
+def test_a_network_that_takes_one_input_size_says_so():
+    model = nn.Sequential(nn.Conv2d(1, 1, 3), nn.Flatten(), nn.Linear(4, 2))  # (n-2)² = 4 features: n = 4
+    suggestion = analyze_model(model, (1, 2, 2)).diagnosis.suggestion
+    assert suggestion.startswith("Fix: an input of 1×4×4 (the one size near it that fits),")
+    assert [n for n in range(2, 80) if analyze_model(model, (1, n, n), diagnose=False).diagnosis is None] == [4]
+
+
 @pytest.mark.parametrize("arch", list_architectures(), ids=lambda a: a.id)
 def test_the_probe_behind_the_suggested_input_fits_exactly_where_the_analysis_does(arch):
     """The suggested input is searched with a cheap probe (no rows, no receptive fields)."""
