@@ -1320,12 +1320,14 @@ def _too_small(model: nn.Module, input_shape: Shape, layer: str, module: nn.Modu
         message = message.replace("kernel", f"kernel (dilated to {_times(effective)})", 1)
     better = _fitting_input(model, input_shape, larger=True) if input_shape[1] < 1024 else None
     largest = _largest_fitting(model, better) if better else None
-    if largest == better:
+    if better is None:
+        fix = "a larger input"
+    elif largest == better:
         fix = f"an input of {_times(better)} (the one size near it that fits)"
     elif largest:
         fix = f"an input from {_times(better)} to {_times(largest)}"
     else:
-        fix = f"an input of at least {_times(better)}" if better else "a larger input"
+        fix = f"an input of at least {_times(better)}"
     return Diagnosis(layer, message, f"Fix: {fix}, more padding, or fewer downsampling layers before {layer}.")
 
 

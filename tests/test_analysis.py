@@ -298,6 +298,8 @@ def test_a_network_that_takes_one_input_size_says_so():
     suggestion = analyze_model(model, (1, 2, 2)).diagnosis.suggestion
     assert suggestion.startswith("Fix: an input of 1×4×4 (the one size near it that fits),")
     assert [n for n in range(2, 80) if analyze_model(model, (1, n, n), diagnose=False).diagnosis is None] == [4]
+    never = nn.Sequential(nn.Conv2d(1, 1, 3), nn.Flatten(), nn.Linear(5, 2))  # (n-2)² is never 5
+    assert analyze_model(never, (1, 2, 2)).diagnosis.suggestion.startswith("Fix: a larger input, more padding")
 
 
 @pytest.mark.parametrize("arch", list_architectures(), ids=lambda a: a.id)
