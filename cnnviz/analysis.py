@@ -1172,10 +1172,8 @@ def _largest_fitting(model: nn.Module, smallest: Shape, reach: int = 64) -> Shap
     channels, size = smallest[0], smallest[1]
     if _fits(model, (channels, size + reach, size + reach)):
         return None
-    for larger in range(size + 1, size + reach + 1):
-        if not _fits(model, (channels, larger, larger)):
-            return (channels, larger - 1, larger - 1)
-    return None
+    first_misfit = next(n for n in range(size + 1, size + reach + 1) if not _fits(model, (channels, n, n)))
+    return (channels, first_misfit - 1, first_misfit - 1)
 
 
 def _without_padding(model: nn.Module) -> nn.Module:
