@@ -19,6 +19,8 @@ from cnnviz.ui.navigation import run_through_app
 from cnnviz.ui.training import (
     EXPERIMENTS,
     cached_trainable_architectures,
+    choose_compared_runs,
+    compared_runs_box,
     follow_run_choice,
     read_compared_runs,
     run_metrics,
@@ -118,7 +120,7 @@ with experiments_col.container(border=True):
             except (ConfigError, StoreUnavailable) as error:
                 st.error(f"Not started: {error}")
             else:
-                st.session_state.compare_runs = ids
+                choose_compared_runs(ids)
                 st.query_params["run"] = str(ids[0])
                 st.rerun()
 
@@ -184,12 +186,11 @@ def all_runs(drawn: list) -> None:
     """The runs and the chosen runs' curves overlaid; redrawn every second while any run trains, else every 3 s."""
     runs = runs_now(store, drawn)
     st.subheader("All runs")
-    st.dataframe(tf.runs_table(runs), hide_index=True, width="stretch",
+    st.dataframe(tf.runs_table(runs), hide_index=True, width="stretch", placeholder="—",
                  column_config={"test accuracy": st.column_config.NumberColumn(format="percent")})
     if note := read_compared_runs(runs):
         st.warning(note)
-    compare = st.multiselect("Compare runs", [r.id for r in runs], key="compare_runs",
-                             format_func=lambda i: next(f"{r.id}: {r.config['arch']}" for r in runs if r.id == i))
+    compare = compared_runs_box(runs)
     write_compared_runs(compare)
     if compare:
         x_col, metric_col = st.columns(2)

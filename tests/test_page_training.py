@@ -176,17 +176,21 @@ def comparison_curves(at: AppTest) -> list[tuple[str, list[float]]]:
     return [(trace["name"], values(trace["y"])) for trace in json.loads(chart.proto.spec)["data"]]
 
 
+def compare_box(at: AppTest):
+    return next(widget for widget in at.multiselect if widget.label == "Compare runs")
+
+
 def test_compare_two_runs_and_the_url_follows():
     first, second = completed_run(), completed_run(seed=1)
     at = open_page(run=str(first))
-    at.multiselect(key="compare_runs").set_value([first, second]).run()
+    compare_box(at).set_value([first, second]).run()
     assert not at.exception
     store = RunStore()
     expected = [(f"{run_id}: lenet5", [m.value for m in store.metrics(run_id)
                                        if m.split == "test" and m.name == "accuracy"]) for run_id in (first, second)]
     assert comparison_curves(at) == expected and all(len(values) == 2 for _, values in expected)
     assert at.query_params["compare"] == f"{first},{second}"
-    at.multiselect(key="compare_runs").set_value([]).run()
+    compare_box(at).set_value([]).run()
     assert "compare" not in at.query_params
 
 
@@ -194,16 +198,45 @@ def test_a_comparison_link_opens_its_runs_and_names_the_unknown_ones():
     first, second = completed_run(), completed_run(seed=1)
     at = open_page(compare=f"{second},999,{first},abc,{second}")
     assert not at.exception
-    assert at.multiselect(key="compare_runs").value == [second, first]
+    assert compare_box(at).value == [second, first]
     assert [name for name, _ in comparison_curves(at)] == [f"{second}: lenet5", f"{first}: lenet5"]
     note = "Not comparing '999, abc': no such run here (`python -m cnnviz runs` lists them)."
     assert [w.value for w in at.warning] == [note]
     assert at.query_params["compare"] == f"{second},{first}"
     at.run()  # another rerun (a run training redraws this part every second): the note stays
     assert [w.value for w in at.warning] == [note]
-    at.multiselect(key="compare_runs").set_value([first]).run()  # the student's own choice: it goes
+    compare_box(at).set_value([first]).run()  # the student's own choice: it goes
     assert [w.value for w in at.warning] == []
     assert at.query_params["compare"] == str(first)
+
+
+def test_an_experiment_starts_its_runs_and_compares_them():
+    at = open_page()
+    at.button(key="experiment-LeNet-5 vs VGG-style vs ResNet").click().run()
+    store = RunStore()
+    runs = sorted(store.list_runs(), key=lambda run: run.id)
+    try:
+        assert not at.exception
+        assert [(run.config["arch"], run.config["epochs"], run.config["dataset"]) for run in runs] == [
+            ("lenet5-padded", 8, "digits"), ("vgg-style", 8, "digits"), ("resnet-small", 8, "digits")]
+        ids = [run.id for run in runs]
+        assert compare_box(at).value == ids
+        assert (at.query_params["run"], at.query_params["compare"]) == (str(ids[0]), ",".join(map(str, ids)))
+        compare_box(at).set_value(ids[1:]).run()  # the student's own choice stays through the next reruns
+        at.run()
+        assert compare_box(at).value == ids[1:] and at.query_params["compare"] == ",".join(map(str, ids[1:]))
+    finally:
+        for run in runs:
+            store.cancel(run.id)
+
+
+def test_a_run_without_a_result_shows_a_dash_in_the_runs_table():
+    store = RunStore()
+    queued = store.create_run(TrainConfig(arch="lenet5", epochs=2))
+    at = open_page()
+    [table] = [frame for frame in at.dataframe if "test accuracy" in frame.value.columns]
+    assert table.value.set_index("run").loc[queued, "test accuracy"] is None
+    assert table.proto.placeholder == "—"  # what the browser shows for it, not "None"
 
 
 @pytest.mark.parametrize("bad", ["²", "١", "9" * 5000])
@@ -217,7 +250,7 @@ def test_a_link_with_digits_that_are_not_a_run_id_falls_back_with_a_message(bad)
     assert [w.value for w in at.warning] == [f"There is no run {quoted(bad)}; showing the newest run instead."]
     at = open_page(compare=f"{run_id},{bad}")
     assert not at.exception
-    assert at.multiselect(key="compare_runs").value == [run_id]
+    assert compare_box(at).value == [run_id]
     assert [w.value for w in at.warning] == [
         f"Not comparing {quoted(bad)}: no such run here (`python -m cnnviz runs` lists them)."]
 
@@ -309,6 +342,39 @@ def test_browser_compare_two_runs(app: StreamlitPage):
     app.open(link.removeprefix(app.server.url))
     expect(curves).to_have_count(2, timeout=60_000)
     expect(page.locator('[data-testid="stMultiSelect"]').first).to_contain_text(f"{run_ids[1]}: lenet5")
+
+
+@pytest.mark.browser
+def test_browser_an_experiment_compares_its_runs_while_they_train(app: StreamlitPage):
+    """The box once came back empty a second after the click: the page reruns every second while
+    runs train, and the browser never applied the value the page had set through session state."""
+    app.page.set_viewport_size({"width": 1400, "height": 3000})  # the whole page drawn, its charts too
+    page = app.open("/training")
+    store = RunStore(app.server.home / "runs.db")
+    before = {run.id for run in store.list_runs()}
+    page.get_by_role("button", name="Run: LeNet-5 vs VGG-style vs ResNet").click()
+    chips = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Compare runs").locator("[data-tag]")
+    try:
+        expect(chips).to_have_count(3, timeout=60_000)
+        ids = sorted(run.id for run in store.list_runs() if run.id not in before)
+        expect(page).to_have_url(re.compile(rf"compare={'%2C'.join(map(str, ids))}"))
+        links = []  # the URL follows the box as the page has it after each rerun
+        deadline = time.monotonic() + 180
+        # Through the reruns of the first run ending and the second one starting.
+        while store.get_run(ids[1]).status == "queued" and time.monotonic() < deadline:
+            links.append(page.url)
+            time.sleep(0.5)
+        time.sleep(3)
+        links.append(page.url)
+        assert store.get_run(ids[0]).status == "completed" and len(links) > 4
+        assert all(f"compare={'%2C'.join(map(str, ids))}" in link for link in links), links
+        expect(chips).to_have_count(3)
+        assert chips.all_inner_texts() == [f"{ids[0]}: lenet5-padded", f"{ids[1]}: vgg-style",
+                                           f"{ids[2]}: resnet-small"]
+    finally:
+        for run in store.list_runs():
+            if run.id not in before:
+                store.cancel(run.id)
 
 
 def run_box_lists(app: StreamlitPage, label: str, timeout_s: float = 30.0) -> bool:

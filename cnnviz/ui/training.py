@@ -9,9 +9,9 @@ from cnnviz.messages import quoted
 from cnnviz.runs import MetricRecord, RunRecord, RunStore
 from cnnviz.training import EXPERIMENTS, trainable_architectures  # noqa: F401 (EXPERIMENTS re-exported)
 
-__all__ = ["EXPERIMENTS", "cached_trainable_architectures", "follow_run_choice", "read_compared_runs", "run_metrics",
-           "runs_now", "runs_signature", "selected_run_id", "show_run_results", "watch_interval_s", "watch_runs",
-           "write_compared_runs"]
+__all__ = ["EXPERIMENTS", "cached_trainable_architectures", "choose_compared_runs", "compared_runs_box",
+           "follow_run_choice", "read_compared_runs", "run_metrics", "runs_now", "runs_signature", "selected_run_id",
+           "show_run_results", "watch_interval_s", "watch_runs", "write_compared_runs"]
 
 
 @st.cache_data(show_spinner=False)
@@ -51,20 +51,46 @@ def follow_run_choice() -> None:
         st.query_params["run"] = str(st.session_state.run_choice)
 
 
+def _compare_choice() -> tuple[int, list[int], str | None]:
+    """(generation, run ids, note) of the last choice for the "Compare runs" box."""
+    return st.session_state.get("compare_choice", (0, [], None))
+
+
+def choose_compared_runs(ids: list[int], note: str | None = None) -> None:
+    """Put ``ids`` into the "Compare runs" box (an experiment, a link), with ``note`` shown above it
+    until the student changes the box. Each choice gets a new box that has ``ids`` as its default:
+    a value set through ``st.session_state`` reached the browser too late while runs trained (the
+    page reruns every second then) and the box came back empty a few seconds after an experiment."""
+    generation = _compare_choice()[0] + 1
+    st.session_state.compare_choice = (generation, list(ids), note)
+
+
 def read_compared_runs(runs: list[RunRecord]) -> str | None:
     """The runs of the URL (?compare=ID,ID) into the "Compare runs" box, once per session (later
     the box decides); a note on the parts that are not runs here, shown until the box changes."""
-    if "compare_runs" not in st.session_state and "compare" in st.query_params:
+    if "compare_choice" not in st.session_state and "compare" in st.query_params:
         ids = {run.id for run in runs}
         wanted = [part.strip() for part in st.query_params["compare"].split(",") if part.strip()]
         known = [part for part in wanted if run_id_in_link(part) in ids]
-        st.session_state.compare_runs = list(dict.fromkeys(int(part) for part in known))
         unknown = [part for part in wanted if part not in known]
-        note = (f"Not comparing {quoted(', '.join(unknown))}: no such run here (`python -m cnnviz runs` "
-                f"lists them).") if unknown else None
-        st.session_state.compare_note = (note, st.session_state.compare_runs)
-    note, read = st.session_state.get("compare_note", (None, None))
-    return note if read == st.session_state.get("compare_runs") else None
+        choose_compared_runs(list(dict.fromkeys(int(part) for part in known)),
+                             f"Not comparing {quoted(', '.join(unknown))}: no such run here (`python -m cnnviz "
+                             f"runs` lists them)." if unknown else None)
+    return _compare_choice()[2]
+
+
+def compared_runs_box(runs: list[RunRecord]) -> list[int]:
+    """The "Compare runs" box. The student's changes are kept beside it, so the box comes back with
+    them after a visit to another page (Streamlit forgets a widget that is not on screen)."""
+    generation, ids, _ = _compare_choice()
+    key = f"compare_runs_{generation}"
+
+    def remember() -> None:
+        st.session_state.compare_choice = (generation, st.session_state[key], None)
+
+    labels = {run.id: f"{run.id}: {run.config['arch']}" for run in runs}
+    return st.multiselect("Compare runs", list(labels), default=[i for i in ids if i in labels], key=key,
+                          on_change=remember, format_func=labels.__getitem__)
 
 
 def write_compared_runs(ids: list[int]) -> None:
