@@ -545,9 +545,27 @@ def _linear_shape(func, input, weight, bias=None):
 _META_SHAPES = {"batch_norm": _batch_norm_shape, "relu": _relu_shape, "linear": _linear_shape}
 
 
+# Ops that slide over feature maps. The analysis always passes a batch, so their input has 4
+# dimensions; PyTorch would also take 2 or 3 (an unbatched map): a flat (1, 64) vector's "global
+# average pool" then averages the batch in, and the network seems to fit.
+_FEATURE_MAP_OPS = {"conv2d", "max_pool2d", "max_pool2d_with_indices", "avg_pool2d", "lp_pool2d",
+                    "adaptive_avg_pool2d", "adaptive_max_pool2d"}
+
+
 def _run_op(func, args, kwargs):
-    """The op's result: on meta tensors, a plain shape by its formula (:data:`_META_SHAPES`)."""
-    shape_of = _META_SHAPES.get(_op_name(func))
+    """The op's result: on meta tensors, a plain shape by its formula (:data:`_META_SHAPES`).
+    Refused where PyTorch would mix the batch into the other dimensions (batch 1 hides it)."""
+    name = _op_name(func)
+    if name in _FEATURE_MAP_OPS:
+        image = args[0] if args else kwargs.get("input")
+        if isinstance(image, torch.Tensor) and image.dim() != 4:
+            raise RuntimeError(f"{name} needs a batch of C×H×W feature maps; its input has "
+                               f"{image.dim()} dimensions {tuple(image.shape)}")
+    if name in _ADD_OPS:
+        ranks = {t.dim() for t in args[:2] if isinstance(t, torch.Tensor)}
+        if len(ranks) == 2 and min(ranks) >= 2:  # a batch of vectors broadcast onto a batch of maps
+            raise RuntimeError(f"{name} of tensors with {' and '.join(map(str, sorted(ranks)))} dimensions")
+    shape_of = _META_SHAPES.get(name)
     if shape_of is not None and all(t.is_meta for t in _tensors_in((args, kwargs))):
         return shape_of(func, *args, **kwargs)
     return func(*args, **kwargs)

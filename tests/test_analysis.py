@@ -657,7 +657,8 @@ def _spec_diagnosis(layers, input_shape=(1, 28, 28)):
 
 
 @pytest.mark.parametrize("layer", [{"type": "conv", "filters": 4, "kernel": 3, "name": "conv1"},
-                                   {"type": "maxpool", "kernel": 2, "name": "pool1"}])
+                                   {"type": "maxpool", "kernel": 2, "name": "pool1"},
+                                   {"type": "globalavgpool", "name": "gap1"}])
 def test_a_conv_or_pool_after_the_flatten_is_diagnosed(layer):
     diagnosis = _spec_diagnosis([{"type": "conv", "filters": 2, "kernel": 3}, {"type": "flatten"}, layer])
     name = layer["name"]
@@ -665,6 +666,34 @@ def test_a_conv_or_pool_after_the_flatten_is_diagnosed(layer):
     assert diagnosis.message == f"{name} needs a C×H×W feature map, but its input is a flat vector of 1,352 features."
     assert diagnosis.suggestion == (f"Fix: move flatten1 after {name} (flatten just before the first linear "
                                     f"layer), or remove it.")
+
+
+def test_a_global_pool_of_a_flat_vector_does_not_fit_although_pytorch_runs_it():
+    """PyTorch takes a 2-D input to a global average pool as one unbatched map: a batch of flat
+    vectors comes out as one number, the batch averaged in. At batch 1 that looked like a fit."""
+    layers = [{"type": "flatten"}, {"type": "concat", "branches": [
+        [], [{"type": "linear", "out_features": 10}], [{"type": "globalavgpool"}]]}]
+    model = build_model(parse_spec({"name": "net", "input_shape": [1, 8, 8], "layers": layers}))
+    assert tuple(model.concat1.branch3(torch.zeros(2, 64)).shape) == (1, 1)  # what PyTorch does
+    with pytest.raises(RuntimeError):
+        model(torch.zeros(2, 1, 8, 8))  # and so a real batch fails at the concat
+    diagnosis = _spec_diagnosis(layers, (1, 8, 8))
+    assert diagnosis.layer == "concat1.branch3.gap1"
+    assert diagnosis.message == ("concat1.branch3.gap1 needs a C×H×W feature map, but its input is a flat "
+                                 "vector of 64 features.")
+    assert not _fits(_on_meta(model), (1, 8, 8))
+
+
+def test_a_residual_add_of_a_vector_and_a_map_does_not_fit_although_pytorch_broadcasts_it():
+    """A residual block whose layers flatten a 1×1×1 input adds a (1, 1) vector to a (1, 1, 1, 1)
+    map: PyTorch broadcasts them, and a batch of 2 comes out 2×1×2×1, the batch mixed in."""
+    layers = [{"type": "residual", "layers": [{"type": "flatten"}]}]
+    model = build_model(parse_spec({"name": "net", "input_shape": [1, 1, 1], "layers": layers}))
+    assert tuple(model(torch.zeros(2, 1, 1, 1)).shape) == (2, 1, 2, 1)
+    diagnosis = _spec_diagnosis(layers, (1, 1, 1))
+    assert diagnosis.layer == "residual1"
+    assert diagnosis.message == "the residual add in residual1 gets tensors of different shapes: 1 and 1×1×1."
+    assert not _fits(_on_meta(model), (1, 1, 1))
 
 
 def test_a_conv_after_a_linear_layer_is_diagnosed():
