@@ -2,6 +2,8 @@
 FlopCounterMode, torchinfo, the printed d2l summaries and hand-derived values."""
 
 import copy
+import functools
+import random
 from collections import OrderedDict
 
 import pytest
@@ -23,7 +25,7 @@ from cnnviz.analysis import (
     parse_shape,
 )
 from cnnviz.report import layer_table
-from cnnviz.spec import EXAMPLE_SPECS, build_model, parse_spec
+from cnnviz.spec import EXAMPLE_SPECS, LAYER_TYPES, SpecError, build_model, parse_spec
 from cnnviz.zoo import create_model, get_architecture, list_architectures
 
 TORCHVISION = ["alexnet", "vgg11", "vgg16", "vgg19", "googlenet", "resnet18", "resnet34"]
@@ -694,6 +696,75 @@ def test_a_residual_add_of_a_vector_and_a_map_does_not_fit_although_pytorch_broa
     assert diagnosis.layer == "residual1"
     assert diagnosis.message == "the residual add in residual1 gets tensors of different shapes: 1 and 1×1×1."
     assert not _fits(_on_meta(model), (1, 1, 1))
+
+
+_RANDOM_OPTIONS = {
+    "conv": {"filters": [1, 3, 8], "kernel": [1, 3, 5, [3, 1]], "stride": [1, 2, [1, 2]],
+             "padding": [0, 1, 2, [0, 1], "same"], "dilation": [1, 2], "bias": [True, False]},
+    "maxpool": {"kernel": [2, 3, [2, 1]], "stride": [1, 2], "padding": [0, 1], "ceil_mode": [True, False]},
+    "avgpool": {"kernel": [2, 3], "stride": [1, 2], "padding": [0, 1], "ceil_mode": [True, False]},
+    "dropout": {"p": [0.0, 0.5]},
+    "linear": {"out_features": [1, 10], "bias": [True, False]},
+}
+
+
+def _random_layer(rng: random.Random, depth: int = 0) -> dict:
+    kind = rng.choice(LAYER_TYPES)
+    layer = {"type": kind}
+    for name, choices in _RANDOM_OPTIONS.get(kind, {}).items():
+        if name in ("filters", "kernel", "out_features") or rng.random() < 0.4:
+            layer[name] = rng.choice(choices)
+    if kind == "residual":
+        layer["layers"] = [_random_layer(rng, depth + 1) for _ in range(rng.randint(0, 3 - depth))]
+    if kind == "concat":
+        layer["branches"] = [[_random_layer(rng, depth + 1) for _ in range(rng.randint(0, 2 - min(depth, 2)))]
+                             for _ in range(rng.randint(1, 3))]
+    return layer
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_random_specs_agree_with_pytorch_on_a_batch_of_two(seed):
+    """Random networks of every layer type: each layer's activation shape, the # parameters and the
+    conv and linear MACs are PyTorch's own on a real batch of 2 (the analysis runs batch 1 on the
+    meta device). A network that does not fit fails in PyTorch too, or PyTorch mixes the batch in
+    (its batch of 2 is not two outputs of the shape one input gets): see the two tests above."""
+    rng = random.Random(seed)
+    analysed = refused = 0
+    for _ in range(150):
+        shape = rng.choice([(1, 8, 8), (3, 16, 16), (2, 5, 7), (1, 1, 1)])
+        try:
+            spec = parse_spec({"name": "net", "input_shape": list(shape),
+                               "layers": [_random_layer(rng) for _ in range(rng.randint(1, 6))]})
+            analysis = analyze_model(functools.partial(build_model, spec), shape)
+        except SpecError:  # refused with a message before it is built: not what this test checks
+            continue
+        analysed += 1
+        model = build_model(spec).eval()
+        assert analysis.total_params == sum(p.numel() for p in model.parameters())
+        if not analysis.fits:
+            refused += 1
+            try:
+                with torch.no_grad():
+                    one, two = model(torch.randn(1, *shape)), model(torch.randn(2, *shape))
+            except (RuntimeError, IndexError, ValueError):  # what PyTorch raises for a shape
+                continue
+            assert tuple(two.shape) != (2, *one.shape[1:]), analysis.diagnosis
+            continue
+        shapes = {}
+
+        def record(module, inputs, output, name, shapes=shapes):  # returns None: the output stays
+            shapes[name] = tuple(output.shape)
+        for name, module in model.named_modules():
+            module.register_forward_hook(functools.partial(record, name=name))
+        counter = FlopCounterMode(display=False)
+        with counter, torch.no_grad():
+            output = model(torch.randn(2, *shape))
+        assert tuple(output.shape) == (2, *analysis.output_shape)
+        for row in analysis.rows:
+            assert (2, *row.output_shape) == shapes[row.name], row.name
+        macs = sum(row.macs for row in analysis.rows if row.is_leaf and row.type in ("Conv2d", "Linear"))
+        assert counter.get_total_flops() == 2 * 2 * macs  # 2 FLOPs a MAC, 2 images
+    assert analysed >= 50 and 10 <= refused <= analysed - 30  # enough of both kinds to mean something
 
 
 def test_a_conv_after_a_linear_layer_is_diagnosed():
