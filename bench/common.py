@@ -23,6 +23,16 @@ def time_median(function: Callable[[], object], repeats: int = 5, warmup: int = 
             "repeats": repeats}
 
 
+def cpu_model() -> str:
+    """The CPU's model name (/proc/cpuinfo on Linux): these VMs change from one session to the next."""
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            return next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")),
+                        platform.processor())
+    except OSError:
+        return platform.processor()
+
+
 def machine_record() -> dict:
     import torch
 
@@ -30,6 +40,9 @@ def machine_record() -> dict:
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "platform": platform.platform(),
         "python": platform.python_version(),
+        "cpu": cpu_model(),
+        # the vector instructions PyTorch's CPU kernels use here (AVX2, AVX512): they set the speed of a step
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
         "cpu_count": os.cpu_count(),
         "torch": torch.__version__,
         "cuda_device": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
