@@ -105,3 +105,16 @@ def test_cli_into_a_closed_pipe_stops_quietly():
     stderr = process.stderr.read()
     assert process.wait(timeout=120) == 141
     assert stderr == ""
+
+
+def test_bench_results_name_the_cpu_and_its_vector_instructions():
+    """The VMs change from one session to the next: a result must say which CPU made it."""
+    import torch
+
+    from bench.common import machine_record
+
+    record = machine_record()
+    assert record["cpu_capability"] == torch.backends.cpu.get_cpu_capability()
+    with open("/proc/cpuinfo") as cpuinfo:
+        models = [line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")]
+    assert record["cpu"] == models[0] and record["cpu_count"] == os.cpu_count()
