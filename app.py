@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from cnnviz.ui.navigation import PAGES
+from cnnviz.ui.navigation import FAVICON, PAGES
 
-st.set_page_config(page_title="cnnviz", page_icon=":material/grid_on:", layout="wide")
+st.set_page_config(page_title="cnnviz", page_icon=str(FAVICON), layout="wide")
 
 pages = {info.url_path: st.Page(info.path, title=info.title, icon=info.icon, url_path=info.url_path)
          for info in PAGES}

@@ -1,10 +1,13 @@
 """The home page, in Streamlit's AppTest (no browser) and in a real Chromium."""
 
+import base64
+from urllib.parse import urlsplit
+
 import pytest
 from playwright.sync_api import expect
 from streamlit.testing.v1 import AppTest
 
-from cnnviz.ui.navigation import PAGES
+from cnnviz.ui.navigation import FAVICON, PAGES
 from tests.live_app import ROOT, StreamlitPage, free_port, start_server, stop_server
 
 
@@ -28,6 +31,21 @@ def test_every_page_opens_without_exception(app: StreamlitPage):
         page = app.open(f"/{url_path}")
         assert page.url.split("?")[0].rstrip("/") == f"{app.server.url}/{url_path}".rstrip("/")
         app.assert_healthy()
+
+
+@pytest.mark.browser
+def test_no_page_makes_a_request_off_this_machine(app: StreamlitPage):
+    """"Everything runs on this machine": the browser only talks to the server (a page icon of
+    ":material/...:" would be fetched from fonts.gstatic.com), and the tab shows the app's icon."""
+    elsewhere: list[str] = []
+    app.page.on("request", lambda request: elsewhere.append(request.url)
+                if urlsplit(request.url).hostname not in (None, "", "127.0.0.1") else None)
+    for url_path in ["", *(info.url_path for info in PAGES), "architectures?arch=googlenet&compare=resnet18"]:
+        page = app.open(f"/{url_path}")
+        page.wait_for_timeout(1_000)  # the favicon and lazy chunks load after the script has run
+    assert elsewhere == []
+    icon = page.locator("link[rel='shortcut icon']").get_attribute("href")
+    assert icon == "data:image/svg+xml;base64," + base64.b64encode(FAVICON.read_bytes()).decode()
 
 
 @pytest.mark.browser

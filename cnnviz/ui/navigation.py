@@ -4,6 +4,11 @@ browser tests open every page listed here."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+
+# The tab's icon: a kernel's window on a feature map. A file of ours, because Streamlit fetches a
+# ":material/...:" page icon from fonts.gstatic.com, and the app makes no request off this machine.
+FAVICON = Path(__file__).with_name("favicon.svg")
 
 
 @dataclass(frozen=True)
