@@ -170,10 +170,20 @@ def markdown_table(frame: pd.DataFrame) -> str:
     return "\n".join([header, rule, *body])
 
 
+# The tables' own symbols as math, so the LaTeX is ASCII and compiles with pdflatex too (which
+# stops at γ: "Unicode character not set up for use with LaTeX").
+_LATEX_SYMBOLS = {"×": r"$\times$", "·": r"$\cdot$", "→": r"$\to$", "γ": r"$\gamma$", "β": r"$\beta$",
+                  "—": "---"}
+
+
 def latex_table(frame: pd.DataFrame) -> str:
-    """A LaTeX tabular for lecture notes."""
+    """A LaTeX tabular for lecture notes (booktabs rules), numbers right-aligned."""
     formatted = frame.map(_text_cell)
-    return formatted.to_latex(index=False, escape=True)
+    columns = "".join("r" if pd.api.types.is_numeric_dtype(frame[c]) else "l" for c in frame.columns)
+    latex = formatted.to_latex(index=False, escape=True, column_format=columns)
+    for symbol, command in _LATEX_SYMBOLS.items():
+        latex = latex.replace(symbol, command)
+    return "% needs \\usepackage{booktabs}\n" + latex
 
 
 def csv_table(frame: pd.DataFrame) -> str:

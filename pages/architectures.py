@@ -143,12 +143,14 @@ with table_tab:
         st.caption("Batch-norm running statistics are buffers, not parameters. MACs count the "
                    "multiply-accumulates of conv and linear layers per image; FLOPs = 2 × MACs."
                    + (f" {rf_note}" if rf_note else ""))
-        downloads = st.columns(3)
-        downloads[0].download_button("CSV", report.csv_table(frame), f"{analysis.model_id}.csv", "text/csv")
-        downloads[1].download_button("Markdown", report.markdown_table(frame), f"{analysis.model_id}.md",
-                                     "text/markdown")
-        downloads[2].download_button("LaTeX", report.latex_table(frame), f"{analysis.model_id}.tex",
-                                     "application/x-tex")
+        with st.container(horizontal=True):
+            st.download_button("CSV", report.csv_table(frame), f"{analysis.model_id}.csv", "text/csv",
+                               icon=":material/download:")
+            st.download_button("Markdown", report.markdown_table(frame), f"{analysis.model_id}.md",
+                               "text/markdown", icon=":material/download:")
+            st.download_button("LaTeX", report.latex_table(frame), f"{analysis.model_id}.tex",
+                               "application/x-tex", icon=":material/download:",
+                               help="A booktabs tabular, plain ASCII: compiles with pdflatex too.")
 
 with charts_tab:
     if charts_tab.open:

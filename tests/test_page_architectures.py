@@ -2,12 +2,15 @@
 
 import json
 import re
+from pathlib import Path
 
+import pandas as pd
 import pytest
 from playwright.sync_api import expect
 from streamlit.testing.v1 import AppTest
 
-from cnnviz.report import human_bytes
+from cnnviz.analysis import analyze_architecture
+from cnnviz.report import human_bytes, latex_table, layer_table
 from tests.live_app import ROOT, StreamlitPage
 
 PAGE = str(ROOT / "pages" / "architectures.py")
@@ -287,6 +290,26 @@ def test_browser_alexnet_d2l_total_and_shapes(app: StreamlitPage):
     grid = page.locator('[data-testid="stDataFrame"]').first
     for shape in ("96×54×54", "256×5×5", "6400"):
         expect(grid).to_contain_text(shape)
+
+
+@pytest.mark.browser
+def test_browser_the_layer_table_downloads_as_csv_and_latex(app: StreamlitPage):
+    app.page.set_viewport_size({"width": 1400, "height": 3000})  # no scrolling under the sticky top bar
+    page = app.open("/architectures?arch=lenet5")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="CSV", exact=True).click()
+    table = pd.read_csv(download.value.path(), thousands=",")
+    assert download.value.suggested_filename == "lenet5.csv"
+    assert table["# parameters"].sum() == 61_706
+    assert table.loc[table["layer"] == "conv2", "formula"].item() == "(5·5·6+1)·16 = 2,416"
+
+    page = app.open("/architectures?arch=vgg-style")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="LaTeX", exact=True).click()
+    latex = Path(download.value.path()).read_text()
+    assert download.value.suggested_filename == "vgg-style.tex"
+    assert latex == latex_table(layer_table(analyze_architecture("vgg-style"), None, "pytorch"))
+    assert r"2$\cdot$20 = 40 ($\gamma$ and $\beta$)" in latex
 
 
 @pytest.mark.browser

@@ -13,6 +13,7 @@ from cnnviz.analysis import analyze_architecture, analyze_model
 from cnnviz.report import (
     CannotSummarise,
     comparison_table,
+    latex_table,
     layer_table,
     receptive_field_note,
     stage_shapes,
@@ -135,3 +136,33 @@ def test_an_inception_stage_ends_with_the_blocks_concat_not_its_last_branch():
     assert stage_shapes(analyze_architecture("googlenet")) == [
         (64, 112, 112), (192, 56, 56), (480, 28, 28), (832, 14, 14), (1024, 7, 7), (1024, 1, 1)]
     assert stage_shapes(analyze_architecture("inception-block")) == [(256, 28, 28)]  # the block is the network
+
+
+def test_the_latex_table_is_ascii_so_pdflatex_takes_it_with_the_symbols_as_math():
+    """pdflatex stops at γ ("Unicode character not set up for use with LaTeX"): every zoo table
+    comes out as ASCII, its ×, ·, →, γ and β written as math."""
+    for arch in ("lenet5", "vgg-style", "googlenet", "resnet18", "simple-cnn"):
+        for depth in (None, 1):
+            for order in ("pytorch", "textbook"):
+                latex = latex_table(layer_table(analyze_architecture(arch), depth, order))
+                assert latex.isascii(), (arch, depth, order, sorted({c for c in latex if not c.isascii()}))
+    lines = latex_table(layer_table(analyze_architecture("lenet5"), None, "pytorch")).splitlines()
+    assert lines[0] == r"% needs \usepackage{booktabs}"
+    header = [cell.strip() for cell in lines[3].removesuffix(r"\\").split("&")]
+    alignment = dict(zip(header, lines[1].removeprefix(r"\begin{tabular}{").removesuffix("}")))
+    assert {name: alignment[name] for name in ("layer", r"activation shape (C$\times$H$\times$W)",
+                                                r"\# parameters", "formula", "MACs")} == {
+        "layer": "l", r"activation shape (C$\times$H$\times$W)": "l", r"\# parameters": "r", "formula": "l",
+        "MACs": "r"}
+    conv2 = next(line for line in lines if line.startswith("conv2 &"))
+    assert [cell.strip() for cell in conv2.removesuffix(r"\\").split("&")] == [
+        "conv2", "Conv2d", "n=16, f=5, s=1, p=0", r"16$\times$10$\times$10", "1,600", "2,416", "2,400", "16",
+        r"(5$\cdot$5$\cdot$6+1)$\cdot$16 = 2,416", "240,000", "14", "0"]
+    fc1 = next(line for line in lines if line.startswith("fc1 &"))
+    assert r"400 $\to$ 120 features" in fc1
+    batch_norm = latex_table(layer_table(analyze_model(
+        lambda: build_model(parse_spec({"name": "bn", "input_shape": [1, 8, 8], "layers": [
+            {"type": "conv", "filters": 4, "kernel": 3, "name": "conv_a"}, {"type": "batchnorm"}]})),
+        (1, 8, 8)), None, "pytorch"))
+    assert r"2$\cdot$4 = 8 ($\gamma$ and $\beta$)" in batch_norm
+    assert r"conv\_a &" in batch_norm
