@@ -131,6 +131,10 @@ class Analysis:
     diagnosis: Diagnosis | None = None
     model_type: str = ""  # the class of the whole network, e.g. "Inception" for a lone block
     receptive_field_unknown: str | None = None  # why receptive_field is None, as in LayerRow
+    # Depth as the papers count it: the conv and linear layers on the longest path from the input
+    # to the output — ResNet-18's 18 leaves out its three 1×1 projection shortcuts, GoogLeNet's 22
+    # goes through one branch of each Inception. None where the network does not fit.
+    network_depth: int | None = None
 
     @property
     def fits(self) -> bool:
@@ -165,6 +169,7 @@ class Analysis:
             "param_memory_bytes": self.param_memory_bytes,
             "receptive_field": list(self.receptive_field) if self.receptive_field else None,
             "receptive_field_unknown": self.receptive_field_unknown,
+            "network_depth": self.network_depth,
             "layers": [
                 {
                     "name": row.name,
@@ -307,6 +312,7 @@ _WINDOW_OPS = {"conv2d", "max_pool2d", "_max_pool2d", "max_pool2d_with_indices",
 _ADAPTIVE_OPS = {"adaptive_avg_pool2d", "adaptive_max_pool2d", "adaptive_max_pool2d_with_indices"}
 _SLIDING_OPS = _WINDOW_OPS | _ADAPTIVE_OPS | {"conv_transpose2d", "pad"}  # their units can differ
 _FLAT_OPS = {"linear", "flatten", "view", "reshape"}  # to a vector: each feature sees the whole image
+_WEIGHT_OPS = {"conv2d", "linear"}  # with a learned weight: a layer of the network's depth
 # ops that may add or drop dimensions of size 1 in front of the height and width, which stay last
 _RESHAPE_OPS = {"view", "reshape", "flatten", "unflatten", "squeeze", "unsqueeze", "view_as", "reshape_as"}
 # over the height and width together, these pool the whole map (as an adaptive pool to 1×1 does)
@@ -739,6 +745,7 @@ class _ShapeTracker(TorchFunctionMode):
         height = _Axis.pixels(image_hw[0])  # a square image's axes are one object: see _both_axes
         self.image = (height, height if image_hw[1] == image_hw[0] else _Axis.pixels(image_hw[1]))
         self.fields: dict[int, tuple[_Axis, _Axis] | _Unknown] = {}
+        self.weight_depths: dict[int, int] = {}  # weight layers on the longest path to a tensor
         self.keep: list[torch.Tensor] = []  # ids stay unique while the analysis runs
         self.failed_op: tuple[str, list[Shape]] | None = None
         self.open_rows: list[LayerRow] = []  # the module calls running: where an op runs
@@ -776,8 +783,11 @@ class _ShapeTracker(TorchFunctionMode):
             where = self.open_rows[-1].name if self.open_rows else "the network's forward"
             what = error if isinstance(error, _NotFollowed) else "has arguments the analysis does not read"
             field = _Unknown(f"{_OP_TEXT.get(name, name)} in {where} {what}")
+        learned = name in _WEIGHT_OPS and isinstance(_argument(args, kwargs, 1, "weight", None), nn.Parameter)
+        depth = max(self.weight_depths.get(id(t), 0) for t in inputs) + learned
         for tensor in outputs:
             self.track(tensor, field)
+            self.weight_depths[id(tensor)] = depth
         if self.flows and self.flows[-1] is not None:
             self.flows[-1].record_op(name, inputs, outputs)
         return result
@@ -1092,6 +1102,8 @@ def analyze_model(model: nn.Module | Callable[[], nn.Module], input_shape: Shape
         diagnosis=diagnosis,
         model_type=type(model).__name__,
         receptive_field_unknown=unknown,
+        network_depth=None if error is not None else
+        max((tracker.weight_depths.get(id(t), 0) for t in out_tensors), default=0),
     )
 
 

@@ -137,6 +137,8 @@ def totals(analysis: Analysis) -> dict[str, str]:
         "FLOPs per image": f"{analysis.total_flops:,} ({human_count(analysis.total_flops)})",
         "activation memory": human_bytes(analysis.activation_memory_bytes),
         "parameter memory": human_bytes(analysis.param_memory_bytes),
+        **({"depth": f"{analysis.network_depth} layers ({weight_layers(analysis)} weight layers)"}
+           if analysis.fits else {}),
     }
 
 
@@ -281,7 +283,8 @@ def stage_shapes(analysis: Analysis) -> list[tuple[int, ...]]:
 
 
 def weight_layers(analysis: Analysis) -> int:
-    """Depth as the papers count it: layers with weights (conv and linear), e.g. 16 for VGG-16."""
+    """Every layer with weights (conv and linear), side paths too: 21 for ResNet-18, whose depth
+    (``Analysis.network_depth``) is 18 — it leaves out the three 1×1 projection shortcuts."""
     return sum(1 for row in analysis.rows if row.is_leaf and row.call_index == 0
                and row.type in ("Conv2d", "Linear"))
 
@@ -298,7 +301,8 @@ def comparison_table(analyses: list[Analysis]) -> pd.DataFrame:
             "MACs per image": f"{a.total_macs:,} ({human_count(a.total_macs)})",
             "activation memory": human_bytes(a.activation_memory_bytes),
             "parameter memory": human_bytes(a.param_memory_bytes),
-            "weight layers (depth)": str(weight_layers(a)),
+            "depth": str(a.network_depth) if a.fits else "—",
+            "weight layers": str(weight_layers(a)),
             "receptive field": receptive_field_text(a),
             "output": shape_text(a.output_shape) if a.fits else "does not fit",
             **{f"stage {i + 1}": shape_text(shapes[i]) if i < len(shapes) else ""

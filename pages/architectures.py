@@ -109,6 +109,12 @@ with st.container(horizontal=True, gap="large"):  # each metric as wide as its n
                    "an Inception block's concat, a residual add — are not counted, as in the slides' tables.")
     st.metric("parameter memory", report.human_bytes(analysis.param_memory_bytes), "float32",
               delta_color="off", delta_arrow="off", width="content")
+    if analysis.fits:
+        st.metric("depth", f"{analysis.network_depth} layers", f"{report.weight_layers(analysis)} weight layers",
+                  delta_color="off", delta_arrow="off", width="content",
+                  help="Depth as the papers count it: the conv and linear layers on the longest path from "
+                       "the input to the output (ResNet-18: 18, GoogLeNet: 22). The weight layers below it "
+                       "count them all, shortcut projections and the parallel branches of Inception too.")
     st.metric("receptive field", report.receptive_field_text(analysis),
               "last feature map" if rf_note is None else "unknown", delta_color="off", delta_arrow="off",
               width="content",
@@ -196,8 +202,11 @@ with compare_tab:
         if others:
             comparison = report.comparison_table(compared)
             st.dataframe(comparison, width="stretch", height=40 + 35 * len(comparison))  # every row in view
-            st.caption("Stage n: the feature map each network has when its height and width are about to "
-                       "change (before a stride or pooling), and its last feature map.")
+            st.caption("Depth: the conv and linear layers on the longest path from input to output, as the "
+                       "papers count it (ResNet-18: 18, GoogLeNet: 22); weight layers: all of them, shortcut "
+                       "projections and parallel branches too. Stage n: the feature map each network has when "
+                       "its height and width are about to change (before a stride or pooling), and its last "
+                       "feature map.")
             st.plotly_chart(figures.comparison_figure(compared), key="comparison")
         else:
             st.caption("Choose one or more networks to compare (each at its default input).")

@@ -24,7 +24,7 @@ from cnnviz.analysis import (
     analyze_model,
     parse_shape,
 )
-from cnnviz.report import layer_table
+from cnnviz.report import layer_table, weight_layers
 from cnnviz.spec import EXAMPLE_SPECS, LAYER_TYPES, SpecError, build_model, parse_spec
 from cnnviz.zoo import create_model, get_architecture, list_architectures
 
@@ -829,3 +829,30 @@ def test_the_analysis_s_shortcuts_on_the_meta_device_give_pytorch_s_shapes_and_r
     real = run("cpu")
     with _ShapeTracker(image_hw=(1, 1)):  # where the shortcuts run, in its __torch_function__
         assert run("meta") == real
+
+
+@pytest.mark.parametrize("arch_id, depth", [
+    ("lenet5", 5), ("alexnet", 8), ("vgg11", 11), ("vgg16", 16), ("vgg19", 19), ("nin", 12),
+    ("googlenet", 22), ("googlenet-d2l", 22), ("resnet18", 18), ("resnet34", 34), ("resnet-d2l", 18),
+    ("resnet20", 20), ("resnet56", 56), ("plain56", 56)])
+def test_network_depth_is_the_papers_count_and_weight_layers_count_every_conv_and_linear(arch_id, depth):
+    """The depth in each network's name (GoogLeNet: "22 layers deep when counting only layers with
+    parameters", Szegedy et al.; NiN: 4 blocks of 3 convs); the weight layers as torch counts the modules."""
+    analysis = analyze_architecture(arch_id)
+    assert analysis.network_depth == depth
+    assert analysis.to_dict()["network_depth"] == depth
+    modules = create_model(arch_id).modules()
+    assert weight_layers(analysis) == sum(isinstance(m, (nn.Conv2d, nn.Linear)) for m in modules)
+
+
+def test_network_depth_follows_the_longest_path_through_shortcuts_and_branches():
+    conv = {"type": "conv", "filters": 4, "kernel": 3, "padding": 1}
+    deep_shortcut = parse_spec({"name": "deep-shortcut", "input_shape": [4, 8, 8], "layers": [
+        conv, {"type": "residual", "layers": [conv], "shortcut": [conv, {"type": "relu"}, conv, conv]},
+        {"type": "concat", "branches": [[conv], [conv, conv], [{"type": "maxpool", "kernel": 3, "stride": 1,
+                                                                "padding": 1}]]},
+        {"type": "flatten"}, {"type": "linear", "out_features": 10}]})
+    analysis = analyze_model(lambda: build_model(deep_shortcut), (4, 8, 8))
+    assert analysis.network_depth == 1 + 3 + 2 + 1  # the shortcut's 3 convs, the concat's longest branch
+    assert weight_layers(analysis) == 1 + 4 + 3 + 1
+    assert analyze_architecture("simple-cnn").network_depth is None  # does not fit: no path to the output

@@ -48,6 +48,9 @@ def test_summary_with_other_input_and_classes():
     assert data["input_shape"] == [1, 64, 64]
     assert data["layers"][-1]["output_shape"] == [7]
     assert data["layers"][0]["formula"] == "7·7·1·64 = 3,136"
+    assert data["network_depth"] == 18
+    text = cli("summary", "resnet18").stdout
+    assert "\ndepth: 18 layers (21 weight layers)\n" in text + "\n"
 
 
 def test_summary_of_a_net_that_does_not_fit_prints_table_and_diagnosis():
@@ -56,6 +59,7 @@ def test_summary_of_a_net_that_does_not_fit_prints_table_and_diagnosis():
     assert "Traceback" not in result.stderr
     assert "fc expects 320 input features but receives 500 = 20×5×5." in result.stdout
     assert "20×5×5" in result.stdout
+    assert "depth:" not in result.stdout  # no path reaches the output
     data = json.loads(cli("summary", "simple-cnn", "--format", "json").stdout)
     assert data["diagnosis"]["layer"] == "fc"
     assert "in_features=500" in data["diagnosis"]["suggestion"]

@@ -112,11 +112,14 @@ def test_compare_from_a_link():
     assert at.multiselect(key="compare").value == ["vgg16"]
     comparison = next(d.value for d in at.dataframe if "vgg16" in d.value.columns)
     assert comparison.loc["# parameters", "vgg16"] == "138,357,544 (138.4M)"
-    assert comparison.loc["weight layers (depth)", "vgg16"] == "16"
+    assert (comparison.loc["depth", "vgg16"], comparison.loc["weight layers", "vgg16"]) == ("16", "16")
     assert "Not comparing unknown architectures: nope." in " ".join(w.value for w in at.warning)
     typed = open_page(arch="lenet5", compare="vgg16, resnet18,vgg16,,nope, nope", view="Compare")
     assert typed.multiselect(key="compare").value == ["vgg16", "resnet18"]  # spaces and repeats as typed by hand
     assert typed.query_params["compare"] == "vgg16,resnet18"
+    typed_comparison = next(d.value for d in typed.dataframe if "resnet18" in d.value.columns)
+    assert (typed_comparison.loc["depth", "resnet18"], typed_comparison.loc["weight layers", "resnet18"]) == (
+        "18", "21")
     assert [w.value for w in typed.warning if "Not comparing" in w.value] == [
         "Not comparing unknown architectures: nope."]
 
@@ -328,7 +331,7 @@ def test_browser_switch_architecture_and_compare(app: StreamlitPage):
     page.get_by_role("option", name=re.compile(r"\(plain20\)")).click()
     page.keyboard.press("Escape")
     expect(page).to_have_url(re.compile(r"compare=plain20"))
-    comparison = page.locator('[data-testid="stDataFrame"]').filter(has_text="weight layers (depth)")
+    comparison = page.locator('[data-testid="stDataFrame"]').filter(has_text="weight layers")
     expect(comparison).to_contain_text("269,722 (269.7K)")
     app.wait_idle()
 
@@ -367,7 +370,7 @@ def test_browser_compare_selection_survives_switching_tabs(app: StreamlitPage):
     chosen = page.locator('[data-testid="stMultiSelect"]').first
     expect(chosen).to_contain_text("VGG-16")
     expect(chosen).to_contain_text("ResNet-18")
-    comparison = page.locator('[data-testid="stDataFrame"]').filter(has_text="weight layers (depth)")
+    comparison = page.locator('[data-testid="stDataFrame"]').filter(has_text="weight layers")
     expect(comparison).to_contain_text("138,357,544 (138.4M)")
 
 
@@ -439,7 +442,7 @@ def test_browser_metrics_are_not_cut_off(app: StreamlitPage):
     page = app.open("/architectures?arch=vgg16")
     values = page.locator('[data-testid="stMetricValue"] [data-testid="stMarkdownContainer"]')
     expect(values.first).to_have_text("138,357,544")
-    expect(values).to_have_count(5)  # Streamlit sends the page element by element: wait for all five
+    expect(values).to_have_count(6)  # Streamlit sends the page element by element: wait for all six
     sizes = values.evaluate_all("els => els.map(e => [e.innerText, e.scrollWidth, e.clientWidth])")
-    assert len(sizes) == 5
+    assert len(sizes) == 6
     assert all(scroll <= client for _, scroll, client in sizes), sizes
