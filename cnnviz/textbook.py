@@ -17,7 +17,7 @@ from functools import cache
 from typing import Any
 
 from cnnviz import analysis, spec
-from cnnviz.zoo import get_architecture
+from cnnviz.zoo import get_architecture, list_architectures
 
 APPROXIMATE_TOLERANCE = 0.05  # "~60 thousand", "26M": within 5% of the computed value
 EXACT = "exact"
@@ -492,6 +492,13 @@ def _claim_sources() -> list[tuple[str, str]]:
     return ([(t.document, t.architecture) for t in LAYER_TABLES]
             + [(s.document, s.architecture) for s in PRINTED_SUMMARIES]
             + [(c.document, c.architecture) for c in NUMBER_CLAIMS])
+
+
+def architectures_with_claims() -> list[str]:
+    """The zoo networks that the documents make claims about, in the zoo's order (the small nets
+    of a single claim, such as Ng's 5×5 bottleneck, are not in the zoo)."""
+    claimed = {arch for _, arch in _claim_sources()}
+    return [arch.id for arch in list_architectures() if arch.id in claimed]
 
 
 def documents_with_claims() -> list[str]:

@@ -15,6 +15,7 @@ from cnnviz.ui.architectures import (
     architecture_label,
     keep_hidden_widgets,
     layer_table_columns,
+    open_architecture,
     read_url_state,
     reset_input_to_defaults,
     spec_input_problem,
@@ -189,8 +190,11 @@ with check_tab:
                         f"{len(checks) - len(wrong)} correct, **{len(wrong)} wrong**.")
             st.dataframe(report.checks_table(checks), hide_index=True, width="stretch")
         else:
-            st.info("No course document makes a claim about this network. The ones that do: "
-                    "lenet5, ng-example, alexnet, alexnet-d2l, vgg16, vgg11-d2l, googlenet-d2l.")
+            st.info("No course document makes a claim about this network. Open one that they do:")
+            with st.container(horizontal=True):
+                for claimed in textbook.architectures_with_claims():
+                    st.button(claimed, key=f"open_{claimed}", on_click=open_architecture,
+                              args=(claimed, architectures))
         with st.expander("Every claim of the course documents"):
             st.dataframe(report.checks_table(textbook.check()), hide_index=True, width="stretch")
 

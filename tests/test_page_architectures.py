@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 from streamlit.testing.v1 import AppTest
 
+from cnnviz import textbook
 from cnnviz.analysis import analyze_architecture
 from cnnviz.report import human_bytes, latex_table, layer_table
 from tests.live_app import ROOT, StreamlitPage
@@ -104,6 +105,19 @@ def test_textbook_check_lists_the_wrong_rows():
     wrong = checks[checks[""] == "✗"]
     assert set(wrong["claimed"]) == {"416", "48,000", "10,080", "840"}
     assert "2,416" in set(wrong["computed"])
+
+
+def test_a_network_without_claims_offers_the_ones_with_claims_and_opens_one():
+    at = open_page(arch="resnet18", view="Textbook check")
+    assert "No course document makes a claim about this network" in at.info[-1].value
+    offered = [b.label for b in at.button if b.key and b.key.startswith("open_")]
+    assert offered == textbook.architectures_with_claims()
+    at.button(key="open_lenet5-padded").click().run()
+    assert not at.exception
+    assert at.selectbox(key="arch").value == "lenet5-padded"
+    assert (at.number_input(key="in_h").value, at.query_params["arch"]) == (28, "lenet5-padded")
+    checks = next(d.value for d in at.dataframe if "claimed" in d.value.columns)
+    assert set(checks["network"]) == {"lenet5-padded"}
 
 
 def test_compare_from_a_link():
@@ -397,7 +411,6 @@ def test_browser_custom_network_link_round_trip(app: StreamlitPage):
 
 def test_layer_table_columns_fit_their_text():
     from cnnviz import report
-    from cnnviz.analysis import analyze_architecture
     from cnnviz.ui.architectures import layer_table_columns
 
     frame = report.layer_table(analyze_architecture("lenet5"))
@@ -412,7 +425,6 @@ def test_layer_table_columns_fit_their_text():
 def test_every_layer_table_but_googlenets_fits_a_1400_px_window():
     """The grid has 1,238 px in a 1400-px window (the navigation is at the top, not in a sidebar)."""
     from cnnviz import report
-    from cnnviz.analysis import analyze_architecture
     from cnnviz.ui.architectures import layer_table_columns
     from cnnviz.zoo import list_architectures
 

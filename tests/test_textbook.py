@@ -7,6 +7,7 @@ import sys
 import pytest
 
 from cnnviz import textbook
+from cnnviz.zoo import list_architectures
 from tests.live_app import ROOT
 
 
@@ -160,3 +161,15 @@ def test_cli_json_and_text():
     bad = run_cli("nope")
     assert bad.returncode == 2 and bad.stderr.startswith("error: unknown source 'nope'")
     assert "Traceback" not in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_architectures_with_claims_are_the_zoo_networks_the_check_has_claims_about():
+    with_claims = textbook.architectures_with_claims()
+    assert with_claims == ["lenet5", "lenet5-padded", "ng-example", "alexnet", "alexnet-d2l", "vgg16",
+                           "vgg11-d2l", "googlenet-d2l"]
+    for arch in list_architectures():
+        if arch.id in with_claims:
+            assert textbook.check(arch.id), arch.id
+        else:
+            with pytest.raises(textbook.UnknownSource, match="no document makes a claim about it"):
+                textbook.check(arch.id)

@@ -64,6 +64,12 @@ def reset_input_to_defaults(architectures: dict[str, Architecture]) -> None:
         st.session_state.pop("spec_input", None)
 
 
+def open_architecture(arch_id: str, architectures: dict[str, Architecture]) -> None:
+    """on_click of a button that opens another network, as choosing it in the box does."""
+    st.session_state.arch = arch_id
+    reset_input_to_defaults(architectures)
+
+
 def out_of_range(label: str, value: int, low: int, high: int, shown: str | None = None) -> str | None:
     """What is wrong with ``value`` for the widget ``label`` that takes ``low`` to ``high``, or None;
     ``shown`` is how the value is written (default: ``value`` with thousands separators)."""
