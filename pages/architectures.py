@@ -98,7 +98,7 @@ if link_note := write_url_state(None if arch is not None else spec_data):
 
 # ---------------------------------------------------------------- totals and diagnosis
 rf_note = report.receptive_field_note(analysis)
-with st.container(horizontal=True, gap="large"):  # each metric as wide as its number; they wrap
+with st.container(horizontal=True, gap="medium"):  # each metric as wide as its number; they wrap
     st.metric("# parameters", f"{analysis.total_params:,}", report.human_count(analysis.total_params),
               delta_color="off", delta_arrow="off", width="content")
     st.metric("MACs per image", report.human_count(analysis.total_macs), f"{analysis.total_macs:,}",
