@@ -19,6 +19,7 @@ from torch import nn
 import cnnviz.runs
 import cnnviz.training
 import cnnviz.worker
+from cnnviz.commands.training import _ProgressPrinter
 from cnnviz.data import (
     DATASET_SIZES,
     SPLIT_SEED,
@@ -547,6 +548,27 @@ def test_a_killed_worker_is_detected_as_interrupted(monkeypatch):
     record = _wait_for(lambda: (r := store.get_run(run_id)).status == "interrupted" and r, timeout_s=10)
     assert "stopped without finishing" in record.error
     assert store.metrics(run_id)
+
+
+def test_cli_train_progress_bar_only_on_a_terminal(cnnviz_home, capsys):
+    """Into a pipe or a file, the carriage returns of the bar would pile up: the epochs come as lines."""
+    result = subprocess.run([sys.executable, "-m", "cnnviz", "train", "--arch", "lenet5", "--epochs", "2",
+                             "--batch-size", "512", "--seed", "3"], cwd=ROOT, capture_output=True, text=True,
+                            timeout=300, env={**os.environ, "CNNVIZ_HOME": str(cnnviz_home)})
+    assert result.returncode == 0, result.stderr
+    value = {(int(m.epoch), m.split, m.name): m.value for m in RunStore().metrics(1)
+             if m.name in ("epoch_loss", "accuracy") or (m.split, m.name) == ("test", "loss")}
+    assert "\r" not in result.stderr
+    assert result.stderr.splitlines() == [
+        f"epoch {e}: train loss {value[e, 'train', 'epoch_loss']:.4f}, test loss {value[e, 'test', 'loss']:.4f}, "
+        f"test accuracy {value[e, 'test', 'accuracy']:.2%}" for e in (1, 2)]
+
+    on_terminal = _ProgressPrinter(bar=True)
+    on_terminal({"event": "step", "step": 3, "total_steps": 6, "epoch": 1.0, "loss": 2.5, "images_per_s": 1234.0})
+    on_terminal({"event": "epoch", "epoch": 1, "train_loss": 2.4, "test_loss": 2.3, "test_accuracy": 0.5})
+    assert capsys.readouterr().err == (
+        "\r[" + "#" * 15 + "-" * 15 + "] 50.0%  epoch 1.00  loss 2.5000  1,234 images/s"
+        "\repoch 1: train loss 2.4000, test loss 2.3000, test accuracy 50.00%" + " " * 20 + "\n")
 
 
 def test_cli_train_json_events(cnnviz_home):

@@ -109,7 +109,12 @@ def _json_lines(event: dict) -> None:
 
 
 class _ProgressPrinter:
-    """A plain-text progress bar on stderr and a readable summary on stdout."""
+    """A plain-text progress bar on stderr and a readable summary on stdout. The bar redraws itself
+    with a carriage return, so it is drawn on a terminal only: into a file or a pipe (``2> log``)
+    the epochs come as lines of their own."""
+
+    def __init__(self, bar: bool | None = None):
+        self.bar = sys.stderr.isatty() if bar is None else bar
 
     def __call__(self, event: dict) -> None:
         kind = event["event"]
@@ -117,15 +122,15 @@ class _ProgressPrinter:
             print(f"run {event['run_id']}: training on {event['device']} in {event['precision']}; "
                   f"images {event['adaptation']}; "
                   f"{event['train_size']:,} training and {event['test_size']:,} test images")
-        elif kind == "step":
+        elif kind == "step" and self.bar:
             done = event["step"] / event["total_steps"]
             bar = "#" * int(30 * done) + "-" * (30 - int(30 * done))
             print(f"\r[{bar}] {done:5.1%}  epoch {event['epoch']:.2f}  loss {event['loss']:.4f}  "
                   f"{event['images_per_s']:,.0f} images/s", end="", file=sys.stderr, flush=True)
         elif kind == "epoch":
-            print(f"\repoch {event['epoch']}: train loss {event['train_loss']:.4f}, "
-                  f"test loss {event['test_loss']:.4f}, test accuracy {event['test_accuracy']:.2%}" + " " * 20,
-                  file=sys.stderr, flush=True)
+            line = (f"epoch {event['epoch']}: train loss {event['train_loss']:.4f}, "
+                    f"test loss {event['test_loss']:.4f}, test accuracy {event['test_accuracy']:.2%}")
+            print("\r" + line + " " * 20 if self.bar else line, file=sys.stderr, flush=True)
         elif kind == "finished":
             print(f"run {event['run_id']} {event['status']}" + (f": {event['error']}" if event["error"] else ""))
             if "test_accuracy" in event:
