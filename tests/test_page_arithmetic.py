@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.arithmetic import LIMITS, PRESETS, compute, matrices_text
+from cnnviz.ui.arithmetic import parse_guess
 from tests.live_app import ROOT, StreamlitPage
 
 PAGE = str(ROOT / "pages" / "arithmetic.py")
@@ -325,3 +326,11 @@ def test_browser_operation_round_trip_keeps_the_filters(app: StreamlitPage):
     expect(page.locator('[data-testid="stAlert"]')).to_have_count(0)
     expect(page).to_have_url(re.compile(r"bias=1%2C\+2%2C\+3"))
     app.wait_idle()
+
+
+@pytest.mark.parametrize("typed, value", [
+    ("19", 19), ("-2", -2), ("−2", -2), ("3.75", 3.75), ("3,75", 3.75), ("7/2", 3.5), (" 4 ", 4),
+    ("1,000", 1000), ("12,345,678", 12_345_678), ("-1,234.5", -1234.5),  # thousands as the app writes them
+    ("1,0000", 1.0), ("abc", None), ("", None), ("1/0", None), ("nan", None), ("inf", None), ("1e999", None)])
+def test_a_typed_guess_reads_as_a_student_means_it(typed, value):
+    assert parse_guess(typed) == value

@@ -7,6 +7,9 @@ setting (``op, input, kernel (one per filter), p, s, d, f, bias``), so a link re
 
 from __future__ import annotations
 
+import math
+import re
+
 import streamlit as st
 
 from cnnviz.arithmetic import LIMITS, OPS, PRESETS, Problem, matrices_text, parse_bias, parse_matrices
@@ -184,16 +187,21 @@ def problem_from_state() -> tuple[Problem | None, list[str]]:
     return Problem("conv", matrix, kernels, dilation=(state.dil_h, state.dil_w), bias=bias, **settings), []
 
 
+# commas that group thousands, as the app writes numbers ("2,416"); any other comma is a decimal one
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
+
+
 def parse_guess(text: str) -> float | None:
-    """A student's typed value ("19", "3.75", "-2", "7/2"), or None when it is not a number."""
-    text = text.strip().replace("−", "-").replace(",", ".")
-    if "/" in text:
-        numerator, _, denominator = text.partition("/")
-        try:
-            return float(numerator) / float(denominator)
-        except (ValueError, ZeroDivisionError):
-            return None
+    """A student's typed value ("19", "3.75", "3,75", "1,000", "-2", "7/2"), or None when it is not
+    a finite number."""
+    text = text.strip().replace("−", "-").replace(" ", "")
+    text = text.replace(",", "") if _THOUSANDS.fullmatch(text) else text.replace(",", ".")
     try:
-        return float(text)
-    except ValueError:
+        if "/" in text:
+            numerator, _, denominator = text.partition("/")
+            value = float(numerator) / float(denominator)
+        else:
+            value = float(text)
+    except (ValueError, ZeroDivisionError):
         return None
+    return value if math.isfinite(value) else None
