@@ -314,6 +314,20 @@ def diagram_figure(analysis: Analysis, depth: int = 1, order: str = "pytorch") -
         annotations.append(dict(x=x, y=y, showarrow=False, font=dict(size=11), text=f"{title}<br>{shape}",
                                 hovertext=label if shown != label else None))
     half_height = [add_radius if box.is_add else box_height / 2 for box in diagram.boxes]
+    # the input on top, one level above the first, into every box nothing else feeds (the first
+    # layer; a lone Inception block's branches)
+    input_y = gap
+    shapes.append(dict(type="rect", x0=-box_width / 2, x1=box_width / 2, y0=input_y - box_height / 2,
+                       y1=input_y + box_height / 2, fillcolor="#ffffff",
+                       line=dict(color="#868e96", width=1, dash="solid"), layer="below"))
+    annotations.insert(0, dict(x=0, y=input_y, showarrow=False, font=dict(size=11),
+                               text=f"<b>Input</b><br>{shape_text(analysis.input_shape, order)}"))
+    fed = {target for _, target in diagram.arrows}
+    for i, (x, y) in enumerate(centres):
+        if i not in fed:
+            annotations.append(dict(x=x, y=y + half_height[i], ax=0, ay=input_y - box_height / 2, xref="x",
+                                    yref="y", axref="x", ayref="y", showarrow=True, arrowhead=2, arrowsize=1,
+                                    arrowwidth=1.2, arrowcolor="#495057", text=""))
     for source, target in diagram.arrows:
         (x0, y0), (x1, y1) = centres[source], centres[target]
         start, end, color = (x0, y0 - half_height[source]), (x1, y1 + half_height[target]), "#495057"
@@ -339,12 +353,12 @@ def diagram_figure(analysis: Analysis, depth: int = 1, order: str = "pytorch") -
         # an opened block's identity shortcut: around its main path to the ⊕ where the add ran
         (x, y), (_, add_y) = centres[first], centres[add]
         shapes.append(_skip_arc(x, y + box_height / 2 + 0.14, add_y, x + box_width / 2 + 0.45, x + add_radius))
-    levels = max((box.level for box in diagram.boxes), default=0) + 1
+    levels = max((box.level for box in diagram.boxes), default=0) + 2  # and the input
     xs = [x for x, _ in centres] or [0]
     margin = box_width / 2 + 1.2  # room for the skip arcs
     figure = go.Figure(layout=dict(shapes=shapes, annotations=annotations))
     figure.update_xaxes(visible=False, range=[min(xs) - margin, max(xs) + margin])
-    figure.update_yaxes(visible=False, range=[-levels * gap + 0.2, 0.6], scaleanchor=None)
+    figure.update_yaxes(visible=False, range=[-(levels - 1) * gap + 0.2, input_y + 0.6], scaleanchor=None)
     figure.update_layout(height=max(240, round(62 * levels * gap)), margin=dict(l=0, r=0, t=10, b=10),
                          plot_bgcolor="white", showlegend=False, dragmode="pan")
     return figure

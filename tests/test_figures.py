@@ -34,7 +34,7 @@ def test_each_skip_leaves_above_its_block_and_is_added_below_it(resnet18):
     paths = [shape for shape in figure.layout.shapes if shape.type == "path"]
     adds = [note for note in figure.layout.annotations if note.text == "⊕"]
     diagram = figures.build_diagram(resnet18, 2)
-    assert len(boxes) == len(diagram.boxes) and len(paths) == len(adds) == 8
+    assert len(boxes) == len(diagram.boxes) + 1 and len(paths) == len(adds) == 8  # and the input
     for block, path, add in zip(diagram.residual_blocks, paths, adds):
         box = boxes[block]
         points = [tuple(map(float, p)) for p in re.findall(r"(-?[\d.]+),(-?[\d.]+)", path.path)]
@@ -55,6 +55,25 @@ def test_inception_branches_stand_side_by_side_and_join():
         [(f"branch{i}", 0, i - 1, 4) for i in (1, 2, 3, 4)]
     assert sum(b.row.output_shape[0] for b in branches) == join.row.output_shape[0] == 256  # the concat
     assert diagram.arrows == [(i, 4) for i in range(4)] and diagram.residual_blocks == []
+
+
+def test_the_input_stands_on_top_and_feeds_the_first_layer_or_each_branch():
+    def arrows_from_the_input(figure, input_rect):
+        return [(note.x, note.y) for note in figure.layout.annotations
+                if note.showarrow and note.ay == input_rect.y0 and note.ax == 0]
+
+    lenet = figures.diagram_figure(analyze_architecture("lenet5"), order="textbook")
+    rects = [shape for shape in lenet.layout.shapes if shape.type == "rect"]
+    top = rects[-1]
+    assert lenet.layout.annotations[0].text == "<b>Input</b><br>(32, 32, 1)"
+    assert top.y0 > max(rect.y1 for rect in rects[:-1]) and top.y1 < lenet.layout.yaxis.range[1]
+    assert arrows_from_the_input(lenet, top) == [(0, rects[0].y1)]  # into conv1 alone
+
+    block = figures.diagram_figure(analyze_architecture("inception-block"))
+    rects = [shape for shape in block.layout.shapes if shape.type == "rect"]
+    assert block.layout.annotations[0].text == "<b>Input</b><br>192×28×28"
+    branch_tops = sorted(((r.x0 + r.x1) / 2, r.y1) for r in rects[:4])
+    assert sorted(arrows_from_the_input(block, rects[-1])) == [pytest.approx(t) for t in branch_tops]
 
 
 def _boxes_by_label(diagram) -> dict[str, int]:
@@ -105,7 +124,7 @@ def test_the_figure_draws_the_shortcut_into_the_add_and_says_what_the_block_outp
     assert adds[2].hovertext == "layer2.0 outputs relu(F(x) + downsample(x)): F(x) is its main path, x its input"
     rects = [shape for shape in figure.layout.shapes if shape.type == "rect"]
     drawn = [figures._label(box.row) for box in diagram.boxes if not box.is_add]  # a ⊕ is no box
-    assert len(rects) == len(drawn)
+    assert len(rects) == len(drawn) + 1  # the input, last
     bn2, relu = (rects[drawn.index(label)] for label in ("layer2.0.bn2", "layer2.0.relu (2)"))
     assert relu.y1 < adds[2].y < bn2.y0 and adds[2].x == pytest.approx((bn2.x0 + bn2.x1) / 2)
     at_block_depth = [n for n in figures.diagram_figure(resnet18, 2).layout.annotations if n.text == "⊕"]
@@ -335,7 +354,7 @@ def test_layers_after_the_failure_are_drawn_dotted_as_not_reached_and_left_out_o
                           "<b>fc2</b> · Linear<br>not reached", "<b>tanh4</b> · Tanh<br>not reached",
                           "<b>fc3</b> · Linear<br>not reached"]
     dashes = [shape.line.dash for shape in figure.layout.shapes if shape.type == "rect"]
-    assert dashes == ["solid"] * 8 + ["dot"] * 4
+    assert dashes == ["solid"] * 8 + ["dot"] * 4 + ["solid"]  # the input's box last
     params, _ = figures.per_layer_figure(analysis).data
     assert list(params.x)[-1] == "flatten" and "fc2" not in params.x  # no activation to chart
 
