@@ -875,6 +875,23 @@ def test_another_programs_database_is_not_written_to(cnnviz_home):
     assert tables == [("songs",)]
 
 
+def test_runs_lists_the_runs_newest_first_under_a_header(capsys):
+    from cnnviz.__main__ import main
+
+    assert main(["runs"]) == 0
+    assert capsys.readouterr().out == "no runs yet: python -m cnnviz train --arch lenet5 --dataset digits\n"
+    store = RunStore()
+    done = store.create_run(TrainConfig(arch="lenet5", epochs=1))
+    store.finish(done, "completed", final={"test_accuracy": 0.98333})
+    queued = store.create_run(TrainConfig(arch="googlenet-d2l", dataset="cifar10"))
+    assert main(["runs"]) == 0
+    created = {r.id: time.strftime("%Y-%m-%d %H:%M", time.localtime(r.created_at)) for r in store.list_runs()}
+    assert capsys.readouterr().out.splitlines() == [
+        " run  status      architecture         dataset        test accuracy  created",
+        f"   {queued}  queued      googlenet-d2l        cifar10                    —  {created[queued]}",
+        f"   {done}  completed   lenet5               digits                98.33%  {created[done]}"]
+
+
 def test_a_home_that_cannot_be_created_is_a_clear_error(tmp_path, monkeypatch, capsys):
     from cnnviz.__main__ import main
     from cnnviz.paths import cnnviz_home

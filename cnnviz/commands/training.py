@@ -194,11 +194,13 @@ def run_runs(args) -> int:
             print(json.dumps([_run_dict(r) for r in records], indent=2))
         elif not records:
             print("no runs yet: python -m cnnviz train --arch lenet5 --dataset digits")
+        else:
+            print(f"{'run':>4}  {'status':<11} {'architecture':<20} {'dataset':<14} {'test accuracy':>13}  created")
         for record in [] if args.json else records:
             accuracy = record.final.get("test_accuracy")
             shown = f"{accuracy:.2%}" if accuracy is not None else "—"
             print(f"{record.id:>4}  {record.status:<11} {record.config['arch']:<20} {record.config['dataset']:<14} "
-                  f"test accuracy {shown:>7}  {time.strftime('%Y-%m-%d %H:%M', time.localtime(record.created_at))}")
+                  f"{shown:>13}  {time.strftime('%Y-%m-%d %H:%M', time.localtime(record.created_at))}")
         return 0
     if args.run_id is None:
         raise CliError(f"runs {args.action} needs a run ID (python -m cnnviz runs lists them)")
