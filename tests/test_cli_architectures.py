@@ -26,6 +26,14 @@ def test_list_json_has_every_entry_with_its_fields():
     assert set(lenet) == {"id", "title", "family", "source", "input_shape", "num_classes"}
 
 
+def test_list_text_is_a_table_of_the_zoo_under_a_header():
+    lines = cli("list").stdout.splitlines()
+    assert lines[0].split() == ["id", "family", "input", "title"]
+    assert [line.split()[0] for line in lines[1:]] == [a.id for a in list_architectures()]
+    assert lines[1].split(maxsplit=3) == ["lenet5", "LeNet", "1×32×32", "LeNet-5"]
+    assert len({line.index(line.split()[1]) for line in lines}) == 1  # the family column lines up
+
+
 def test_summary_json_of_alexnet_d2l():
     result = cli("summary", "alexnet-d2l", "--format", "json")
     assert result.returncode == 0, result.stderr

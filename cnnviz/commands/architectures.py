@@ -42,6 +42,7 @@ def run_list(args) -> int:
         print(json.dumps([arch.to_dict() for arch in architectures], indent=2))
         return 0
     width = max(len(arch.id) for arch in architectures)
+    print(f"{'id'.ljust(width)}  {'family':<16} {'input':<12} title")
     for arch in architectures:
         shape = "×".join(str(v) for v in arch.input_shape)
         print(f"{arch.id.ljust(width)}  {arch.family:<16} {shape:<12} {arch.title}")
