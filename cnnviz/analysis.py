@@ -150,6 +150,13 @@ class Analysis:
                 if row.depth == depth or (row.depth < depth and (row.is_leaf or row.failed))]
 
     @property
+    def weight_layers(self) -> int:
+        """Every layer with weights (conv and linear), side paths too: 21 for ResNet-18, whose
+        ``network_depth`` is 18 — it leaves out the three 1×1 projection shortcuts."""
+        return sum(1 for row in self.rows if row.is_leaf and row.call_index == 0
+                   and row.type in ("Conv2d", "Linear"))
+
+    @property
     def max_depth(self) -> int:
         return max((row.depth for row in self.rows), default=1)
 

@@ -137,7 +137,7 @@ def totals(analysis: Analysis) -> dict[str, str]:
         "FLOPs per image": f"{analysis.total_flops:,} ({human_count(analysis.total_flops)})",
         "activation memory": human_bytes(analysis.activation_memory_bytes),
         "parameter memory": human_bytes(analysis.param_memory_bytes),
-        **({"depth": f"{analysis.network_depth} layers ({weight_layers(analysis)} weight layers)"}
+        **({"depth": f"{analysis.network_depth} layers ({analysis.weight_layers} weight layers)"}
            if analysis.fits else {}),
     }
 
@@ -282,13 +282,6 @@ def stage_shapes(analysis: Analysis) -> list[tuple[int, ...]]:
     return stages
 
 
-def weight_layers(analysis: Analysis) -> int:
-    """Every layer with weights (conv and linear), side paths too: 21 for ResNet-18, whose depth
-    (``Analysis.network_depth``) is 18 — it leaves out the three 1×1 projection shortcuts."""
-    return sum(1 for row in analysis.rows if row.is_leaf and row.call_index == 0
-               and row.type in ("Conv2d", "Linear"))
-
-
 def comparison_table(analyses: list[Analysis]) -> pd.DataFrame:
     """One column per network: the numbers a student compares, then one row per stage (the shape
     each network has reached there), so the ways they shrink the image read side by side."""
@@ -302,7 +295,7 @@ def comparison_table(analyses: list[Analysis]) -> pd.DataFrame:
             "activation memory": human_bytes(a.activation_memory_bytes),
             "parameter memory": human_bytes(a.param_memory_bytes),
             "depth": str(a.network_depth) if a.fits else "—",
-            "weight layers": str(weight_layers(a)),
+            "weight layers": str(a.weight_layers),
             "receptive field": receptive_field_text(a),
             "output": shape_text(a.output_shape) if a.fits else "does not fit",
             **{f"stage {i + 1}": shape_text(shapes[i]) if i < len(shapes) else ""

@@ -313,7 +313,7 @@ MEASURES: dict[str, Callable[[analysis.Analysis, str | None], float]] = {
     "float32_weight_bytes": lambda a, layer: 4 * _row(a, layer).weights,
     "conv_layers": lambda a, _: _leaf_count(a, "Conv2d"),
     "linear_layers": lambda a, _: _leaf_count(a, "Linear"),
-    "weight_layers": lambda a, _: _leaf_count(a, "Conv2d") + _leaf_count(a, "Linear"),
+    "weight_layers": lambda a, _: a.weight_layers,
     "bottleneck_saving": lambda a, _: round(
         a.total_macs / _analysis("ng-5x5-bottleneck").total_macs, 2),
 }

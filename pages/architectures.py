@@ -111,7 +111,7 @@ with st.container(horizontal=True, gap="medium"):  # each metric as wide as its 
     st.metric("parameter memory", report.human_bytes(analysis.param_memory_bytes), "float32",
               delta_color="off", delta_arrow="off", width="content")
     if analysis.fits:
-        st.metric("depth", f"{analysis.network_depth} layers", f"{report.weight_layers(analysis)} weight layers",
+        st.metric("depth", f"{analysis.network_depth} layers", f"{analysis.weight_layers} weight layers",
                   delta_color="off", delta_arrow="off", width="content",
                   help="Depth as the papers count it: the conv and linear layers on the longest path from "
                        "the input to the output (ResNet-18: 18, GoogLeNet: 22). The weight layers below it "

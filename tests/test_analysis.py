@@ -24,7 +24,7 @@ from cnnviz.analysis import (
     analyze_model,
     parse_shape,
 )
-from cnnviz.report import layer_table, weight_layers
+from cnnviz.report import layer_table
 from cnnviz.spec import EXAMPLE_SPECS, LAYER_TYPES, SpecError, build_model, parse_spec
 from cnnviz.zoo import create_model, get_architecture, list_architectures
 
@@ -842,7 +842,7 @@ def test_network_depth_is_the_papers_count_and_weight_layers_count_every_conv_an
     assert analysis.network_depth == depth
     assert analysis.to_dict()["network_depth"] == depth
     modules = create_model(arch_id).modules()
-    assert weight_layers(analysis) == sum(isinstance(m, (nn.Conv2d, nn.Linear)) for m in modules)
+    assert analysis.weight_layers == sum(isinstance(m, (nn.Conv2d, nn.Linear)) for m in modules)
 
 
 def test_network_depth_follows_the_longest_path_through_shortcuts_and_branches():
@@ -854,5 +854,5 @@ def test_network_depth_follows_the_longest_path_through_shortcuts_and_branches()
         {"type": "flatten"}, {"type": "linear", "out_features": 10}]})
     analysis = analyze_model(lambda: build_model(deep_shortcut), (4, 8, 8))
     assert analysis.network_depth == 1 + 3 + 2 + 1  # the shortcut's 3 convs, the concat's longest branch
-    assert weight_layers(analysis) == 1 + 4 + 3 + 1
+    assert analysis.weight_layers == 1 + 4 + 3 + 1
     assert analyze_architecture("simple-cnn").network_depth is None  # does not fit: no path to the output
