@@ -177,6 +177,7 @@ class Analysis:
             "receptive_field": list(self.receptive_field) if self.receptive_field else None,
             "receptive_field_unknown": self.receptive_field_unknown,
             "network_depth": self.network_depth,
+            "weight_layers": self.weight_layers,
             "layers": [
                 {
                     "name": row.name,
