@@ -291,6 +291,12 @@ def diagram_figure(analysis: Analysis, depth: int = 1, order: str = "pytorch") -
     shapes: list[dict] = []
     annotations: list[dict] = []
     centres = []
+
+    def box_rect(x: float, y: float, fill: str, dash: str = "solid") -> dict:
+        return dict(type="rect", x0=x - box_width / 2, x1=x + box_width / 2, y0=y - box_height / 2,
+                    y1=y + box_height / 2, fillcolor=fill, line=dict(color="#868e96", width=1, dash=dash),
+                    layer="below")
+
     for box in diagram.boxes:
         x = _position(box) * (box_width + 0.4)
         y = -box.level * gap
@@ -303,10 +309,7 @@ def diagram_figure(analysis: Analysis, depth: int = 1, order: str = "pytorch") -
             "#e7f5ff" if row.params else "#f1f3f5"
         if row.type in RESIDUAL_TYPES:
             fill = "#ebfbee"
-        shapes.append(dict(type="rect", x0=x - box_width / 2, x1=x + box_width / 2, y0=y - box_height / 2,
-                           y1=y + box_height / 2, fillcolor=fill,
-                           line=dict(color="#868e96", width=1, dash="solid" if row.reached else "dot"),
-                           layer="below"))
+        shapes.append(box_rect(x, y, fill, "solid" if row.reached else "dot"))
         shape = activation_shape_text(row, order)
         label = _label(row)
         shown = label.removeprefix(f"{box.branch_of}.") if box.branch_of else label
@@ -314,28 +317,25 @@ def diagram_figure(analysis: Analysis, depth: int = 1, order: str = "pytorch") -
         annotations.append(dict(x=x, y=y, showarrow=False, font=dict(size=11), text=f"{title}<br>{shape}",
                                 hovertext=label if shown != label else None))
     half_height = [add_radius if box.is_add else box_height / 2 for box in diagram.boxes]
+    levels_of = [box.level for box in diagram.boxes]
     # the input on top, one level above the first, into every box nothing else feeds (the first
-    # layer; a lone Inception block's branches)
-    input_y = gap
-    shapes.append(dict(type="rect", x0=-box_width / 2, x1=box_width / 2, y0=input_y - box_height / 2,
-                       y1=input_y + box_height / 2, fillcolor="#ffffff",
-                       line=dict(color="#868e96", width=1, dash="solid"), layer="below"))
+    # layer; a lone Inception block's branches): drawn as one more box, after the diagram's
+    input_y, input_box = gap, len(diagram.boxes)
+    shapes.append(box_rect(0, input_y, "#ffffff"))
     annotations.insert(0, dict(x=0, y=input_y, showarrow=False, font=dict(size=11),
                                text=f"<b>Input</b><br>{shape_text(analysis.input_shape, order)}"))
     fed = {target for _, target in diagram.arrows}
-    for i, (x, y) in enumerate(centres):
-        if i not in fed:
-            annotations.append(dict(x=x, y=y + half_height[i], ax=0, ay=input_y - box_height / 2, xref="x",
-                                    yref="y", axref="x", ayref="y", showarrow=True, arrowhead=2, arrowsize=1,
-                                    arrowwidth=1.2, arrowcolor="#495057", text=""))
-    for source, target in diagram.arrows:
+    centres.append((0, input_y))
+    half_height.append(box_height / 2)
+    levels_of.append(-1)
+    for source, target in [*diagram.arrows, *((input_box, i) for i in range(input_box) if i not in fed)]:
         (x0, y0), (x1, y1) = centres[source], centres[target]
         start, end, color = (x0, y0 - half_height[source]), (x1, y1 + half_height[target]), "#495057"
         if diagram.boxes[target].is_add and x0 != x1:  # a shortcut's end: down beside the main path, then in
             shapes.append(dict(type="line", x0=x0, y0=start[1], x1=x0, y1=y1,
                                line=dict(color=SKIP_COLOR, width=1.2)))
             start, color, end = (x0, y1), SKIP_COLOR, (x1 + add_radius, y1)
-        elif x0 != x1 and diagram.boxes[target].level > diagram.boxes[source].level + 1:
+        elif x0 != x1 and levels_of[target] > levels_of[source] + 1:
             # a shorter branch: down its own column, clear of the longer ones, then into the concat
             bend = y1 + gap - box_height / 2
             shapes.append(dict(type="line", x0=x0, y0=start[1], x1=x0, y1=bend, line=dict(color=color, width=1.2)))
