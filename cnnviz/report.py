@@ -178,9 +178,17 @@ _LATEX_SYMBOLS = {"×": r"$\times$", "·": r"$\cdot$", "→": r"$\to$", "γ": r"
                   "—": "---"}
 
 
+def _unindented(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table without the layer column's indentation, for files: the indent shows nesting on
+    screen, but in a spreadsheet it is leading spaces; the dotted names (layer1.0.conv1) keep it."""
+    if "layer" not in frame.columns:
+        return frame
+    return frame.assign(layer=frame["layer"].str.strip())
+
+
 def latex_table(frame: pd.DataFrame) -> str:
     """A LaTeX tabular for lecture notes (booktabs rules), numbers right-aligned."""
-    formatted = frame.map(_text_cell)
+    formatted = _unindented(frame).map(_text_cell)
     columns = "".join("r" if pd.api.types.is_numeric_dtype(frame[c]) else "l" for c in frame.columns)
     latex = formatted.to_latex(index=False, escape=True, column_format=columns)
     for symbol, command in _LATEX_SYMBOLS.items():
@@ -189,7 +197,7 @@ def latex_table(frame: pd.DataFrame) -> str:
 
 
 def csv_table(frame: pd.DataFrame) -> str:
-    return frame.to_csv(index=False)
+    return _unindented(frame).to_csv(index=False)
 
 
 def diagnosis_text(analysis: Analysis) -> str:

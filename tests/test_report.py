@@ -13,6 +13,7 @@ from cnnviz.analysis import analyze_architecture, analyze_model
 from cnnviz.report import (
     CannotSummarise,
     comparison_table,
+    csv_table,
     latex_table,
     layer_table,
     receptive_field_note,
@@ -136,6 +137,24 @@ def test_an_inception_stage_ends_with_the_blocks_concat_not_its_last_branch():
     assert stage_shapes(analyze_architecture("googlenet")) == [
         (64, 112, 112), (192, 56, 56), (480, 28, 28), (832, 14, 14), (1024, 7, 7), (1024, 1, 1)]
     assert stage_shapes(analyze_architecture("inception-block")) == [(256, 28, 28)]  # the block is the network
+
+
+def test_the_csv_and_latex_files_name_nested_layers_without_the_screen_indentation():
+    """On screen a nested layer is indented; in a file the indent would be leading spaces in a
+    spreadsheet cell. The files name each layer as the network does (layer1.0.conv1)."""
+    import csv
+    import io
+
+    analysis = analyze_architecture("resnet18")
+    frame = layer_table(analysis, None, "pytorch")
+    assert frame["layer"].str.startswith(" ").any()  # the screen's table is indented
+    names = [row["layer"] for row in csv.DictReader(io.StringIO(csv_table(frame)))]
+    expected = [row.name if row.call_index == 0 else f"{row.name} (call {row.call_index + 1})"
+                for row in analysis.rows_at_depth(None)]
+    assert names == ["Input", *expected]
+    assert "layer1.0.conv1" in names
+    latex_rows = [line.split("&")[0] for line in latex_table(frame).splitlines() if "&" in line]
+    assert r"layer1.0.conv1 " in latex_rows and not any(cell.startswith(" ") for cell in latex_rows)
 
 
 def test_the_latex_table_is_ascii_so_pdflatex_takes_it_with_the_symbols_as_math():
