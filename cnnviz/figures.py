@@ -90,6 +90,7 @@ class Diagram:
     boxes: list[Box] = field(default_factory=list)
     arrows: list[tuple[int, int]] = field(default_factory=list)  # (from box, to box) along the data
     residual_blocks: list[int] = field(default_factory=list)  # boxes with a skip connection around them
+    joins: list[int] = field(default_factory=list)  # the concat boxes below an Inception block's branches
     # an opened block whose shortcut has no layer to draw: (the first box of its main path, its ⊕)
     skips: list[tuple[int, int]] = field(default_factory=list)
 
@@ -218,7 +219,9 @@ class _Layout:
         for box in self.diagram.boxes[first:]:
             box.columns += width - 1  # the group centred on column
             box.branch_of = box.branch_of or block.name  # an inner block's branches keep theirs
-        return bottom + 1, [self._place(Box(block, bottom, column), ends)]
+        join = self._place(Box(block, bottom, column), ends)
+        self.diagram.joins.append(join)
+        return bottom + 1, [join]
 
 
 def build_diagram(analysis: Analysis, depth: int = 1) -> Diagram:
@@ -370,6 +373,35 @@ def default_diagram_depth(analysis: Analysis) -> int:
         if any(row.type in RESIDUAL_TYPES | BRANCHING_TYPES for row in analysis.rows_at_depth(depth)):
             return depth
     return 1
+
+
+def diagram_legend(analysis: Analysis, depth: int) -> str:
+    """How to read the diagram at ``depth``: only what it draws (no residual blocks explained under
+    LeNet), and where deeper blocks hide inside boxes, the depth that shows them."""
+    diagram = build_diagram(analysis, depth)
+    rows = [box.row for box in diagram.boxes if not box.is_add]
+    parts = ["Each box is a layer (or a block of layers) and the activation shape it outputs; blue boxes "
+             "have parameters, grey ones none."]
+    if any(row.failed for row in rows):
+        parts.append("The red box is where the input stops fitting; dotted boxes after it are never reached.")
+    if diagram.residual_blocks:
+        parts.append("Green boxes are residual blocks: their input x goes around the block's main path F(x) "
+                     "(the green line) and is added at ⊕ — hover it for what the block outputs, such as "
+                     "relu(F(x) + x). A deeper diagram opens each block.")
+    if any(box.is_add for box in diagram.boxes):
+        parts.append("An opened residual block: its main path F(x) in a column, its shortcut's layers "
+                     "(downsample) beside it — or the green line where x itself is the shortcut — both into ⊕ "
+                     "where the add runs; hover ⊕ for what the block outputs.")
+    if diagram.joins:
+        parts.append("Inception branches stand side by side and are joined by a concat, the block's box; "
+                     "deeper, each branch is a column of its own layers. A box in a branch is named from its "
+                     "block: hover it for the whole name.")
+    shown = default_diagram_depth(analysis)
+    if shown > depth:
+        kinds = {row.type for row in analysis.rows_at_depth(shown)}
+        blocks = "residual blocks" if kinds & RESIDUAL_TYPES else "Inception blocks"
+        parts.append(f"These boxes hold {blocks}: depth {shown} draws them.")
+    return " ".join(parts)
 
 
 def unfollowed_blocks_note(analysis: Analysis, depth: int) -> str | None:

@@ -171,12 +171,7 @@ with diagram_tab:
         if note := figures.unfollowed_blocks_note(analysis, diagram_depth):
             st.caption(note)
         st.plotly_chart(figures.diagram_figure(analysis, diagram_depth, order), key="diagram")
-        st.caption("Green boxes are residual blocks: their input x goes around the block's main path F(x) "
-                   "(the green line) and is added at ⊕ — hover it for what the block outputs, such as "
-                   "relu(F(x) + x). Deeper, a block opens: its shortcut's layers (downsample) stand beside "
-                   "the main path and ⊕ sits where the add runs. Inception branches stand side by side and "
-                   "are joined by a concat, the block's box; deeper, each branch is a column of its own layers. "
-                   "A box in a branch is named from its block: hover it for the whole name.")
+        st.caption(figures.diagram_legend(analysis, diagram_depth))
 
 with check_tab:
     if check_tab.open:

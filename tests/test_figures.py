@@ -367,3 +367,31 @@ def test_a_block_that_failed_at_one_of_its_layers_is_not_drawn_above_them(fails_
         ("residual1.layers.conv1", 0), ("residual1.layers.fc1", 1), ("residual1.layers.conv2", 2), ("flatten1", 3),
         ("fc1", 4)]
     assert deeper.arrows == [(0, 1), (1, 2), (2, 3), (3, 4)]
+
+
+def test_the_legend_explains_only_what_the_diagram_draws(resnet18, googlenet):
+    """LeNet-5's diagram has no residual or Inception blocks, so its legend does not explain them;
+    ResNet-18 at depth 1 says which depth draws its blocks."""
+    def legend(analysis, depth):
+        return figures.diagram_legend(analysis, depth)
+
+    lenet = legend(analyze_architecture("lenet5"), 1)
+    assert "blue boxes have parameters" in lenet
+    assert not any(word in lenet for word in ("residual", "Inception", "⊕", "red box"))
+    assert "These boxes hold residual blocks: depth 2 draws them." in legend(resnet18, 1)
+    assert "Green boxes are residual blocks" in legend(resnet18, 2) and "Inception" not in legend(resnet18, 2)
+    opened = legend(resnet18, 3)
+    assert "An opened residual block" in opened and "Green boxes" not in opened
+    for analysis in (googlenet, analyze_architecture("inception-block")):
+        text = legend(analysis, 1)
+        assert "Inception branches stand side by side" in text and "residual" not in text
+    assert "dotted boxes after it are never reached" in legend(analyze_architecture("lenet5", (1, 16, 16)), 1)
+
+
+def test_the_legend_s_colours_are_the_diagram_s():
+    """"blue boxes have parameters, grey ones none": the fills drawn for LeNet-5's conv1 and relu."""
+    figure = figures.diagram_figure(analyze_architecture("lenet5"))
+    texts = [note.text for note in figure.layout.annotations if note.text][1:]  # after the input's
+    fills = dict(zip(texts, [shape.fillcolor for shape in figure.layout.shapes if shape.type == "rect"]))
+    assert fills["<b>conv1</b> · Conv2d<br>6×28×28"] == "#e7f5ff"  # light blue
+    assert fills["<b>tanh1</b> · Tanh<br>6×28×28"] == "#f1f3f5"  # light grey

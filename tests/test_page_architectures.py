@@ -107,6 +107,17 @@ def test_textbook_check_lists_the_wrong_rows():
     assert "2,416" in set(wrong["computed"])
 
 
+@pytest.mark.parametrize("arch, depth, shown, not_shown", [
+    ("lenet5", 1, "blue boxes have parameters", "residual"),
+    ("resnet18", 2, "Green boxes are residual blocks", "Inception"),
+])
+def test_the_diagram_legend_is_the_network_s(arch, depth, shown, not_shown):
+    at = open_page(arch=arch, view="Diagram")
+    assert at.slider[0].value == depth
+    captions = " ".join(c.value for c in at.caption)
+    assert shown in captions and not_shown not in captions
+
+
 def test_a_network_without_claims_offers_the_ones_with_claims_and_opens_one():
     at = open_page(arch="resnet18", view="Textbook check")
     assert "No course document makes a claim about this network" in at.info[-1].value
