@@ -1202,6 +1202,53 @@ def _fitting_input(model: nn.Module, input_shape: Shape, larger: bool = False) -
     return None
 
 
+class _Reached(Exception):
+    """Stops a probe at the layer whose input it measures."""
+
+    def __init__(self, features: int):
+        super().__init__(features)
+        self.features = features
+
+
+def _features_into(model: nn.Module, input_shape: Shape, linear: nn.Module) -> int:
+    """The features per image that reach ``linear`` at ``input_shape`` (0 where the input fails before it)."""
+    def measure(_module, inputs):
+        raise _Reached(inputs[0].shape[-1])
+
+    handle = linear.register_forward_pre_hook(measure)
+    try:
+        with _ShapesOnly(), torch.no_grad():
+            model(torch.zeros((1, *input_shape), device="meta"))
+    except _Reached as reached:
+        return reached.features
+    except Exception:  # any failure before it: this input does not reach it
+        return 0
+    finally:
+        handle.remove()
+    return 0
+
+
+def _input_for_features(model: nn.Module, input_shape: Shape, linear: nn.Linear) -> Shape | None:
+    """The square input nearest to ``input_shape`` that gives ``linear`` its in_features, found by
+    bisection however far it is (LeNet-5 at 2000×2000 needs 32×32 to 35×35): the maps after convs
+    and pools grow with the input, and so do the features they flatten into. Checked by a probe,
+    so a network where they do not grow (an adaptive pool) gets no suggestion rather than a wrong one."""
+    channels, height = input_shape[0], input_shape[1]
+    low, high = 1, max(height, 4096)
+    if _features_into(model, (channels, high, high), linear) < linear.in_features:
+        return None
+    while low < high:
+        middle = (low + high) // 2
+        if _features_into(model, (channels, middle, middle), linear) >= linear.in_features:
+            high = middle
+        else:
+            low = middle + 1
+    smallest = (channels, low, low)
+    if not _fits(model, smallest):
+        return None
+    return smallest if height < low else _largest_fitting(model, smallest) or smallest
+
+
 def _largest_fitting(model: nn.Module, smallest: Shape, reach: int = 64) -> Shape | None:
     """The largest square input of the sizes that fit from ``smallest`` on, where they end within
     ``reach`` pixels: a linear layer after the flatten takes one feature-map size, so "at least"
@@ -1256,7 +1303,7 @@ def diagnose_failure(model: nn.Module, input_shape: Shape, rows: list[LayerRow],
                 detail = f" gives {_times(before)} = {_prod(before):,}" if before else ""
                 if shape:
                     fixes.append(f"padding=0 in the convs{detail}")
-        better = _fitting_input(model, input_shape)
+        better = _input_for_features(model, input_shape, module) or _fitting_input(model, input_shape)
         if better:
             fixes.append(f"an input of {_times(better)}")
         return Diagnosis(layer, message, "Fix: " + ", or ".join(fixes) + ".")

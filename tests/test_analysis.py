@@ -295,6 +295,24 @@ def test_a_window_that_does_not_fit_suggests_the_inputs_that_do(arch_id, channel
                 in analysis.diagnosis.suggestion)
 
 
+@pytest.mark.parametrize("arch_id, given, largest", [
+    ("lenet5", 36, 35), ("lenet5", 2000, 35), ("lenet5", 99999, 35), ("alexnet-d2l", 2000, 224),
+    ("vgg11-d2l", 1000, 255)])
+def test_a_linear_layer_that_does_not_fit_suggests_the_input_that_does_however_far(arch_id, given, largest):
+    """LeNet-5 at 1×2000×2000 gives fc1 16×497×497 features, not 400: 1×35×35 is the nearest input
+    that fits (the fitting sizes are checked in the test above), not only "set in_features"."""
+    analysis = analyze_architecture(arch_id, (1, given, given))
+    assert analysis.diagnosis.message.split(" expects ")[1].startswith(
+        f"{get_architecture(arch_id).build().get_submodule(analysis.diagnosis.layer).in_features:,} input features")
+    assert analysis.diagnosis.suggestion.endswith(f", or an input of 1×{largest}×{largest}.")
+
+
+def test_a_linear_layer_that_no_input_can_fit_gets_no_suggested_input():
+    """After an adaptive pool the features are the same at every input: no size is suggested."""
+    model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.AdaptiveAvgPool2d(2), nn.Flatten(), nn.Linear(17, 2))
+    assert analyze_model(model, (1, 2000, 2000)).diagnosis.suggestion == "Fix: set in_features=16 in 3."
+
+
 def test_a_network_that_takes_one_input_size_says_so():
     model = nn.Sequential(nn.Conv2d(1, 1, 3), nn.Flatten(), nn.Linear(4, 2))  # (n-2)² = 4 features: n = 4
     suggestion = analyze_model(model, (1, 2, 2)).diagnosis.suggestion
