@@ -1225,7 +1225,7 @@ def _features_into(model: nn.Module, input_shape: Shape, linear: nn.Module) -> i
         return 0
     finally:
         handle.remove()
-    return 0
+    return 0  # the forward ran to its end without calling it
 
 
 def _input_for_features(model: nn.Module, input_shape: Shape, linear: nn.Linear) -> Shape | None:

@@ -183,7 +183,7 @@ def _unindented(frame: pd.DataFrame) -> pd.DataFrame:
     screen, but in a spreadsheet it is leading spaces; the dotted names (layer1.0.conv1) keep it."""
     if "layer" not in frame.columns:
         return frame
-    return frame.assign(layer=frame["layer"].str.strip())
+    return frame.assign(layer=frame["layer"].str.lstrip())
 
 
 def latex_table(frame: pd.DataFrame) -> str:
