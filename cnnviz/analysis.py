@@ -143,11 +143,22 @@ class Analysis:
     def rows_at_depth(self, depth: int | None) -> list[LayerRow]:
         """Rows down to ``depth`` (None: the leaves). A container at the cut shows its subtree's
         parameters and MACs; containers above the cut are left out (their children stand), but for
-        one that failed: it marks where the network stopped (see ``numbers_at_depth``)."""
+        one whose own join failed (a concat of branches of different sizes): it marks where the
+        network stopped, after the layers that ran inside it (see ``numbers_at_depth``). One whose
+        layer failed is left out too: that layer's row says "does not fit"."""
         if depth is None:
-            return [row for row in self.rows if row.is_leaf or row.failed]
-        return [row for row in self.rows
-                if row.depth == depth or (row.depth < depth and (row.is_leaf or row.failed))]
+            rows = [row for row in self.rows if row.is_leaf or row.failed]
+        else:
+            rows = [row for row in self.rows
+                    if row.depth == depth or (row.depth < depth and (row.is_leaf or row.failed))]
+        for block in [row for row in rows if row.failed and not row.is_leaf]:
+            inside = [row for row in rows if row.name.startswith(block.name + ".")]
+            if not inside:  # the block at the cut: its own row
+                continue
+            rows.remove(block)
+            if not any(row.failed for row in inside):
+                rows.insert(rows.index(inside[-1]) + 1, block)
+        return rows
 
     @property
     def weight_layers(self) -> int:

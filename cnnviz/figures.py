@@ -234,7 +234,7 @@ def build_diagram(analysis: Analysis, depth: int = 1) -> Diagram:
     layers summed), joined at the block's box (the concat); above the cut each branch is a column
     of its layers, the columns side by side, the concat below the longest.
     """
-    rows = _failed_blocks_where_they_failed(analysis.rows_at_depth(depth))
+    rows = analysis.rows_at_depth(depth)
     layout = _Layout(analysis)
     if analysis.model_type in BRANCHING_TYPES:  # a lone block: its branches, joined
         whole = LayerRow(name="", type=analysis.model_type, depth=0, parent=None, is_leaf=False,
@@ -243,21 +243,6 @@ def build_diagram(analysis: Analysis, depth: int = 1) -> Diagram:
     else:
         layout.sequence(rows, 0, 0, [])
     return layout.diagram
-
-
-def _failed_blocks_where_they_failed(rows: list[LayerRow]) -> list[LayerRow]:
-    """Rows with each failed block above the cut drawn where it failed: after the layers that ran
-    inside it when its own join failed (a concat of branches of different sizes), and not at all
-    when one of its layers failed (that layer's box says "does not fit")."""
-    ordered = list(rows)
-    for block in [row for row in rows if row.failed and not row.is_leaf]:
-        inside = [row for row in ordered if row.name.startswith(block.name + ".")]
-        if not inside:  # the block at the cut: its own box
-            continue
-        ordered.remove(block)
-        if not any(row.failed for row in inside):
-            ordered.insert(ordered.index(inside[-1]) + 1, block)
-    return ordered
 
 
 def _skip_text(block: LayerRow) -> str:

@@ -260,6 +260,27 @@ def test_a_block_that_fails_sums_its_parameters_and_lists_its_unreached_layers_i
     assert [row.reached for row in analysis.rows_at_depth(1)] == [True, False, False]
 
 
+def test_a_failed_block_above_the_cut_is_listed_only_where_its_own_join_failed(fails_inside_a_block):
+    """A block whose layer failed is no row of zeros above it (that layer says "does not fit"); a
+    concat whose branches ran but do not join stands after them, where the network stopped."""
+    inside = analyze_model(lambda: build_model(fails_inside_a_block), (1, 8, 8))
+    assert [row.name for row in inside.rows_at_depth(2)] == ["residual1.layers", "flatten1", "fc1"]
+    assert [(row.name, row.failed) for row in inside.rows_at_depth(3)] == [
+        ("residual1.layers.conv1", False), ("residual1.layers.fc1", True), ("residual1.layers.conv2", False),
+        ("flatten1", False), ("fc1", False)]
+    concat = analyze_model(lambda: build_model(parse_spec({"name": "bad-concat", "input_shape": [1, 8, 8], "layers": [
+        {"type": "concat", "branches": [[{"type": "conv", "filters": 2, "kernel": 3}],
+                                        [{"type": "conv", "filters": 2, "kernel": 1}]]},
+        {"type": "flatten"}, {"type": "linear", "out_features": 10, "in_features": 64}]})), (1, 8, 8))
+    assert concat.diagnosis.message.startswith("the concat in concat1 joins branches of different sizes")
+    table = layer_table(concat, 2, with_input=False)
+    assert list(table["layer"].str.strip()) == ["concat1.branch1", "concat1.branch2", "concat1", "flatten1", "fc1"]
+    assert list(table["activation shape (C×H×W)"]) == ["2×6×6", "2×8×8", "does not fit", "not reached",
+                                                       "not reached"]
+    assert list(table["# parameters"]) == [(9 + 1) * 2, (1 + 1) * 2, 0, 0, 650]  # the concat's are its branches'
+    assert [row.name for row in concat.rows_at_depth(1)] == ["concat1", "flatten1", "fc1"]  # at the cut: its row
+
+
 @pytest.mark.parametrize("arch", list_architectures(), ids=lambda a: a.id)
 def test_every_column_of_the_table_adds_up_to_its_total_at_every_depth_fitting_or_not(arch):
     for shape in (arch.input_shape, (arch.input_shape[0], 9, 9)):  # 9×9: most zoo networks fail
