@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import plotly.graph_objects as go
 
 from cnnviz.analysis import Analysis, LayerRow, call_nesting
-from cnnviz.report import activation_shape_text, human_count, shape_text
+from cnnviz.report import activation_shape_text, human_count, ran_until, shape_text
 
 PARAMS_COLOR = "#3b5bdb"
 ACTIVATION_COLOR = "#e8590c"
@@ -46,8 +46,9 @@ def per_layer_figure(analysis: Analysis, depth: int | None = None, log: bool = T
 
 
 def comparison_figure(analyses: list[Analysis]) -> go.Figure:
-    """Parameters, MACs and activation memory of several networks, on a log scale."""
-    names = [a.model_id for a in analyses]
+    """Parameters, MACs and activation memory of several networks, on a log scale; a network that
+    does not fit is named with how far it ran ("lenet5 (until fc1)"): its MACs stop there."""
+    names = [a.model_id if a.fits else f"{a.model_id} ({ran_until(a)})" for a in analyses]
     figure = go.Figure()
     for label, values, color in (
         ("# parameters", [a.total_params for a in analyses], PARAMS_COLOR),

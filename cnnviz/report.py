@@ -6,6 +6,7 @@ separators (46,764,746) and short forms (46.8M).
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator
 
@@ -127,15 +128,28 @@ def layer_table(analysis: Analysis, depth: int | None = None, order: str = "pyto
     return pd.DataFrame.from_records(records)
 
 
+def ran_until(analysis: Analysis) -> str | None:
+    """For a network that does not fit: "until fc1", what its MACs, activation memory and
+    receptive field cover (the layers that ran until one failed), so that no one takes them for
+    the whole network's. None where it fits: they are the network's."""
+    return None if analysis.fits else f"until {analysis.diagnosis.layer}"
+
+
+def _of_layers_that_ran(analysis: Analysis, text: str) -> str:
+    scope = ran_until(analysis)
+    return text if scope is None else f"{text}, the layers {scope} only (it does not fit)"
+
+
 def totals(analysis: Analysis) -> dict[str, str]:
     """The headline numbers, formatted: exact with separators and short."""
+    partial = functools.partial(_of_layers_that_ran, analysis)
     return {
         "# parameters": f"{analysis.total_params:,} ({human_count(analysis.total_params)})",
         "trainable": f"{analysis.trainable_params:,}",
         "buffers (not parameters)": f"{analysis.total_buffers:,}",
-        "MACs per image": f"{analysis.total_macs:,} ({human_count(analysis.total_macs)})",
-        "FLOPs per image": f"{analysis.total_flops:,} ({human_count(analysis.total_flops)})",
-        "activation memory": human_bytes(analysis.activation_memory_bytes),
+        "MACs per image": partial(f"{analysis.total_macs:,} ({human_count(analysis.total_macs)})"),
+        "FLOPs per image": partial(f"{analysis.total_flops:,} ({human_count(analysis.total_flops)})"),
+        "activation memory": partial(human_bytes(analysis.activation_memory_bytes)),
         "parameter memory": human_bytes(analysis.param_memory_bytes),
         **({"depth": f"{analysis.network_depth} layers ({analysis.weight_layers} weight layers)"}
            if analysis.fits else {}),
@@ -299,12 +313,12 @@ def comparison_table(analyses: list[Analysis]) -> pd.DataFrame:
         a.model_id: {
             "input": shape_text(a.input_shape),
             "# parameters": f"{a.total_params:,} ({human_count(a.total_params)})",
-            "MACs per image": f"{a.total_macs:,} ({human_count(a.total_macs)})",
-            "activation memory": human_bytes(a.activation_memory_bytes),
+            "MACs per image": _of_layers_that_ran(a, f"{a.total_macs:,} ({human_count(a.total_macs)})"),
+            "activation memory": _of_layers_that_ran(a, human_bytes(a.activation_memory_bytes)),
             "parameter memory": human_bytes(a.param_memory_bytes),
             "depth": str(a.network_depth) if a.fits else "—",
             "weight layers": str(a.weight_layers),
-            "receptive field": receptive_field_text(a),
+            "receptive field": _of_layers_that_ran(a, receptive_field_text(a)),
             "output": shape_text(a.output_shape) if a.fits else "does not fit",
             **{f"stage {i + 1}": shape_text(shapes[i]) if i < len(shapes) else ""
                for i, shapes in ((i, stages[a.model_id]) for i in range(most))},

@@ -98,16 +98,22 @@ if link_note := write_url_state(None if arch is not None else spec_data):
 
 # ---------------------------------------------------------------- totals and diagnosis
 rf_note = report.receptive_field_note(analysis)
+until = report.ran_until(analysis)  # a network that does not fit: these cover the layers that ran
+partial_help = "" if until is None else \
+    f" The network does not fit its input: this counts only the layers that ran, {until}."
 with st.container(horizontal=True, gap="medium"):  # each metric as wide as its number; they wrap
     st.metric("# parameters", f"{analysis.total_params:,}", report.human_count(analysis.total_params),
               delta_color="off", delta_arrow="off", width="content")
-    st.metric("MACs per image", report.human_count(analysis.total_macs), f"{analysis.total_macs:,}",
-              delta_color="off", delta_arrow="off", width="content")
-    st.metric("activation memory", report.human_bytes(analysis.activation_memory_bytes), "batch 1, float32",
-              delta_color="off", delta_arrow="off", width="content",
+    st.metric("MACs per image", report.human_count(analysis.total_macs),
+              f"{analysis.total_macs:,}" + (f" {until}" if until else ""), delta_color="off", delta_arrow="off",
+              width="content", help=partial_help.strip() or None)
+    st.metric("activation memory", report.human_bytes(analysis.activation_memory_bytes),
+              "batch 1, float32" + (f", {until}" if until else ""), delta_color="off", delta_arrow="off",
+              width="content",
               help="What the forward pass writes for one image: the activation sizes of every layer (the "
                    "layer table's size column at its deepest) × 4 bytes. Tensors made outside the layers — "
-                   "an Inception block's concat, a residual add — are not counted, as in the slides' tables.")
+                   "an Inception block's concat, a residual add — are not counted, as in the slides' tables."
+                   + partial_help)
     st.metric("parameter memory", report.human_bytes(analysis.param_memory_bytes), "float32",
               delta_color="off", delta_arrow="off", width="content")
     if analysis.fits:
@@ -117,12 +123,13 @@ with st.container(horizontal=True, gap="medium"):  # each metric as wide as its 
                        "the input to the output (ResNet-18: 18, GoogLeNet: 22). The weight layers below it "
                        "count them all, shortcut projections and the parallel branches of Inception too.")
     st.metric("receptive field", report.receptive_field_text(analysis),
-              "last feature map" if rf_note is None else "unknown", delta_color="off", delta_arrow="off",
+              "unknown" if rf_note else until or "last feature map", delta_color="off", delta_arrow="off",
               width="content",
               help="The input pixels (per side) one unit of the last feature map depends on: the last map "
                    "of more than one unit, before any global pooling. It counts the zero padding too, so it "
                    "can be larger than the image. After a global pooling or a flatten, every unit sees the "
-                   "whole image, and the table shows the image's size." + (f" {rf_note}" if rf_note else ""))
+                   "whole image, and the table shows the image's size." + (f" {rf_note}" if rf_note else "")
+                   + partial_help)
 if analysis.diagnosis:
     st.error(f"**Does not fit at `{analysis.diagnosis.layer}`:** {analysis.diagnosis.message}  \n"
              f"{analysis.diagnosis.suggestion}", icon=":material/error:")

@@ -346,6 +346,17 @@ def test_per_layer_chart_shows_each_layers_parameters_and_activation_size():
     assert dict(zip(activations.x, activations.y))["conv1"] == 6 * 28 * 28
 
 
+def test_the_comparison_chart_names_a_network_that_does_not_fit_with_how_far_it_ran():
+    """LeNet-5 at 1×64×64 ran until fc1: 540,000 + 1,622,400 MACs (conv1 and conv2, by hand), and
+    its bar says where it stopped; at 1×32×32, LeNet-5's 416,520 under its plain name."""
+    partial, whole = analyze_architecture("lenet5", (1, 64, 64)), analyze_architecture("lenet5")
+    params, macs, activations = figures.comparison_figure([partial, whole]).data
+    assert list(macs.x) == ["lenet5 (until fc1)", "lenet5"]
+    assert list(macs.y) == [2_162_400, 416_520]
+    assert list(params.y) == [61_706, 61_706]
+    assert list(activations.y) == [partial.activation_memory_bytes // 4, 15_002]
+
+
 def test_layers_after_the_failure_are_drawn_dotted_as_not_reached_and_left_out_of_the_chart():
     analysis = analyze_architecture("lenet5", (1, 16, 16))  # fc1 gets 16 features, not 400
     figure = figures.diagram_figure(analysis)

@@ -83,6 +83,22 @@ def test_simple_cnn_shows_its_diagnosis_not_an_exception():
     assert "in_features=500" in at.error[0].value
 
 
+def test_the_metrics_of_a_network_that_does_not_fit_say_which_layers_they_cover():
+    """LeNet-5 at 1×64×64 stops at fc1: its MACs (540,000 in conv1 + 1,622,400 in conv2, by hand),
+    activation memory and receptive field are those of the layers until fc1, and the chips say so."""
+    at = open_page(arch="lenet5", input="1,64,64")
+    shown = {m.label: m for m in at.metric}
+    assert shown["MACs per image"].delta == "2,162,400 until fc1"
+    assert shown["activation memory"].delta == "batch 1, float32, until fc1"
+    assert (shown["receptive field"].value, shown["receptive field"].delta) == ("16×16", "until fc1")
+    assert "only the layers that ran, until fc1" in shown["receptive field"].help
+    assert shown["# parameters"].value == "61,706"  # fc1's own weights are counted, as always
+    assert "depth" not in shown
+    fitting = {m.label: m for m in open_page(arch="lenet5").metric}
+    assert fitting["MACs per image"].delta == "416,520" and fitting["receptive field"].delta == "last feature map"
+    assert fitting["activation memory"].delta == "batch 1, float32"
+
+
 def test_an_input_too_small_is_diagnosed():
     at = open_page(arch="lenet5", input="1,8,8")
     assert not at.exception

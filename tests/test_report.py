@@ -16,10 +16,12 @@ from cnnviz.report import (
     csv_table,
     latex_table,
     layer_table,
+    ran_until,
     receptive_field_note,
     stage_shapes,
     summary_text,
     torchinfo_text,
+    totals,
 )
 from cnnviz.spec import build_model, parse_spec
 from cnnviz.zoo import create_model
@@ -118,6 +120,26 @@ def test_an_unknown_receptive_field_shows_as_a_dash_with_the_reason():
     lenet = analyze_architecture("lenet5")
     assert comparison_table([analysis, lenet]).loc["receptive field"].tolist() == ["—", "16×16"]
     assert receptive_field_note(lenet) is None and "Receptive field unknown" not in summary_text(lenet)
+
+
+def test_the_totals_of_a_network_that_does_not_fit_say_they_cover_the_layers_that_ran():
+    """LeNet-5 at 1×64×64 stops at fc1 (2,704 features for its 400). By hand, the layers that ran:
+    conv1 6@5×5 on 64×64 → 6×60×60, 60·60·6·25 = 540,000 MACs; conv2 16@5×5·6 on 30×30 → 16×26×26,
+    26·26·16·150 = 1,622,400 MACs. Those are totals of that part only, and say so; the parameters
+    are the whole network's (fc1's included), as at 1×32×32."""
+    analysis = analyze_architecture("lenet5", (1, 64, 64))
+    lenet = analyze_architecture("lenet5")
+    assert analysis.total_macs == 540_000 + 1_622_400
+    assert ran_until(analysis) == "until fc1" and ran_until(lenet) is None
+    shown = totals(analysis)
+    assert shown["MACs per image"] == "2,162,400 (2.2M), the layers until fc1 only (it does not fit)"
+    assert shown["# parameters"] == totals(lenet)["# parameters"] == "61,706 (61.7K)"
+    assert shown["activation memory"].endswith(", the layers until fc1 only (it does not fit)")
+    assert not any("does not fit" in value for value in totals(lenet).values())
+    compared = comparison_table([analysis])["lenet5"]  # a column per id: one network at a time
+    assert compared["MACs per image"] == shown["MACs per image"]
+    assert compared["receptive field"] == "16×16, the layers until fc1 only (it does not fit)"
+    assert comparison_table([lenet])["lenet5"]["receptive field"] == "16×16"
 
 
 def test_the_comparison_lines_up_the_stages_of_each_network():
