@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from cnnviz.ui.navigation import FAVICON, PAGES
+from cnnviz.ui.navigation import FAVICON, PAGES, start_warm_up
 
 st.set_page_config(page_title="cnnviz", page_icon=str(FAVICON), layout="wide")
+start_warm_up()
 
 pages = {info.url_path: st.Page(info.path, title=info.title, icon=info.icon, url_path=info.url_path)
          for info in PAGES}

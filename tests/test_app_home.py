@@ -1,6 +1,10 @@
 """The home page, in Streamlit's AppTest (no browser) and in a real Chromium."""
 
 import base64
+import subprocess
+import sys
+import threading
+import time
 from urllib.parse import urlsplit
 
 import pytest
@@ -16,6 +20,38 @@ def test_home_page_renders_title_and_a_card_per_page():
     assert not at.exception
     assert at.title[0].value == "cnnviz"
     assert [header.value for header in at.subheader] == [info.title for info in PAGES]
+
+
+def test_the_server_warms_up_once_in_the_background(monkeypatch):
+    """Each session runs app.py; the warm-up starts once per server, in its own thread."""
+    import streamlit as st
+
+    import cnnviz.ui.navigation as navigation
+
+    threads: list[str] = []
+    monkeypatch.setattr(navigation, "warm_up", lambda: threads.append(threading.current_thread().name))
+    st.cache_resource.clear()  # as a fresh server: an earlier test's app.py has started it already
+    for _ in range(2):
+        assert not AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run().exception
+    deadline = time.monotonic() + 10
+    while not threads and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.2)
+    assert threads == ["cnnviz-warm-up"]
+
+
+def test_warm_up_does_what_a_first_visit_waits_for():
+    """In a fresh interpreter: torch, torch._dynamo (imported by the meta kernel of LeNet-5's tanh)
+    and the pages' modules are imported, and the default network's analysis is cached."""
+    code = ("import sys; from cnnviz.ui.navigation import warm_up; warm_up(); "
+            "from cnnviz.analysis import analyze_architecture; "
+            "print(analyze_architecture.cache_info().currsize, "
+            "all(m in sys.modules for m in ('torch._dynamo', 'cnnviz.training', 'cnnviz.figures', 'plotly')))")
+    before = subprocess.run([sys.executable, "-c", "import sys; import cnnviz.ui.navigation; "
+                             "print('torch' in sys.modules)"], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert before.stdout.split() == ["False"]  # importing the navigation (as app.py does) costs nothing
+    after = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert after.stdout.split() == ["1", "True"]
 
 
 @pytest.mark.browser
