@@ -127,9 +127,9 @@ def cannot_train(arch_id: str, dataset: str) -> str | None:
     from cnnviz.analysis import analyze_architecture
 
     arch = get_architecture(arch_id)
-    if not arch.configurable:
-        return (f"{arch_id} is built exactly as a document writes it, with a fixed number of "
-                f"classes, so it cannot be trained here; choose another architecture")
+    if arch.num_classes == 0:
+        return (f"{arch_id} is one block, not a classifier: it outputs feature maps, with no classes to "
+                f"learn; choose a whole network")
     analysis = analyze_architecture(arch.id, arch.input_shape, 10)
     if analysis.diagnosis:
         return f"{arch_id} does not fit its own input: {analysis.diagnosis.message}"

@@ -116,7 +116,9 @@ def test_images_are_adapted_to_the_network():
     ({"optimizer": "rmsprop"}, "unknown optimizer 'rmsprop'"),
     ({"dataset": "imagenet"}, "unknown dataset 'imagenet'"),
     ({"arch": "lenet6"}, "unknown architecture 'lenet6'"),
-    ({"arch": "simple-cnn"}, "cannot be trained here"),
+    ({"arch": "simple-cnn"}, "simple-cnn does not fit its own input: fc expects 320 input features but receives "
+                             "500 = 20×5×5"),
+    ({"arch": "inception-block"}, "inception-block is one block, not a classifier: it outputs feature maps"),
     ({"device": "tpu"}, "unknown device 'tpu'"),
     ({"precision": "float16"}, "unknown precision 'float16'"),
     ({"lr": float("inf")}, "learning rate must be finite, got inf"),
@@ -172,7 +174,7 @@ def test_cuda_without_a_gpu_is_refused():
         TrainConfig(device="cuda").validate()
 
 
-def test_trainable_architectures_leave_out_the_fixed_ones():
+def test_trainable_architectures_leave_out_a_lone_block_and_a_net_that_does_not_fit():
     ids = trainable_architectures("digits")
     assert "lenet5" in ids and "resnet20" in ids and "vgg-style" in ids
     assert "simple-cnn" not in ids and "inception-block" not in ids
