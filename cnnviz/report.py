@@ -153,6 +153,7 @@ def totals(analysis: Analysis) -> dict[str, str]:
         "parameter memory": human_bytes(analysis.param_memory_bytes),
         **({"depth": f"{analysis.network_depth} layers ({analysis.weight_layers} weight layers)"}
            if analysis.fits else {}),
+        "receptive field": partial(receptive_field_text(analysis)),
     }
 
 

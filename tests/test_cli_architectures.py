@@ -58,7 +58,7 @@ def test_summary_with_other_input_and_classes():
     assert data["layers"][0]["formula"] == "7·7·1·64 = 3,136"
     assert (data["network_depth"], data["weight_layers"]) == (18, 21)
     text = cli("summary", "resnet18").stdout
-    assert "\ndepth: 18 layers (21 weight layers)\n" in text + "\n"
+    assert "\ndepth: 18 layers (21 weight layers)\nreceptive field: 435×435\n" in text + "\n"  # as on the page
 
 
 def test_summary_of_a_net_that_does_not_fit_prints_table_and_diagnosis():

@@ -135,6 +135,8 @@ def test_the_totals_of_a_network_that_does_not_fit_say_they_cover_the_layers_tha
     assert shown["MACs per image"] == "2,162,400 (2.2M), the layers until fc1 only (it does not fit)"
     assert shown["# parameters"] == totals(lenet)["# parameters"] == "61,706 (61.7K)"
     assert shown["activation memory"].endswith(", the layers until fc1 only (it does not fit)")
+    assert shown["receptive field"] == "16×16, the layers until fc1 only (it does not fit)"  # pool2's, as at 32×32
+    assert totals(lenet)["receptive field"] == "16×16"
     assert not any("does not fit" in value for value in totals(lenet).values())
     compared = comparison_table([analysis])["lenet5"]  # a column per id: one network at a time
     assert compared["MACs per image"] == shown["MACs per image"]
