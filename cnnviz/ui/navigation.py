@@ -73,4 +73,3 @@ def start_warm_up() -> None:
         return thread
 
     started()
-
