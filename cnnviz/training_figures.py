@@ -106,7 +106,7 @@ def misclassified_figure(examples: list[dict], classes: list[str], columns: int 
 
 
 def runs_table(runs: list[RunRecord]) -> pd.DataFrame:
-    """The list of runs: status, architecture, dataset, best test accuracy, duration."""
+    """The list of runs: status, architecture, dataset, final test accuracy, duration, settings."""
     def duration(run: RunRecord) -> str:
         seconds = run.duration_s
         return "—" if seconds is None else f"{seconds:.1f} s"
@@ -115,8 +115,60 @@ def runs_table(runs: list[RunRecord]) -> pd.DataFrame:
         "run": run.id, "status": run.status, "architecture": run.config.get("arch"),
         "dataset": run.config.get("dataset"), "epochs": run.config.get("epochs"),
         "test accuracy": run.final.get("test_accuracy"), "duration": duration(run), "device": run.device or "",
+        "settings": settings_text(run.config, leave_out=("epochs",)),
     } for run in runs], columns=["run", "status", "architecture", "dataset", "epochs", "test accuracy", "duration",
-                                 "device"])
+                                 "device", "settings"])
+
+
+def setting_texts(config: dict) -> dict[str, str]:
+    """A run's settings in the Training form's words, by key: {"lr": "learning rate 0.01", …}.
+    Momentum and Nesterov are part of "optimizer", as only SGD uses them; what the config lacks
+    (a run recorded before the setting existed) is left out."""
+    texts = {}
+    if "epochs" in config:
+        texts["epochs"] = f"{config['epochs']:,} epoch{'s' * (config['epochs'] != 1)}"
+    if "batch_size" in config:
+        texts["batch_size"] = f"batch size {config['batch_size']:,}"
+    if "optimizer" in config:
+        momentum = config.get("momentum", 0.0) if config["optimizer"] == "sgd" else 0.0
+        texts["optimizer"] = config["optimizer"] + (f", momentum {momentum:g}" if momentum else "") + \
+            (", Nesterov" if momentum and config.get("nesterov") else "")
+    if "lr" in config:
+        texts["lr"] = f"learning rate {config['lr']:g}"
+    if "schedule" in config:
+        texts["schedule"] = {"onecycle": "one-cycle schedule"}.get(config["schedule"], f"{config['schedule']} schedule")
+    if "weight_decay" in config:
+        texts["weight_decay"] = f"weight decay {config['weight_decay']:g}"
+    if "label_smoothing" in config:
+        texts["label_smoothing"] = f"label smoothing {config['label_smoothing']:g}"
+    if "seed" in config:
+        texts["seed"] = f"seed {config['seed']}"
+    if "compile" in config:
+        texts["compile"] = "torch.compile" if config["compile"] else "no torch.compile"
+    return texts
+
+
+_OFF = {"weight_decay": "weight decay 0", "label_smoothing": "label smoothing 0", "compile": "no torch.compile"}
+
+
+def settings_text(config: dict, leave_out: tuple[str, ...] = ()) -> str:
+    """ "15 epochs · batch size 64 · adam · learning rate 0.01 · one-cycle schedule · label smoothing 0.1 · seed 0":
+    every setting but those switched off (no weight decay, no label smoothing, no torch.compile)."""
+    return " · ".join(text for key, text in setting_texts(config).items()
+                      if key not in leave_out and _OFF.get(key) != text)
+
+
+def comparison_names(runs: list[RunRecord]) -> dict[int, str]:
+    """The legend of a comparison: "3: lenet5" and, in brackets, what sets the run apart from the
+    others compared (its dataset, learning rate, seed…): "3: lenet5 (learning rate 0.01)"."""
+    texts = {run.id: {"dataset": run.config.get("dataset"), **setting_texts(run.config)} for run in runs}
+    keys = list(dict.fromkeys(key for text in texts.values() for key in text))
+    differing = [key for key in keys if len({text.get(key) for text in texts.values()}) > 1]
+    names = {}
+    for run in runs:
+        apart = [texts[run.id][key] for key in differing if texts[run.id].get(key) is not None]
+        names[run.id] = f"{run.id}: {run.config.get('arch')}" + (f" ({', '.join(apart)})" if apart else "")
+    return names
 
 
 def loss_floor(run: RunRecord) -> float:

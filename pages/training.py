@@ -147,6 +147,7 @@ def live_view(run_id: int) -> None:
     frame = tf.metrics_frame(run_metrics(store, run_id))
     with st.container(key=f"live-run-{run_id}"):  # a stable name: the browser tests find this run's view
         st.markdown(f"**Run {run.id}** · {tf.run_line(run)}")
+        st.caption(tf.settings_text(run.config))
         if run.active:
             fraction, text = tf.progress(run, frame)
             st.progress(fraction, text=text)
@@ -197,8 +198,8 @@ def all_runs(drawn: list) -> None:
         x = x_col.segmented_control("x axis", list(tf.X_AXES), default="epoch", key="compare_x") or "epoch"
         metric = metric_col.segmented_control("curve", ["test accuracy", "test loss", "train loss"],
                                               default="test accuracy", key="compare_metric") or "test accuracy"
-        frames = {f"{i}: {next(r.config['arch'] for r in runs if r.id == i)}":
-                  tf.metrics_frame(run_metrics(store, i)) for i in compare}
+        names = tf.comparison_names([next(r for r in runs if r.id == i) for i in compare])
+        frames = {names[i]: tf.metrics_frame(run_metrics(store, i)) for i in compare}
         st.plotly_chart(tf.comparison_figure(frames, x, metric), key="comparison")
 
 

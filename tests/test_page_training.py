@@ -146,6 +146,9 @@ def test_more_settings_reach_the_run():
         assert at.query_params["run"] == str(run.id)
         assert {k: run.config[k] for k in ("precision", "schedule", "label_smoothing", "weight_decay")} == \
             {"precision": "float32", "schedule": "constant", "label_smoothing": 0.0, "weight_decay": 0.001}
+        # the run's view says what it was started with (the device and precision are in the line above)
+        assert "15 epochs · batch size 64 · adam · learning rate 0.01 · constant schedule · weight decay 0.001 · " \
+            "seed 0" in [caption.value for caption in at.caption]
     finally:
         store.cancel(run.id)
 
@@ -186,8 +189,9 @@ def test_compare_two_runs_and_the_url_follows():
     compare_box(at).set_value([first, second]).run()
     assert not at.exception
     store = RunStore()
-    expected = [(f"{run_id}: lenet5", [m.value for m in store.metrics(run_id)
-                                       if m.split == "test" and m.name == "accuracy"]) for run_id in (first, second)]
+    expected = [(f"{run_id}: lenet5 (seed {seed})", [m.value for m in store.metrics(run_id)
+                                                     if m.split == "test" and m.name == "accuracy"])
+                for run_id, seed in ((first, 0), (second, 1))]
     assert comparison_curves(at) == expected and all(len(values) == 2 for _, values in expected)
     assert at.query_params["compare"] == f"{first},{second}"
     compare_box(at).set_value([]).run()
@@ -199,7 +203,7 @@ def test_a_comparison_link_opens_its_runs_and_names_the_unknown_ones():
     at = open_page(compare=f"{second},999,{first},abc,{second}")
     assert not at.exception
     assert compare_box(at).value == [second, first]
-    assert [name for name, _ in comparison_curves(at)] == [f"{second}: lenet5", f"{first}: lenet5"]
+    assert [name for name, _ in comparison_curves(at)] == [f"{second}: lenet5 (seed 1)", f"{first}: lenet5 (seed 0)"]
     note = "Not comparing '999, abc': no such run here (`python -m cnnviz runs` lists them)."
     assert [w.value for w in at.warning] == [note]
     assert at.query_params["compare"] == f"{second},{first}"

@@ -4,6 +4,7 @@ import pytest
 
 from cnnviz import training_figures as tf
 from cnnviz.runs import MetricRecord, RunRecord
+from cnnviz.training import TrainConfig
 
 
 def record(**changes) -> RunRecord:
@@ -52,7 +53,41 @@ def test_runs_table_shows_accuracy_and_duration():
     table = tf.runs_table([done])
     assert table.loc[0, "test accuracy"] == 0.9861 and table.loc[0, "duration"] == "12.3 s"
     assert list(table.columns) == ["run", "status", "architecture", "dataset", "epochs", "test accuracy",
-                                   "duration", "device"]
+                                   "duration", "device", "settings"]
+    assert tf.runs_table([record(config=TrainConfig(seed=3).to_dict())]).loc[0, "settings"] == \
+        "batch size 64 · adam · learning rate 0.01 · one-cycle schedule · label smoothing 0.1 · seed 3"
+
+
+def test_settings_text_says_every_setting_the_form_sets_but_those_switched_off():
+    assert tf.settings_text(TrainConfig().to_dict()) == \
+        "15 epochs · batch size 64 · adam · learning rate 0.01 · one-cycle schedule · label smoothing 0.1 · seed 0"
+    sgd = TrainConfig(epochs=1, batch_size=1024, optimizer="sgd", momentum=0.95, nesterov=True, lr=3e-4,
+                      schedule="constant", weight_decay=5e-4, label_smoothing=0.0, seed=7, compile=True)
+    assert tf.settings_text(sgd.to_dict()) == ("1 epoch · batch size 1,024 · sgd, momentum 0.95, Nesterov · "
+                                               "learning rate 0.0003 · constant schedule · weight decay 0.0005 · "
+                                               "seed 7 · torch.compile")
+    # momentum belongs to SGD only; Nesterov without momentum is plain SGD (as the engine builds it)
+    assert "momentum" not in tf.settings_text(TrainConfig(momentum=0.5, nesterov=True).to_dict())
+    assert tf.setting_texts(TrainConfig(optimizer="sgd", momentum=0.0, nesterov=True).to_dict())["optimizer"] == "sgd"
+    # a run recorded before some settings existed shows what it has
+    assert tf.settings_text({"arch": "lenet5", "dataset": "digits", "epochs": 4}) == "4 epochs"
+
+
+def test_comparison_names_say_what_sets_each_run_apart():
+    def run(run_id, **changes):
+        return record(id=run_id, config=TrainConfig(arch="lenet5", **changes).to_dict())
+
+    assert tf.comparison_names([run(1), run(2, seed=1)]) == {1: "1: lenet5 (seed 0)", 2: "2: lenet5 (seed 1)"}
+    assert tf.comparison_names([run(1), run(2)]) == {1: "1: lenet5", 2: "2: lenet5"}
+    assert tf.comparison_names([run(4)]) == {4: "4: lenet5"}
+    names = tf.comparison_names([run(1, lr=0.1, dataset="mnist"), run(2, lr=0.001), run(3, lr=0.001)])
+    assert names == {1: "1: lenet5 (mnist, learning rate 0.1)", 2: "2: lenet5 (digits, learning rate 0.001)",
+                     3: "3: lenet5 (digits, learning rate 0.001)"}
+    # Adam ignores momentum: two Adam runs that differ only there are not set apart by it
+    assert tf.comparison_names([run(1, momentum=0.5), run(2)]) == {1: "1: lenet5", 2: "2: lenet5"}
+    assert tf.comparison_names([run(1, optimizer="sgd"), run(2)])[1] == "1: lenet5 (sgd, momentum 0.9)"
+    other_arch = record(id=2, config={**TrainConfig(arch="vgg-style").to_dict()})
+    assert tf.comparison_names([run(1), other_arch]) == {1: "1: lenet5", 2: "2: vgg-style"}
 
 
 def test_live_figure_draws_the_loss_floor_of_label_smoothing():
