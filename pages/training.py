@@ -21,7 +21,9 @@ from cnnviz.ui.training import (
     cached_trainable_architectures,
     choose_compared_runs,
     compared_runs_box,
+    fill_launch_form,
     follow_run_choice,
+    launch_form,
     read_compared_runs,
     run_metrics,
     runs_now,
@@ -52,37 +54,45 @@ if not any(run.active for run in runs):
         prepare_worker()
     except (StoreUnavailable, OSError):  # a store that can only be read: Start will say why it cannot
         pass
-defaults = TrainConfig()
+generation, settings = launch_form()  # the defaults, or a run's settings ("New run from these settings")
 
 # ---------------------------------------------------------------- launching
 launch_col, experiments_col = st.columns([3, 2])
 with launch_col.container(border=True):
     st.subheader("New run")
-    dataset = st.selectbox("Dataset", DATASET_NAMES, key="dataset",
+    dataset = st.selectbox("Dataset", DATASET_NAMES, index=DATASET_NAMES.index(settings.dataset),
+                           key=f"dataset_{generation}",
                            help="digits: 1,797 real 8×8 handwritten digits bundled with scikit-learn (no "
                                 "download). The others come through torchvision into CNNVIZ_HOME/data.")
     architectures = cached_trainable_architectures(dataset)
     with st.form("launch"):
-        arch = st.selectbox("Architecture", architectures, index=architectures.index(defaults.arch),
-                            format_func=lambda arch_id: get_architecture(arch_id).label)
+        chosen_arch = settings.arch if settings.arch in architectures else TrainConfig.arch
+        arch = st.selectbox("Architecture", architectures, index=architectures.index(chosen_arch),
+                            format_func=lambda arch_id: get_architecture(arch_id).label, key=f"arch_{generation}")
         col1, col2, col3 = st.columns(3)
-        epochs = col1.number_input("epochs", value=defaults.epochs, step=1)
-        batch_size = col2.number_input("batch size", value=defaults.batch_size, step=1)
-        lr = col3.number_input("learning rate", value=defaults.lr, format="%g", step=0.001)
+        epochs = col1.number_input("epochs", value=settings.epochs, step=1, key=f"epochs_{generation}")
+        batch_size = col2.number_input("batch size", value=settings.batch_size, step=1,
+                                       key=f"batch_size_{generation}")
+        lr = col3.number_input("learning rate", value=float(settings.lr), format="%g", step=0.001,
+                               key=f"lr_{generation}")
         col4, col5, col6 = st.columns(3)
-        optimizer = col4.selectbox("optimizer", OPTIMIZERS, index=OPTIMIZERS.index(defaults.optimizer))
-        device = col5.selectbox("device", DEVICES)
-        seed = col6.number_input("seed", value=defaults.seed, step=1)
+        optimizer = col4.selectbox("optimizer", OPTIMIZERS, index=OPTIMIZERS.index(settings.optimizer),
+                                   key=f"optimizer_{generation}")
+        device = col5.selectbox("device", DEVICES, index=DEVICES.index(settings.device), key=f"device_{generation}")
+        seed = col6.number_input("seed", value=settings.seed, step=1, key=f"seed_{generation}")
         with st.expander("More settings"):
             col7, col8 = st.columns(2)
-            precision = col7.selectbox("precision", PRECISIONS,
+            precision = col7.selectbox("precision", PRECISIONS, index=PRECISIONS.index(settings.precision),
+                                       key=f"precision_{generation}",
                                        help="auto: bfloat16 autocast where the hardware computes it natively "
                                             "(a recent GPU, a CPU with AMX or AVX512-BF16), else float32")
-            schedule = col8.selectbox("learning-rate schedule", SCHEDULES, index=SCHEDULES.index(defaults.schedule))
-            label_smoothing = col7.number_input("label smoothing", value=defaults.label_smoothing, step=0.05,
-                                                format="%g")
-            weight_decay = col8.number_input("weight decay", value=defaults.weight_decay, step=1e-4, format="%g")
-            compiled = st.checkbox("torch.compile", value=defaults.compile,
+            schedule = col8.selectbox("learning-rate schedule", SCHEDULES, index=SCHEDULES.index(settings.schedule),
+                                      key=f"schedule_{generation}")
+            label_smoothing = col7.number_input("label smoothing", value=float(settings.label_smoothing), step=0.05,
+                                                format="%g", key=f"label_smoothing_{generation}")
+            weight_decay = col8.number_input("weight decay", value=float(settings.weight_decay), step=1e-4,
+                                             format="%g", key=f"weight_decay_{generation}")
+            compiled = st.checkbox("torch.compile", value=settings.compile, key=f"compile_{generation}",
                                    help="compiles the model before the first step (tens of seconds); whether "
                                         "the steps get faster depends on the network and the device (LeNet's on "
                                         "a CPU do not)")
@@ -99,7 +109,8 @@ with launch_col.container(border=True):
         config = TrainConfig(arch=arch, dataset=dataset, epochs=int(epochs), batch_size=int(batch_size),
                              lr=float(lr), optimizer=optimizer, device=device, precision=precision,
                              schedule=schedule, label_smoothing=float(label_smoothing),
-                             weight_decay=float(weight_decay), seed=int(seed), compile=compiled)
+                             weight_decay=float(weight_decay), seed=int(seed), compile=compiled,
+                             momentum=settings.momentum, nesterov=settings.nesterov)
         try:
             run_id = launch_run(config, store)
         except (ConfigError, StoreUnavailable) as error:
@@ -137,7 +148,8 @@ run_choice = st.selectbox("Run", [r.id for r in runs], key="run_choice", on_chan
                           format_func=lambda i: next(f"run {r.id} · {r.config['arch']} on {r.config['dataset']}"
                                                      for r in runs if r.id == i))
 st.query_params["run"] = str(run_choice)
-active = store.get_run(run_choice).active
+chosen = store.get_run(run_choice)
+active = chosen.active
 
 
 @st.fragment(run_every=1.0 if active else None)
@@ -162,12 +174,16 @@ def live_view(run_id: int) -> None:
         st.caption(f"{len(tf.metric_series(frame, 'train', 'loss'))} loss points")
 
 
-# Outside the fragment, so a click is never lost to the fragment's timer; in a slot that is always
-# there, so the live view keeps its place (and its elements) when the run ends and the button goes.
-stop_slot = st.container()
-if active:
-    stop_slot.button("Stop", key=f"stop-{run_choice}", on_click=store.cancel, args=(run_choice,),
-                     help="Stops the run within seconds; what it recorded so far is kept.")
+# Outside the fragment, so a click is never lost to the fragment's timer; in a row that is always
+# there, so the live view keeps its place (and its elements) when the run ends and Stop goes.
+with st.container(horizontal=True):
+    if active:
+        st.button("Stop", key=f"stop-{run_choice}", on_click=store.cancel, args=(run_choice,),
+                  help="Stops the run within seconds; what it recorded so far is kept.")
+    st.button("New run from these settings", key=f"again-{run_choice}", on_click=fill_launch_form,
+              args=(chosen.config, run_choice),
+              help="Fills the New run form above with this run's settings: change one, press Start and "
+                   "compare the two runs.")
 live_view(run_choice)
 
 record = store.get_run(run_choice)

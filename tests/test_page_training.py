@@ -153,6 +153,49 @@ def test_more_settings_reach_the_run():
         store.cancel(run.id)
 
 
+def test_a_new_run_from_a_run_s_settings_starts_with_them():
+    """The form takes every setting of the chosen run, SGD's momentum (not on the form) included,
+    and Start launches a run with exactly those; a changed field changes only that setting."""
+    store = RunStore()
+    source = store.create_run(TrainConfig(arch="lenet5", dataset="digits", epochs=2, batch_size=32, lr=0.05,
+                                          optimizer="sgd", momentum=0.5, nesterov=True, schedule="constant",
+                                          weight_decay=0.001, label_smoothing=0.0, seed=5, precision="float32"))
+    assert execute(store, source) == "completed"
+    at = open_page(run=str(source))
+    at.button(key=f"again-{source}").click().run()
+    assert not at.exception
+    form = {widget.label: widget.value for widget in [*at.selectbox, *at.number_input]}
+    assert {label: form[label] for label in ("Dataset", "Architecture", "epochs", "batch size", "learning rate",
+                                             "optimizer", "seed", "precision", "learning-rate schedule",
+                                             "label smoothing", "weight decay")} == {
+        "Dataset": "digits", "Architecture": "lenet5", "epochs": 2, "batch size": 32, "learning rate": 0.05,
+        "optimizer": "sgd", "seed": 5, "precision": "float32", "learning-rate schedule": "constant",
+        "label smoothing": 0.0, "weight decay": 0.001}
+    assert "run " + str(source) in at.toast[0].value
+    next(widget for widget in at.number_input if widget.label == "seed").set_value(6)
+    next(button for button in at.button if button.label == "Start").click().run()
+    new = max(run.id for run in store.list_runs())
+    try:
+        assert new != source
+        assert store.get_run(new).config == {**store.get_run(source).config, "seed": 6}
+    finally:
+        store.cancel(new)
+
+
+def test_a_seed_larger_than_the_form_holds_is_not_copied_and_the_message_says_so():
+    """The command line takes seeds up to 2**64 − 1; a browser's number field, 2**53 − 1."""
+    store = RunStore()
+    source = store.create_run(TrainConfig(arch="lenet5", epochs=3, seed=2**60))
+    store.cancel(source)
+    at = open_page(run=str(source))
+    at.button(key=f"again-{source}").click().run()
+    assert not at.exception
+    form = {widget.label: widget.value for widget in at.number_input}
+    assert (form["epochs"], form["seed"]) == (3, 0)
+    assert f"Its seed {2**60} is larger than the form's field holds (9,007,199,254,740,991): the form has seed 0." \
+        in at.toast[0].value
+
+
 def test_the_architectures_are_listed_as_on_the_architectures_page():
     at = open_page()
     choice = next(widget for widget in at.selectbox if widget.label == "Architecture")
@@ -290,6 +333,38 @@ def test_browser_start_a_run_and_watch_it_grow(app: StreamlitPage):
     assert wait_for_loss_points(page, run_id, at_least=first + 1) > first
     completed = live_view(page, run_id).get_by_text(re.compile(r"^Completed: test accuracy"))
     expect(completed).to_be_visible(timeout=180_000)
+
+
+@pytest.mark.browser
+def test_browser_a_new_run_from_a_run_s_settings(app: StreamlitPage):
+    """The form that the browser shows takes the run's settings, an edit made before is replaced,
+    and Start launches a run with exactly those settings."""
+    store = RunStore(app.server.home / "runs.db")
+    source = store.create_run(TrainConfig(arch="lenet5", epochs=2, batch_size=32, lr=0.05, seed=4))
+    assert execute(store, source) == "completed"
+    page = app.open(f"/training?run={source}")
+    form = page.locator('[data-testid="stForm"]')
+    form.get_by_label("batch size").fill("128")  # not submitted: the run's settings replace it
+    page.get_by_role("button", name="New run from these settings").click()
+    # The new form's widgets come in place of the old ones (both are on screen for a moment): wait
+    # until each field is there once, with the run's value.
+    wanted = {"Architecture": "LeNet · LeNet-5 (lenet5)", "epochs": "2", "batch size": "32", "learning rate": "0.05",
+              "seed": "4"}
+    page.wait_for_function("""wanted => Object.entries(wanted).every(([label, value]) => {
+        const fields = document.querySelectorAll(`[data-testid="stForm"] input[aria-label="${label}"]`);
+        return fields.length === 1 && fields[0].value === value; })""", arg=wanted, timeout=30_000)
+    before = {run.id for run in store.list_runs()}
+    form.get_by_role("button", name="Start").click()
+    deadline = time.monotonic() + 60
+    while not (new := [run.id for run in store.list_runs() if run.id not in before]):
+        assert time.monotonic() < deadline, "Start created no run within 60 s"
+        time.sleep(0.1)
+    [run_id] = new
+    try:
+        assert store.get_run(run_id).config == store.get_run(source).config
+        expect(page).to_have_url(re.compile(rf"run={run_id}$"), timeout=60_000)
+    finally:
+        store.cancel(run_id)
 
 
 @pytest.mark.browser

@@ -7,11 +7,12 @@ import streamlit as st
 from cnnviz import training_figures as tf
 from cnnviz.messages import quoted
 from cnnviz.runs import MetricRecord, RunRecord, RunStore
-from cnnviz.training import EXPERIMENTS, trainable_architectures  # noqa: F401 (EXPERIMENTS re-exported)
+from cnnviz.training import EXPERIMENTS, TrainConfig, trainable_architectures  # noqa: F401 (EXPERIMENTS re-exported)
 
 __all__ = ["EXPERIMENTS", "cached_trainable_architectures", "choose_compared_runs", "compared_runs_box",
-           "follow_run_choice", "read_compared_runs", "run_metrics", "runs_now", "runs_signature", "selected_run_id",
-           "show_run_results", "watch_interval_s", "watch_runs", "write_compared_runs"]
+           "fill_launch_form", "follow_run_choice", "launch_form", "read_compared_runs", "run_metrics", "runs_now",
+           "runs_signature", "selected_run_id", "show_run_results", "watch_interval_s", "watch_runs",
+           "write_compared_runs"]
 
 
 @st.cache_data(show_spinner=False)
@@ -49,6 +50,31 @@ def follow_run_choice() -> None:
     """on_change of the run select box: the URL follows, so a refresh or a shared link shows this run."""
     if isinstance(st.session_state.run_choice, int):  # never a label that stopped matching a run
         st.query_params["run"] = str(st.session_state.run_choice)
+
+
+def launch_form() -> tuple[int, TrainConfig]:
+    """(generation, settings) of the "New run" form: the defaults, or the settings of the run whose
+    "New run from these settings" was pressed last. Each press makes a new generation, whose widgets
+    (keys ending in it) start from those settings: the student's unsubmitted edits make way for them."""
+    return st.session_state.get("launch_form", (0, TrainConfig()))
+
+
+FORM_SEED_LIMIT = 2**53 - 1  # the largest whole number a browser's number field holds exactly
+
+
+def fill_launch_form(config: dict, run_id: int) -> None:
+    """on_click of "New run from these settings": the form above starts from run ``run_id``'s
+    settings (those of a recorded run that the form cannot show, such as SGD's momentum, come along
+    too). A seed past what the form's field holds (the command line takes up to 2**64 − 1) is not
+    copied, and the message says so."""
+    settings = TrainConfig.from_dict(config)
+    note = ""
+    if settings.seed > FORM_SEED_LIMIT:
+        note = (f" Its seed {settings.seed} is larger than the form's field holds ({FORM_SEED_LIMIT:,}): "
+                f"the form has seed {TrainConfig.seed}.")
+        settings.seed = TrainConfig.seed
+    st.session_state.launch_form = (launch_form()[0] + 1, settings)
+    st.toast(f"The form has run {run_id}'s settings: change what you want to try, then press Start.{note}")
 
 
 def _compare_choice() -> tuple[int, list[int], str | None]:
