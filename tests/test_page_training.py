@@ -305,21 +305,27 @@ def test_a_link_with_digits_that_are_not_a_run_id_falls_back_with_a_message(bad)
 # --------------------------------------------------------------------------- in a real browser
 
 
-def start_from_the_form(app: StreamlitPage, arch: str, epochs: int) -> int:
-    """Fill the form, press Start, and wait until the page shows the new run; its id."""
-    page = app.open("/training")
+def press_start(app: StreamlitPage) -> int:
+    """Press the form's Start and wait until the store has the new run; its id."""
     store = RunStore(app.server.home / "runs.db")
     before = {run.id for run in store.list_runs()}
-    form = page.locator('[data-testid="stForm"]')
-    form.get_by_label("epochs").fill(str(epochs))
-    form.get_by_label("architecture", exact=False).first.click()
-    page.get_by_role("option", name=re.compile(rf"\({re.escape(arch)}\)$")).click()  # "LeNet · ... (lenet5)"
-    form.get_by_role("button", name="Start").click()
+    app.page.locator('[data-testid="stForm"]').get_by_role("button", name="Start").click()
     deadline = time.monotonic() + 60
     while not (new := [run.id for run in store.list_runs() if run.id not in before]):
         assert time.monotonic() < deadline, "Start created no run within 60 s"
         time.sleep(0.1)
     [run_id] = new
+    return run_id
+
+
+def start_from_the_form(app: StreamlitPage, arch: str, epochs: int) -> int:
+    """Fill the form, press Start, and wait until the page shows the new run; its id."""
+    page = app.open("/training")
+    form = page.locator('[data-testid="stForm"]')
+    form.get_by_label("epochs").fill(str(epochs))
+    form.get_by_label("architecture", exact=False).first.click()
+    page.get_by_role("option", name=re.compile(rf"\({re.escape(arch)}\)$")).click()  # "LeNet · ... (lenet5)"
+    run_id = press_start(app)
     expect(page).to_have_url(re.compile(rf"run={run_id}$"), timeout=60_000)
     expect(live_view(page, run_id).get_by_text(re.compile(rf"^Run {run_id} ·"))).to_be_visible(timeout=60_000)
     return run_id
@@ -353,13 +359,7 @@ def test_browser_a_new_run_from_a_run_s_settings(app: StreamlitPage):
     page.wait_for_function("""wanted => Object.entries(wanted).every(([label, value]) => {
         const fields = document.querySelectorAll(`[data-testid="stForm"] input[aria-label="${label}"]`);
         return fields.length === 1 && fields[0].value === value; })""", arg=wanted, timeout=30_000)
-    before = {run.id for run in store.list_runs()}
-    form.get_by_role("button", name="Start").click()
-    deadline = time.monotonic() + 60
-    while not (new := [run.id for run in store.list_runs() if run.id not in before]):
-        assert time.monotonic() < deadline, "Start created no run within 60 s"
-        time.sleep(0.1)
-    [run_id] = new
+    run_id = press_start(app)
     try:
         assert store.get_run(run_id).config == store.get_run(source).config
         expect(page).to_have_url(re.compile(rf"run={run_id}$"), timeout=60_000)
