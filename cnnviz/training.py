@@ -298,6 +298,7 @@ class TrainResult:
     per_class_accuracy: list[float] = field(default_factory=list)
     classes: list[str] = field(default_factory=list)
     misclassified: list[dict] = field(default_factory=list)  # {index, true, predicted, pixels}
+    normalisation: tuple[float, float] = (0.0, 1.0)  # (mean, std) of the training images, as the weights expect
     state_dict: dict | None = field(default=None, repr=False)
 
     def summary(self) -> dict:
@@ -358,9 +359,11 @@ def pool_before_relu(model: nn.Module) -> nn.Module:
     return model
 
 
-def adapt_and_normalise(data, shape: tuple[int, int, int], device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+def adapt_and_normalise(data, shape: tuple[int, int, int],
+                        device: torch.device) -> tuple[torch.Tensor, torch.Tensor, tuple[float, float]]:
     """The train and test images adapted to ``shape``, channels_last (the fast layout of cuDNN and
-    of oneDNN on the CPU: LeNet trains ~1.7× faster), normalised by the training set's mean and std.
+    of oneDNN on the CPU: LeNet trains ~1.7× faster), normalised by the training set's mean and std,
+    and that (mean, std): the checkpoint keeps it, as its weights expect images normalised so.
     Each split is made once, chunk by chunk, and normalised in place: the peak is the adapted
     dataset itself (what ``memory_needed`` counts), not two or three copies of it."""
     train_x = adapt_dataset(data.train_x, shape, device)
@@ -368,7 +371,7 @@ def adapt_and_normalise(data, shape: tuple[int, int, int], device: torch.device)
     mean, std = train_x.mean(), train_x.std().clamp_min(1e-6)
     train_x.sub_(mean).div_(std)
     test_x.sub_(mean).div_(std)
-    return train_x, test_x
+    return train_x, test_x, (mean.item(), std.item())
 
 
 def train(config: TrainConfig, recorder: Recorder, validated: bool = False,
@@ -392,7 +395,7 @@ def train(config: TrainConfig, recorder: Recorder, validated: bool = False,
     arch = get_architecture(config.arch)
     data = load_dataset(config.dataset)
     target_shape = arch.input_shape
-    train_x, test_x = adapt_and_normalise(data, target_shape, device)
+    train_x, test_x, normalisation = adapt_and_normalise(data, target_shape, device)
     train_y, test_y = data.train_y.to(device), data.test_y.to(device)
     num_classes = len(data.classes)
 
@@ -496,7 +499,7 @@ def train(config: TrainConfig, recorder: Recorder, validated: bool = False,
         test_accuracy=test_accuracy, test_loss=test_loss, train_accuracy=train_accuracy,
         images_per_s=images_seen / max(elapsed, 1e-9), elapsed_s=elapsed, epochs_done=epochs_done,
         cancelled=cancelled, confusion=confusion.tolist(), per_class_accuracy=per_class, classes=data.classes,
-        misclassified=misclassified,
+        misclassified=misclassified, normalisation=normalisation,
         state_dict={k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()},
     )
 

@@ -27,6 +27,7 @@ from cnnviz.memory import is_out_of_memory
 from cnnviz.paths import checkpoints_dir
 from cnnviz.runs import HEARTBEAT_EVERY_S, RunStore, StoreUnavailable
 from cnnviz.training import ConfigError, Diverged, TrainConfig, background_threads, train
+from cnnviz.zoo import get_architecture
 
 Listener = Callable[[dict], None]  # receives the events the CLI prints with --json
 # The signals that stop a foreground run (python -m cnnviz train), as its message names them
@@ -157,9 +158,10 @@ def execute(store: RunStore, run_id: int, listener: Listener | None = None, vali
         recorder.ending = True
         stopped_by = recorder.stop_signal if result.cancelled else None
         checkpoint = checkpoints_dir() / f"run-{run_id}.safetensors"
-        from safetensors.torch import save_file
+        from cnnviz.checkpoint import save_checkpoint
 
-        save_file(result.state_dict, str(checkpoint))
+        save_checkpoint(checkpoint, result.state_dict, arch=config.arch, classes=result.classes,
+                        input_shape=get_architecture(config.arch).input_shape, normalisation=result.normalisation)
         status = "cancelled" if result.cancelled else "completed"
         if result.cancelled:  # a `runs cancel` or the Stop button ends with SIGTERM when a step is slow
             asked = stopped_by is None or store.cancel_requested(run_id)
@@ -214,9 +216,9 @@ def _stop_on_signals(recorder: StoreRecorder) -> dict:
 
 def _wait_for_job() -> dict | None:
     """Warm up, then block until the launcher writes the job (None: it closed stdin without one)."""
-    import safetensors.torch  # noqa: F401  (saving the checkpoint)
     import torch._dynamo  # noqa: F401  (torch.optim imports it at its first use: ~1 s)
 
+    import cnnviz.checkpoint  # noqa: F401  (saving the checkpoint: safetensors)
     import cnnviz.data  # noqa: F401
 
     line = sys.stdin.readline()

@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -196,6 +197,19 @@ def test_a_seed_larger_than_the_form_holds_is_not_copied_and_the_message_says_so
         in at.toast[0].value
 
 
+def test_a_completed_run_offers_its_weights_and_says_how_to_load_them():
+    run_id = completed_run()
+    at = open_page(run=str(run_id))
+    assert not at.exception
+    checkpoint = RunStore().get_run(run_id).final["checkpoint"]
+    size_kb = os.path.getsize(checkpoint) / 1000
+    labels = [button.proto.label for button in at.get("download_button")]
+    assert labels == ["Metrics as CSV", f"Weights ({size_kb:.1f} kB, safetensors)"]
+    [snippet] = [code.value for code in at.code]
+    assert f'trained = load_checkpoint("run-{run_id}.safetensors")' in snippet
+    assert any(f"`{checkpoint}`" in caption.value for caption in at.caption)
+
+
 def test_the_architectures_are_listed_as_on_the_architectures_page():
     at = open_page()
     choice = next(widget for widget in at.selectbox if widget.label == "Architecture")
@@ -365,6 +379,20 @@ def test_browser_a_new_run_from_a_run_s_settings(app: StreamlitPage):
         expect(page).to_have_url(re.compile(rf"run={run_id}$"), timeout=60_000)
     finally:
         store.cancel(run_id)
+
+
+@pytest.mark.browser
+def test_browser_the_weights_download_is_the_run_s_checkpoint(app: StreamlitPage, tmp_path):
+    store = RunStore(app.server.home / "runs.db")
+    run_id = store.create_run(TrainConfig(arch="lenet5", epochs=1))
+    assert execute(store, run_id) == "completed"
+    page = app.open(f"/training?run={run_id}")
+    with page.expect_download() as download:
+        page.get_by_role("button", name=re.compile(r"^Weights \(")).click()
+    assert download.value.suggested_filename == f"run-{run_id}.safetensors"
+    download.value.save_as(tmp_path / "weights.safetensors")
+    saved = Path(store.get_run(run_id).final["checkpoint"]).read_bytes()
+    assert (tmp_path / "weights.safetensors").read_bytes() == saved
 
 
 @pytest.mark.browser

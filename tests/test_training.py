@@ -383,7 +383,7 @@ def sample():
 
 sampler = threading.Thread(target=sample)
 sampler.start()
-train_x, test_x = adapt_and_normalise(data, (3, 224, 224), torch.device('cpu'))
+train_x, test_x, _ = adapt_and_normalise(data, (3, 224, 224), torch.device('cpu'))
 done.set()
 sampler.join()
 print(json.dumps({'growth': max(peak[0], anonymous()) - before,

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from cnnviz import training_figures as tf
 from cnnviz.messages import quoted
+from cnnviz.report import human_bytes
 from cnnviz.runs import MetricRecord, RunRecord, RunStore
 from cnnviz.training import EXPERIMENTS, TrainConfig, trainable_architectures  # noqa: F401 (EXPERIMENTS re-exported)
 
@@ -161,7 +164,7 @@ def watch_runs(store: RunStore, runs: list[RunRecord]) -> None:
 
 
 def show_run_results(run: RunRecord, frame) -> None:
-    """After a run: confusion matrix, per-class accuracy, misclassified images, metrics as CSV."""
+    """After a run: confusion matrix, per-class accuracy, misclassified images, metrics as CSV, weights."""
     results = run.results
     classes = results["classes"]
     st.subheader(f"Results of run {run.id}")
@@ -174,5 +177,17 @@ def show_run_results(run: RunRecord, frame) -> None:
     if figure is not None:
         st.markdown(f"**Misclassified test images** (true → predicted; the first {len(results['misclassified'])})")
         st.plotly_chart(figure, key=f"misclassified-{run.id}")
-    st.download_button("Metrics as CSV", frame.to_csv(index=False), file_name=f"run-{run.id}-metrics.csv",
-                       mime="text/csv")
+    checkpoint = Path(run.final.get("checkpoint") or "")
+    with st.container(horizontal=True):
+        st.download_button("Metrics as CSV", frame.to_csv(index=False), file_name=f"run-{run.id}-metrics.csv",
+                           mime="text/csv")
+        if checkpoint.is_file():  # read when clicked: VGG-16's weights are half a gigabyte
+            st.download_button(f"Weights ({human_bytes(checkpoint.stat().st_size)}, safetensors)",
+                               checkpoint.read_bytes, file_name=checkpoint.name, mime="application/octet-stream",
+                               on_click="ignore", key=f"weights-{run.id}")
+    if checkpoint.is_file():
+        st.caption(f"The weights, with the network, its classes and the images' normalisation, are in "
+                   f"`{checkpoint}`. To use them in Python:")
+        st.code(f'from cnnviz.checkpoint import load_checkpoint\n\ntrained = load_checkpoint("{checkpoint.name}")\n'
+                f"trained.predict(images)  # N×C×H×W, pixels in [0, 1]: the class index of each image "
+                f"({', '.join(results['classes'][:3])}, …)", language="python")
