@@ -301,9 +301,6 @@ class TrainResult:
     normalisation: tuple[float, float] = (0.0, 1.0)  # (mean, std) of the training images, as the weights expect
     state_dict: dict | None = field(default=None, repr=False)
 
-    def summary(self) -> dict:
-        return {k: v for k, v in asdict(self).items() if k != "state_dict"}
-
 
 def _optimizer(config: TrainConfig, parameters) -> torch.optim.Optimizer:
     """Fused kernels on the CPU too: one update for all parameters (Adam ~1.3× faster per step for LeNet)."""
