@@ -48,11 +48,14 @@ class TrainedModel:
 
 
 def save_checkpoint(path: Path, state_dict: dict[str, torch.Tensor], *, arch: str, classes: list[str],
-                    input_shape: tuple[int, int, int], normalisation: tuple[float, float]) -> None:
+                    normalisation: tuple[float, float]) -> None:
+    """The weights of a run that trained ``arch`` at its input shape (the zoo's, recorded too: the
+    file says what its weights expect even if the zoo's default changes later)."""
     mean, std = normalisation
     save_file(state_dict, str(path), metadata={
         "format": FORMAT, "arch": arch, "classes": json.dumps(list(classes)),
-        "input_shape": json.dumps(list(input_shape)), "mean": repr(float(mean)), "std": repr(float(std))})
+        "input_shape": json.dumps(list(get_architecture(arch).input_shape)),
+        "mean": repr(float(mean)), "std": repr(float(std))})
 
 
 def load_checkpoint(path: str | Path) -> TrainedModel:

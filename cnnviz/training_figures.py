@@ -148,14 +148,14 @@ def setting_texts(config: dict) -> dict[str, str]:
     return texts
 
 
-_OFF = {"weight_decay": "weight decay 0", "label_smoothing": "label smoothing 0", "compile": "no torch.compile"}
+SWITCHED_OFF_AT_ZERO = ("weight_decay", "label_smoothing", "compile")  # left out of settings_text when 0 / False
 
 
 def settings_text(config: dict, leave_out: tuple[str, ...] = ()) -> str:
     """ "15 epochs · batch size 64 · adam · learning rate 0.01 · one-cycle schedule · label smoothing 0.1 · seed 0":
     every setting but those switched off (no weight decay, no label smoothing, no torch.compile)."""
     return " · ".join(text for key, text in setting_texts(config).items()
-                      if key not in leave_out and _OFF.get(key) != text)
+                      if key not in leave_out and not (key in SWITCHED_OFF_AT_ZERO and not config[key]))
 
 
 def comparison_names(runs: list[RunRecord]) -> dict[int, str]:

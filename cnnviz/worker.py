@@ -27,7 +27,6 @@ from cnnviz.memory import is_out_of_memory
 from cnnviz.paths import checkpoints_dir
 from cnnviz.runs import HEARTBEAT_EVERY_S, RunStore, StoreUnavailable
 from cnnviz.training import ConfigError, Diverged, TrainConfig, background_threads, train
-from cnnviz.zoo import get_architecture
 
 Listener = Callable[[dict], None]  # receives the events the CLI prints with --json
 # The signals that stop a foreground run (python -m cnnviz train), as its message names them
@@ -161,7 +160,7 @@ def execute(store: RunStore, run_id: int, listener: Listener | None = None, vali
         from cnnviz.checkpoint import save_checkpoint
 
         save_checkpoint(checkpoint, result.state_dict, arch=config.arch, classes=result.classes,
-                        input_shape=get_architecture(config.arch).input_shape, normalisation=result.normalisation)
+                        normalisation=result.normalisation)
         status = "cancelled" if result.cancelled else "completed"
         if result.cancelled:  # a `runs cancel` or the Stop button ends with SIGTERM when a step is slow
             asked = stopped_by is None or store.cancel_requested(run_id)

@@ -177,15 +177,16 @@ def show_run_results(run: RunRecord, frame) -> None:
     if figure is not None:
         st.markdown(f"**Misclassified test images** (true → predicted; the first {len(results['misclassified'])})")
         st.plotly_chart(figure, key=f"misclassified-{run.id}")
-    checkpoint = Path(run.final.get("checkpoint") or "")
+    checkpoint = Path(run.final["checkpoint"]) if run.final.get("checkpoint") else None
+    has_weights = checkpoint is not None and checkpoint.is_file()
     with st.container(horizontal=True):
         st.download_button("Metrics as CSV", frame.to_csv(index=False), file_name=f"run-{run.id}-metrics.csv",
                            mime="text/csv")
-        if checkpoint.is_file():  # read when clicked: VGG-16's weights are half a gigabyte
+        if has_weights:  # read when clicked: VGG-16's weights are half a gigabyte
             st.download_button(f"Weights ({human_bytes(checkpoint.stat().st_size)}, safetensors)",
                                checkpoint.read_bytes, file_name=checkpoint.name, mime="application/octet-stream",
                                on_click="ignore", key=f"weights-{run.id}")
-    if checkpoint.is_file():
+    if has_weights:
         st.caption(f"The weights, with the network, its classes and the images' normalisation, are in "
                    f"`{checkpoint}`. To use them in Python:")
         st.code(f'from cnnviz.checkpoint import load_checkpoint\n\ntrained = load_checkpoint("{checkpoint.name}")\n'
