@@ -465,14 +465,19 @@ def test_browser_an_experiment_compares_its_runs_while_they_train(app: Streamlit
         expect(chips).to_have_count(3, timeout=60_000)
         ids = sorted(run.id for run in store.list_runs() if run.id not in before)
         expect(page).to_have_url(re.compile(rf"compare={'%2C'.join(map(str, ids))}"))
-        links = []  # the URL follows the box as the page has it after each rerun
+        # The URL follows the box as the page has it after each rerun. Read from the page itself:
+        # Playwright's page.url is not brought up to date while the script only sleeps.
+        def link() -> str:
+            return page.evaluate("document.location.href")
+
+        links = []
         deadline = time.monotonic() + 180
         # Through the reruns of the runs changing status: the first one ends, the others start.
         while store.get_run(ids[0]).status != "completed" and time.monotonic() < deadline:
-            links.append(page.url)
+            links.append(link())
             time.sleep(0.5)
         time.sleep(3)
-        links.append(page.url)
+        links.append(link())
         assert store.get_run(ids[0]).status == "completed"
         assert all(f"compare={'%2C'.join(map(str, ids))}" in link for link in links), links
         expect(chips).to_have_count(3)
