@@ -112,14 +112,19 @@ def compared_runs_box(runs: list[RunRecord]) -> list[int]:
     """The "Compare runs" box. The student's changes are kept beside it, so the box comes back with
     them after a visit to another page (Streamlit forgets a widget that is not on screen)."""
     generation, ids, _ = _compare_choice()
-    key = f"compare_runs_{generation}"
-
-    def remember() -> None:
-        st.session_state.compare_choice = (generation, st.session_state[key], None)
-
     labels = {run.id: f"{run.id}: {run.config['arch']}" for run in runs}
-    return st.multiselect("Compare runs", list(labels), default=[i for i in ids if i in labels], key=key,
-                          on_change=remember, format_func=labels.__getitem__)
+    return st.multiselect("Compare runs", list(labels), default=[i for i in ids if i in labels],
+                          key=f"compare_runs_{generation}", on_change=keep_compared_runs, args=(generation,),
+                          format_func=labels.__getitem__)
+
+
+def keep_compared_runs(generation: int) -> None:
+    """on_change of the "Compare runs" box of ``generation``: the student's choice, kept beside it.
+    The box of an older choice can report a change after an experiment made a new one (the browser
+    still sent its empty value while runs trained, in CI): that late change is not the student's and
+    must not empty the new box, so only the box of the current choice is kept."""
+    if generation == _compare_choice()[0]:
+        st.session_state.compare_choice = (generation, st.session_state[f"compare_runs_{generation}"], None)
 
 
 def write_compared_runs(ids: list[int]) -> None:
