@@ -19,6 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from cnnviz.data import DATASET_SHAPES, DATASET_SIZES, adapt_dataset, adaptation_text, load_dataset
+from cnnviz.folded_pool import fold_few_channel_pools
 from cnnviz.memory import available_memory
 from cnnviz.messages import quoted
 from cnnviz.training_choices import DATASET_NAMES, DEVICES, OPTIMIZERS, PRECISIONS, SCHEDULES
@@ -397,6 +398,8 @@ def train(config: TrainConfig, recorder: Recorder, validated: bool = False,
     num_classes = len(data.classes)
 
     model = pool_before_relu(arch.build(num_classes=num_classes).to(device))
+    if device.type == "cpu":
+        fold_few_channel_pools(model)  # LeNet's 6-channel pool 1: a batch-64 step ~15% faster
     # channels_last: the fast layout of cuDNN and of oneDNN on the CPU (LeNet trains ~1.7× faster here).
     model = model.to(memory_format=torch.channels_last)
     step_model = torch.compile(model) if config.compile else model
