@@ -29,6 +29,7 @@ from cnnviz.data import (
     load_dataset,
     stratified_split,
 )
+from cnnviz.folded_pool import fold_few_channel_pools
 from cnnviz.runs import RunStore, StoreUnavailable, launch_run
 from cnnviz.training import (
     ConfigError,
@@ -226,7 +227,17 @@ def test_pool_before_relu_moves_each_relu_past_the_max_pools_that_follow_it():
     assert kinds[:6] == ["Conv2d", "MaxPool2d", "ReLU", "Conv2d", "MaxPool2d", "ReLU"]
 
 
-def test_pool_before_relu_trains_to_the_same_weights_to_the_last_bit():
+def _fold_after_pool_before_relu(model):
+    return fold_few_channel_pools(pool_before_relu(model))
+
+
+@pytest.mark.parametrize("rewrite, precision", [
+    (pool_before_relu, "float32"),
+    (pool_before_relu, "bfloat16"),
+    (fold_few_channel_pools, "float32"),
+    (_fold_after_pool_before_relu, "bfloat16"),  # as the engine trains on this CPU
+])
+def test_the_engines_rewrites_train_to_the_same_weights_to_the_last_bit(rewrite, precision):
     """Half of every image blank, as in digits: a blank patch gives equal conv outputs, so the max-pool's
     windows hold ties, where the first maximum must take the gradient either way (a pool that shares a
     tie's gradient, as ``amax`` does, ends with other weights here)."""
@@ -236,14 +247,15 @@ def test_pool_before_relu_trains_to_the_same_weights_to_the_last_bit():
         model = create_model("lenet5-padded").to(memory_format=torch.channels_last)
         initial = model.conv1.weight.detach().clone()
         if rewritten:
-            pool_before_relu(model)
+            assert rewrite(model) is model
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
         data = torch.Generator().manual_seed(1)
         for _ in range(30):
             images = torch.randn(32, 1, 28, 28, generator=data)
             images[..., :14] = 0
             labels = torch.randint(0, 10, (32,), generator=data)
-            loss = F.cross_entropy(model(images), labels)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bfloat16"):
+                loss = F.cross_entropy(model(images).float(), labels)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
