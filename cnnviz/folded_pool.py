@@ -15,8 +15,8 @@ from torch import nn
 from torch.autograd.function import once_differentiable
 from torch.nn.modules.utils import _pair
 
-# Measured on (64, C, 28, 28), 2×2 pooling, forward and backward, 2 AVX512 cores: folding is
-# 1.3–2.7× faster for 2 ≤ C ≤ 6 in bfloat16 and float32, and no faster from 8 channels on.
+# Measured on (64, C, 28, 28), 2×2 pooling, forward and backward, 2 AVX512 cores: for 2 ≤ C ≤ 7
+# folding is 1.6–2.9× faster in bfloat16 and 1.0–2.0× in float32; from 8 channels on, no faster.
 FOLDED_CHANNELS = range(2, 8)
 
 
