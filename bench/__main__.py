@@ -8,13 +8,14 @@ import pkgutil
 import sys
 from pathlib import Path
 
-from bench.common import machine_record
+from bench.common import NothingToMeasure, machine_record
 
-RESULTS = Path(__file__).resolve().parent / "results"
+BENCH = Path(__file__).resolve().parent
+RESULTS = BENCH / "results"
 
 
 def available() -> list[str]:
-    return sorted(m.name.removeprefix("bench_") for m in pkgutil.iter_modules([str(RESULTS.parent)])
+    return sorted(m.name.removeprefix("bench_") for m in pkgutil.iter_modules([str(BENCH)])
                   if m.name.startswith("bench_"))
 
 
@@ -29,8 +30,13 @@ def main(names: list[str]) -> int:
     for name in names or known:
         print(f"== bench {name}", flush=True)
         module = importlib.import_module(f"bench.bench_{name}")
-        result = {"benchmark": name, "machine": machine_record(), **module.run()}
         path = RESULTS / f"{name}.json"
+        try:
+            measured = module.run()
+        except NothingToMeasure as reason:
+            print(f"skipped: {reason}; {path.relative_to(RESULTS.parent.parent)} is left as it was")
+            continue
+        result = {"benchmark": name, "machine": machine_record(), **measured}
         path.write_text(json.dumps(result, indent=2) + "\n")
         print(json.dumps(result, indent=2))
         print(f"-> {path}")

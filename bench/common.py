@@ -10,6 +10,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 
+class NothingToMeasure(Exception):
+    """This machine lacks what a benchmark measures (a GPU): its last results stay as they are."""
+
+
 def time_median(function: Callable[[], object], repeats: int = 5, warmup: int = 1) -> dict:
     """Median, min and max wall time of ``function()`` in seconds, after ``warmup`` untimed calls."""
     for _ in range(warmup):

@@ -118,3 +118,22 @@ def test_bench_results_name_the_cpu_and_its_vector_instructions():
     with open("/proc/cpuinfo") as cpuinfo:
         models = [line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")]
     assert record["cpu"] == models[0] and record["cpu_count"] == os.cpu_count()
+
+
+def test_a_benchmark_without_its_hardware_says_so_and_keeps_the_last_results(tmp_path, monkeypatch, capsys):
+    """`make bench` on a machine without a GPU must not replace the GPU's results with nothing."""
+    import torch
+
+    import bench.__main__ as bench_main
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    results = tmp_path / "bench" / "results"
+    results.mkdir(parents=True)
+    monkeypatch.setattr(bench_main, "RESULTS", results)
+    earlier = '{"benchmark": "training_gpu", "from": "the last GPU machine"}\n'
+    (results / "training_gpu.json").write_text(earlier)
+
+    assert bench_main.main(["training_gpu"]) == 0
+    assert "skipped: no CUDA GPU on this machine; bench/results/training_gpu.json is left as it was" in (
+        capsys.readouterr().out)
+    assert (results / "training_gpu.json").read_text() == earlier
