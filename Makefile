@@ -30,7 +30,11 @@ browser: $(DEV_STAMP)
 	   || command -v google-chrome >/dev/null 2>&1 || [ -n "$$CNNVIZ_CHROMIUM" ]; then \
 	    echo "browser: using system Chromium"; \
 	else \
-	    $(PY) -m playwright install chromium; \
+	    $(PY) -m playwright install chromium || { \
+	        echo "browser: no Chromium on PATH, and Playwright could not download its own (offline?)." >&2; \
+	        echo "browser: install one (Debian: apt-get install chromium) or point CNNVIZ_CHROMIUM at a" \
+	             "Chromium binary, then run make test again." >&2; \
+	        exit 1; }; \
 	fi
 
 ## The whole suite: unit, AppTest and real-browser tests. Exit code 5 (no test ran) is a failure.
