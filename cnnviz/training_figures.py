@@ -12,6 +12,9 @@ from cnnviz.runs import MetricRecord, RunRecord
 from cnnviz.training import smoothed_loss_floor
 
 X_AXES = {"step": "step", "epoch": "epoch", "time": "time (s)"}
+# One colour a compared run: Okabe and Ito's palette, told apart in colour-blind eyes too (its yellow
+# left out, pale on white). Streamlit's theme would draw runs 1 and 2 in two blues.
+RUN_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#999999")
 
 
 def metrics_frame(metrics: list[MetricRecord]) -> pd.DataFrame:
@@ -22,6 +25,14 @@ def metrics_frame(metrics: list[MetricRecord]) -> pd.DataFrame:
 
 def metric_series(frame: pd.DataFrame, split: str, name: str) -> pd.DataFrame:
     return frame[(frame["split"] == split) & (frame["name"] == name)]
+
+
+def whole_epoch_ticks(last_epoch: float) -> dict:
+    """x-axis ticks on whole epochs only, about ten at a 1-2-5 step: plotly's own ticks mark epoch
+    1.5 and 2.5 on a short run, an epoch no student's run ever has."""
+    wanted = max(last_epoch, 1) / 10
+    step = next(base * 10**power for power in range(12) for base in (1, 2, 5) if base * 10**power >= wanted)
+    return {"tick0": 0, "dtick": step}
 
 
 def live_figure(frame: pd.DataFrame, loss_floor: float = 0.0) -> go.Figure:
@@ -44,7 +55,7 @@ def live_figure(frame: pd.DataFrame, loss_floor: float = 0.0) -> go.Figure:
         figure.add_hline(y=loss_floor, line=dict(color="gray", dash="dot", width=1), row=1, col=1,
                          annotation_text=f"lowest possible loss with label smoothing: {loss_floor:.2f}",
                          annotation_position="bottom left", annotation_font_size=11, annotation_font_color="gray")
-    figure.update_xaxes(title_text="epoch")
+    figure.update_xaxes(title_text="epoch", **whole_epoch_ticks(frame["epoch"].max() if len(frame) else 1))
     figure.update_yaxes(tickformat=".0%", row=1, col=2)
     figure.update_layout(height=360, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.2),
                          uirevision="live")  # keeps the user's zoom while points arrive
@@ -57,12 +68,16 @@ def comparison_figure(frames: dict[str, pd.DataFrame], x: str = "epoch", metric:
                    "test accuracy": ("test", "accuracy")}[metric]
     column = {"step": "step", "epoch": "epoch", "time": "time"}[x]
     figure = go.Figure()
-    for label, frame in frames.items():
+    for number, (label, frame) in enumerate(frames.items()):
         series = metric_series(frame, split, name)
         figure.add_scatter(x=series[column], y=series["value"], name=label,
+                           line=dict(color=RUN_COLOURS[number % len(RUN_COLOURS)]),
                            mode="lines" if name == "loss" and split == "train" else "lines+markers")
     figure.update_layout(height=380, margin=dict(l=10, r=10, t=30, b=10), xaxis_title=X_AXES[x], yaxis_title=metric,
                          legend=dict(orientation="h", y=-0.25))
+    if x == "epoch":
+        last = max((frame["epoch"].max() for frame in frames.values() if len(frame)), default=1)
+        figure.update_xaxes(**whole_epoch_ticks(last))
     if name == "accuracy":
         figure.update_yaxes(tickformat=".0%")
     return figure

@@ -96,6 +96,31 @@ def test_live_figure_draws_the_loss_floor_of_label_smoothing():
     assert tf.live_figure(frame).layout.shapes == ()
 
 
+@pytest.mark.parametrize("last_epoch, step", [(0.4, 1), (2, 1), (4, 1), (10, 1), (15, 2), (30, 5), (100, 10),
+                                              (1000, 100)])
+def test_epoch_axes_tick_whole_epochs_only(last_epoch, step):
+    assert tf.whole_epoch_ticks(last_epoch) == {"tick0": 0, "dtick": step}
+
+
+def test_live_and_comparison_figures_tick_whole_epochs():
+    """A 4-epoch run: plotly alone put ticks at 1.5, 2.5 and 3.5 on the comparison chart."""
+    frame = tf.metrics_frame(metrics((23, 1.0, "test", "accuracy", 0.75, 1.0), (46, 2.0, "test", "accuracy", 0.95, 2.0),
+                                     (92, 4.0, "test", "accuracy", 0.97, 4.0), (90, 3.9, "train", "loss", 0.6, 3.9)))
+    live = tf.live_figure(frame)
+    assert (live.layout.xaxis.dtick, live.layout.xaxis2.dtick) == (1, 1)
+    longer = tf.metrics_frame(metrics((690, 30.0, "test", "accuracy", 0.99, 30.0)))
+    comparison = tf.comparison_figure({"1: lenet5": frame, "2: lenet5 (seed 1)": longer})
+    assert (comparison.layout.xaxis.tick0, comparison.layout.xaxis.dtick) == (0, 5)
+    assert tf.comparison_figure({"1: lenet5": frame}, x="step").layout.xaxis.dtick is None
+
+
+def test_compared_runs_each_get_a_colour_of_their_own():
+    frame = tf.metrics_frame(metrics((23, 1.0, "test", "accuracy", 0.75, 1.0)))
+    colours = [trace.line.color for trace in tf.comparison_figure({f"{i}: lenet5": frame for i in range(10)}).data]
+    assert len(set(colours[:8])) == 8 and colours[8:] == colours[:2]  # eight apart, then again from the first
+    assert colours[:2] == ["#0072B2", "#D55E00"]  # blue and vermilion, not two blues
+
+
 def test_loss_floor_of_a_run_follows_its_label_smoothing_and_classes():
     classes = [str(d) for d in range(10)]
     smoothed = record(config={"arch": "lenet5", "dataset": "digits", "epochs": 4, "label_smoothing": 0.1},
