@@ -214,6 +214,48 @@ class Analysis:
 # --------------------------------------------------------------------------- hyper-parameters
 
 
+PARAMETER_KINDS = {"Conv2d": "conv", "Linear": "fully-connected"}
+
+
+@dataclass
+class WhereTheNumbersAre:
+    """What the per-layer chart shows, in numbers: the parameters by kind of layer, the layer with the
+    most of them, and where the activations are largest and where they end. The chart's lesson
+    differs by network (LeNet-5 and VGG keep most parameters in their fully-connected layers,
+    ResNet and GoogLeNet in their convs), so it is computed, never written once for all."""
+
+    total_params: int
+    params_by_kind: dict[str, int]  # "conv", "fully-connected", "other", in that order; only kinds that have some
+    other_types: list[str]  # the types of the layers counted as "other" (BatchNorm2d ...)
+    most_params: LayerRow | None  # the first layer with the most parameters; None without parameters
+    largest_activation: LayerRow | None  # among the layers that ran; None when none did
+    # the last layer that ran, where the network does not fit its input (where it fits, the
+    # network's output is the end: a lone Inception block's last leaf is one branch, not the concat)
+    last_that_ran: LayerRow | None
+
+
+def where_the_numbers_are(analysis: Analysis) -> WhereTheNumbersAre:
+    leaves = [row for row in analysis.rows if row.is_leaf]
+    by_kind = {"conv": 0, "fully-connected": 0, "other": 0}
+    other_types = []
+    for row in leaves:
+        kind = PARAMETER_KINDS.get(row.type, "other")
+        by_kind[kind] += row.params
+        if kind == "other" and row.params and row.type not in other_types:
+            other_types.append(row.type)
+    # parameters of a module of its own beside its children (no leaf holds them) are "other" too
+    by_kind["other"] += analysis.total_params - sum(by_kind.values())
+    ran = [row for row in leaves if row.reached and not row.failed and row.output_shape is not None]
+    return WhereTheNumbersAre(
+        total_params=analysis.total_params,
+        params_by_kind={kind: count for kind, count in by_kind.items() if count},
+        other_types=other_types,
+        most_params=max((row for row in leaves if row.params), key=lambda row: row.params, default=None),
+        largest_activation=max(ran, key=lambda row: row.activation_size, default=None),
+        last_that_ran=ran[-1] if ran and not analysis.fits else None,
+    )
+
+
 def _pair(value) -> tuple[int, int]:
     return tuple(value) if isinstance(value, (tuple, list)) else (value, value)
 

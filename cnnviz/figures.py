@@ -24,8 +24,9 @@ def _label(row: LayerRow) -> str:
 def per_layer_figure(analysis: Analysis, depth: int | None = None, log: bool = True) -> go.Figure:
     """# parameters and activation size per layer, side by side on a shared layer axis.
 
-    A student sees at a glance that parameters pile up in the fully-connected layers while
-    activations shrink with depth.
+    A student sees at a glance where the parameters pile up (LeNet's and VGG's fully-connected
+    layers, ResNet's last convs) and where activations are largest (``report.chart_lesson`` says it
+    in numbers).
     """
     rows = [row for row in analysis.rows_at_depth(depth) if not row.failed and row.reached]
     labels = [_label(row) for row in rows]

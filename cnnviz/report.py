@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 from collections.abc import Iterator
 
 import pandas as pd
 
-from cnnviz.analysis import Analysis, LayerRow, call_nesting, numbers_at_depth
+from cnnviz.analysis import Analysis, LayerRow, call_nesting, numbers_at_depth, where_the_numbers_are
 from cnnviz.memory import available_memory, is_out_of_memory
 
 ORDERS = ("pytorch", "textbook")
@@ -155,6 +156,44 @@ def totals(analysis: Analysis) -> dict[str, str]:
            if analysis.fits else {}),
         "receptive field": partial(receptive_field_text(analysis)),
     }
+
+
+def _share(part: int, whole: int) -> str:
+    share = 100 * part / whole
+    return "<0.1%" if 0 < share < 0.05 else f"{share:.1f}%"
+
+
+def chart_lesson(analysis: Analysis, order: str = "pytorch") -> str:
+    """What the per-layer chart of this network shows, in a sentence or two with its numbers:
+    "Fully-connected layers hold 95.8% of the 61,706 parameters (fc1 alone 48,120: 78.0%); conv
+    layers 4.2%. Activations are largest at conv1 (4,704 values: 6×28×28); the output has 10."."""
+    where = where_the_numbers_are(analysis)
+    sentences = []
+    if where.most_params is not None:
+        names = {"conv": "conv layers", "fully-connected": "fully-connected layers",
+                 "other": f"other layers ({', '.join(where.other_types) or 'parameters of blocks'})"}
+        kinds = sorted(where.params_by_kind.items(), key=lambda item: -item[1])
+        top = where.most_params
+        top_text = f"{top.name} alone {top.params:,}: {_share(top.params, where.total_params)}"
+        if len(kinds) == 1:
+            sentence = f"All {where.total_params:,} parameters are in {names[kinds[0][0]]} ({top_text})"
+        else:
+            (first, count), rest = kinds[0], kinds[1:]
+            sentence = (f"{names[first][0].upper()}{names[first][1:]} hold {_share(count, where.total_params)} of "
+                        f"the {where.total_params:,} parameters ({top_text}); "
+                        + ", ".join(f"{names[kind]} {_share(n, where.total_params)}" for kind, n in rest))
+        sentences.append(sentence + ".")
+    largest = where.largest_activation
+    if largest is not None:
+        sentence = (f"Activations are largest at {largest.name} ({largest.activation_size:,} values: "
+                    f"{shape_text(largest.output_shape, order)})")
+        if where.last_that_ran is not None:
+            sentence += (f"; the network does not fit its input, and the last layer that ran, "
+                         f"{where.last_that_ran.name}, has {where.last_that_ran.activation_size:,}")
+        elif analysis.output_shape is not None:
+            sentence += f"; the output has {math.prod(analysis.output_shape):,}"
+        sentences.append(sentence + ".")
+    return " ".join(sentences)
 
 
 def _text_cell(value) -> str:

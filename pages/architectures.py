@@ -169,7 +169,7 @@ with table_tab:
 with charts_tab:
     if charts_tab.open:
         st.plotly_chart(figures.per_layer_figure(analysis, depth=None), key="per_layer")
-        st.caption("Parameters pile up in the fully-connected layers, while activations shrink with depth.")
+        st.caption(report.chart_lesson(analysis, order))
 
 with diagram_tab:
     if diagram_tab.open:

@@ -69,6 +69,18 @@ def test_changing_the_input_updates_everything():
     assert at.query_params["input"] == "3,64,64"
 
 
+@pytest.mark.parametrize("arch, lesson", [
+    ("vgg16", "Fully-connected layers hold 89.4% of the 138,357,544 parameters (classifier.0 alone 102,764,544"),
+    ("resnet18", "Conv layers hold 95.5% of the 11,689,512 parameters (layer4.0.conv2 alone 2,359,296"),
+])
+def test_the_charts_say_where_this_networks_parameters_are(arch, lesson):
+    """The charts' caption said "parameters pile up in the fully-connected layers" for every
+    network, ResNet's 95.5% in conv layers too."""
+    at = open_page(arch=arch, view="Charts")
+    assert not at.exception
+    assert [caption.value for caption in at.caption if caption.value.startswith(lesson)]
+
+
 def test_textbook_order_shows_h_w_c():
     at = open_page(arch="lenet5")
     at.toggle(key="textbook_order").set_value(True).run()

@@ -209,3 +209,59 @@ def test_the_latex_table_is_ascii_so_pdflatex_takes_it_with_the_symbols_as_math(
         (1, 8, 8)), None, "pytorch"))
     assert r"2$\cdot$4 = 8 ($\gamma$ and $\beta$)" in batch_norm
     assert r"conv\_a &" in batch_norm
+
+
+def test_the_chart_lesson_of_lenet5_gives_the_hand_counted_shares():
+    # fc: (400+1)·120 + (120+1)·84 + (84+1)·10 = 59,134; conv: (5·5·1+1)·6 + (5·5·6+1)·16 = 2,572
+    assert cnnviz.report.chart_lesson(analyze_architecture("lenet5")) == (
+        "Fully-connected layers hold 95.8% of the 61,706 parameters (fc1 alone 48,120: 78.0%); conv layers 4.2%. "
+        "Activations are largest at conv1 (4,704 values: 6×28×28); the output has 10.")
+
+
+def test_where_the_numbers_are_in_resnet18_matches_torch_itself():
+    """Parameters by kind and the largest layer from torchvision's module tree, the largest
+    activation from forward hooks on a real image: ResNet keeps its parameters in the convs."""
+    import torch
+    from torchvision.models import resnet18
+
+    from cnnviz.analysis import where_the_numbers_are
+
+    model = resnet18(weights=None)
+    kinds = {nn.Conv2d: "conv", nn.Linear: "fully-connected", nn.BatchNorm2d: "other"}
+    expected = {"conv": 0, "fully-connected": 0, "other": 0}
+    leaves = [(name, m) for name, m in model.named_modules() if not list(m.children())]
+    for _, module in leaves:
+        if type(module) in kinds:
+            expected[kinds[type(module)]] += sum(p.numel() for p in module.parameters())
+    sizes = {}
+
+    def record_size(name):
+        def hook(module, inputs, output):
+            sizes.setdefault(name, output[0].numel())  # returns None: the output stays as it is
+        return hook
+
+    for name, module in leaves:
+        module.register_forward_hook(record_size(name))
+    with torch.no_grad():
+        model(torch.zeros(1, 3, 224, 224))
+    largest_param_layer = max(leaves, key=lambda item: sum(p.numel() for p in item[1].parameters()))
+
+    where = where_the_numbers_are(analyze_architecture("resnet18"))
+    assert where.params_by_kind == expected and where.other_types == ["BatchNorm2d"]
+    assert (where.most_params.name, where.most_params.params) == (
+        largest_param_layer[0], sum(p.numel() for p in largest_param_layer[1].parameters()))
+    assert (where.largest_activation.name, where.largest_activation.activation_size) == max(
+        sizes.items(), key=lambda item: item[1])
+    assert cnnviz.report.chart_lesson(analyze_architecture("resnet18")).startswith(
+        "Conv layers hold 95.5% of the 11,689,512 parameters (layer4.0.conv2 alone 2,359,296: 20.2%); "
+        "fully-connected layers 4.4%, other layers (BatchNorm2d) 0.1%.")
+
+
+def test_the_chart_lesson_ends_at_the_output_or_where_the_network_stopped():
+    # a lone Inception block: its output is the concat (64+128+32+32)·28·28, not its last branch
+    assert cnnviz.report.chart_lesson(analyze_architecture("inception-block")).endswith("the output has 200,704.")
+    assert cnnviz.report.chart_lesson(analyze_architecture("nin")).startswith(
+        "All 1,992,166 parameters are in conv layers")
+    # SimpleCNN's fc expects 320 features and gets 20·5·5 = 500
+    assert cnnviz.report.chart_lesson(analyze_architecture("simple-cnn")).endswith(
+        "the network does not fit its input, and the last layer that ran, flatten, has 500.")
