@@ -623,7 +623,8 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
            "Average pooling keeps the mean of each 2×2 region: (1 + 3 + 2 + 9) / 4 = 3.75.",
            Problem("avg", [UFV_4X4], pool_size=(2, 2), stride=(2, 2))),
     Preset("ufv-exercise-5x5", "Exercise: max pooling f = 3, s = 1 on 5×5", f"{UFV}, exercise",
-           "Overlapping windows: the 9 wins four times. Output size ⌊(5 − 3)/1⌋ + 1 = 3.",
+           "Overlapping windows: the 9 in the second row is the largest of four windows, the 9 in the "
+           "corner of one. Output size ⌊(5 − 3)/1⌋ + 1 = 3.",
            Problem("max", [UFV_5X5], pool_size=(3, 3), stride=(1, 1))),
     Preset("pool-volume", "Pooling over volumes: 5×5×3", f"{UFV}, Pooling layers over volumes; the "
            "second and third channels are chosen by cnnviz (the slide shows only the shape)",
