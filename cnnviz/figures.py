@@ -21,6 +21,10 @@ def _label(row: LayerRow) -> str:
     return row.name if row.call_index == 0 else f"{row.name} ({row.call_index + 1})"
 
 
+# Log axes in the units the labels use (1.8G MACs): plotly's default writes a billion "1B".
+AXIS_UNITS = "SI"
+
+
 def per_layer_figure(analysis: Analysis, depth: int | None = None, log: bool = True) -> go.Figure:
     """# parameters and activation size per layer, side by side on a shared layer axis.
 
@@ -42,7 +46,7 @@ def per_layer_figure(analysis: Analysis, depth: int | None = None, log: bool = T
                          legend=dict(orientation="h", y=1.1), xaxis_title=None,
                          yaxis_title="count (log scale)" if log else "count")
     if log:
-        figure.update_yaxes(type="log")
+        figure.update_yaxes(type="log", exponentformat=AXIS_UNITS)
     return figure
 
 
@@ -61,7 +65,7 @@ def comparison_figure(analyses: list[Analysis]) -> go.Figure:
                        hovertemplate="%{x}<br>" + label + ": %{y:,}<extra></extra>")
     figure.update_layout(barmode="group", height=380, margin=dict(l=10, r=10, t=30, b=10),
                          legend=dict(orientation="h", y=1.12))
-    figure.update_yaxes(type="log", title="log scale")
+    figure.update_yaxes(type="log", title="log scale", exponentformat=AXIS_UNITS)
     return figure
 
 

@@ -406,3 +406,11 @@ def test_the_legend_s_colours_are_the_diagram_s():
     fills = dict(zip(texts, [shape.fillcolor for shape in figure.layout.shapes if shape.type == "rect"]))
     assert fills["<b>conv1</b> · Conv2d<br>6×28×28"] == "#e7f5ff"  # light blue
     assert fills["<b>tanh1</b> · Tanh<br>6×28×28"] == "#f1f3f5"  # light grey
+
+
+def test_log_axes_write_a_billion_as_the_labels_do():
+    """The bars say 1.8G (report.human_count); plotly's default axis wrote 1B beside them."""
+    analyses = [analyze_architecture("resnet18"), analyze_architecture("lenet5")]
+    assert figures.comparison_figure(analyses).layout.yaxis.exponentformat == "SI"
+    assert figures.per_layer_figure(analyses[0]).layout.yaxis.exponentformat == "SI"
+    assert figures.comparison_figure(analyses).data[1].text[0] == "1.8G"  # ResNet-18's MACs
