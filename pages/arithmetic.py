@@ -69,12 +69,12 @@ with st.container(border=True):
             bias_col.text_input("bias (b)", key="bias_text", on_change=mark_custom, placeholder="none",
                                 help="One number per filter (or one for all), e.g. 1, -2.")
     with matrices:
-        st.text_area("Input", key="input_text", on_change=mark_custom, height=150,
+        st.text_area("Input", key="input_text", on_change=mark_custom, height="content",
                      help="e.g. 0 1 2; 3 4 5; 6 7 8 — two channels: 0 1; 2 3 | 4 5; 6 7")
         if op == "conv":
             for index in range(state.filters):
                 label = "Kernel (f)" if state.filters == 1 else f"Kernel (f) of filter {index + 1}"
-                st.text_area(label, key=f"kernel_{index}", on_change=mark_custom, height=100,
+                st.text_area(label, key=f"kernel_{index}", on_change=mark_custom, height="content",
                              help="One matrix per input channel, separated by |")
 
 write_url_state()

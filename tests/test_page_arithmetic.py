@@ -288,6 +288,18 @@ def test_browser_custom_matrix(app: StreamlitPage):
 
 
 @pytest.mark.browser
+def test_browser_every_matrix_is_in_view_in_its_editor(app: StreamlitPage):
+    """Two input channels and three filters of two channels: each editor grows to its matrices
+    (fixed heights showed "0 1 / 2 3 / |" and hid filter 1's second channel below a scroll)."""
+    page = app.open("/arithmetic?preset=multi-output")
+    editors = page.get_by_role("textbox")
+    expect(editors.filter(has_text="7 8 9")).to_have_count(1)  # the input's last row
+    heights = [editors.nth(i).evaluate("e => [e.scrollHeight, e.clientHeight]") for i in range(4)]
+    assert all(scroll <= client for scroll, client in heights), heights
+    expect(page.get_by_role("textbox", name="Kernel (f) of filter 1")).to_have_value("0 1\n2 3\n|\n1 2\n3 4")
+
+
+@pytest.mark.browser
 def test_browser_try_it_yourself(app: StreamlitPage):
     page = app.open("/arithmetic?preset=maxpool-2x2")
     page.get_by_text("Try it yourself").click()
