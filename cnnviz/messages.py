@@ -13,3 +13,12 @@ def cut_short(text: str) -> str:
 def quoted(value) -> str:
     """``value`` in quotes as Python writes it (``'abc'``), cut short."""
     return cut_short(repr(value))
+
+
+MARKDOWN_SPECIAL = "\\`*_[]<>#|$~:"
+
+
+def markdown_literal(text: str) -> str:
+    """``text`` as Streamlit's markdown shows it letter for letter: a claim such as '25 * c^2' or
+    a formula with '$' or ':' would otherwise turn italic, into LaTeX or an emoji."""
+    return "".join("\\" + char if char in MARKDOWN_SPECIAL else char for char in text)

@@ -15,6 +15,7 @@ import pandas as pd
 
 from cnnviz.analysis import Analysis, LayerRow, call_nesting, numbers_at_depth, where_the_numbers_are
 from cnnviz.memory import available_memory, is_out_of_memory
+from cnnviz.textbook import EXACT
 
 ORDERS = ("pytorch", "textbook")
 
@@ -368,16 +369,35 @@ def comparison_table(analyses: list[Analysis]) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
+def claim_value(value) -> str:
+    """A claimed or computed value as a student reads it: 2,416; (28, 28, 6); a line of a printed
+    summary as d2l prints it, 'Conv2d [1, 96, 54, 54]'."""
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str):
+        return f"{value[0]} {list(value[1])}"
+    if isinstance(value, tuple):
+        return "(" + ", ".join(str(v) for v in value) + ")"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return str(value)
+
+
+def claim_text(check) -> str:
+    """'CONV2(f=5, s=1) · # parameters: claimed 416, computed 2,416', the document's words first
+    where they say more than the number ("claimed '~ 138 millions' → 138,000,000")."""
+    claimed = claim_value(check.claimed)
+    if check.as_written and not isinstance(check.claimed, tuple):
+        claimed = f"{check.as_written!r} → {claimed}"
+    text = f"{check.item} · {check.quantity}: claimed {claimed}, computed {claim_value(check.computed)}"
+    return text if check.tolerance == EXACT else f"{text} ({check.tolerance})"
+
+
 def checks_table(checks) -> pd.DataFrame:
     """The textbook check as a table: claimed vs computed, and why a claim is wrong."""
-    def value(v) -> str:
-        if isinstance(v, (int, float)) and not isinstance(v, bool):
-            return f"{v:,}" if float(v).is_integer() else f"{v:,.3g}"
-        return str(v)
-
     return pd.DataFrame.from_records([
         {"": "✓" if c.matches else "✗", "source": c.source, "network": c.architecture, "item": c.item,
-         "quantity": c.quantity, "claimed": value(c.claimed), "computed": value(c.computed),
+         "quantity": c.quantity, "claimed": claim_value(c.claimed), "computed": claim_value(c.computed),
          "explanation": c.explanation}
         for c in checks
     ])

@@ -6,6 +6,7 @@ import streamlit as st
 
 from cnnviz import figures, report, textbook
 from cnnviz.analysis import analyze_architecture, analyze_model
+from cnnviz.messages import markdown_literal
 from cnnviz.spec import EXAMPLE_SPECS, SpecError, build_model, loads_spec
 from cnnviz.ui.architectures import (
     CLASSES_RANGE,
@@ -189,8 +190,12 @@ with check_tab:
         if checks:
             wrong = [c for c in checks if not c.matches]
             st.markdown(f"**{len(checks)} claims** about this network in the course documents: "
-                        f"{len(checks) - len(wrong)} correct, **{len(wrong)} wrong**.")
-            st.dataframe(report.checks_table(checks), hide_index=True, width="stretch")
+                        f"{len(checks) - len(wrong)} correct, **{len(wrong)} wrong**" + (":" if wrong else "."))
+            if wrong:  # the mistakes first, with why: the lesson of the check
+                st.markdown("\n".join(f"- ✗ {markdown_literal(report.claim_text(c))}  \n"
+                                       f"  → {markdown_literal(c.explanation)}" for c in wrong))
+            st.dataframe(report.checks_table(checks), hide_index=True, width="stretch",
+                         height=min(40 + 35 * len(checks), 1400))  # every claim in view, as the slide's table
         else:
             st.info("No course document makes a claim about this network. Open one that they do:")
             with st.container(horizontal=True):

@@ -133,6 +133,17 @@ def test_textbook_check_lists_the_wrong_rows():
     wrong = checks[checks[""] == "✗"]
     assert set(wrong["claimed"]) == {"416", "48,000", "10,080", "840"}
     assert "2,416" in set(wrong["computed"])
+    # the four mistakes lead, each with why, before the table of all 26 claims
+    mistakes = next(m.value for m in at.markdown if m.value.startswith("- ✗"))
+    assert mistakes.count("- ✗") == 4
+    assert ("- ✗ CONV2(f=5, s=1) · \\# parameters\\: claimed 416, computed 2,416  \n"  # '#' and ':' as written
+            "  → input channels forgotten\\: (5·5+1)·16 = 416 instead of (5·5·6+1)·16 = 2,416") in mistakes
+
+
+def test_the_textbook_check_shows_a_printed_summary_line_as_d2l_prints_it():
+    at = open_page(arch="alexnet-d2l", view="Textbook check")
+    checks = at.dataframe[0].value
+    assert checks["claimed"].iloc[0] == checks["computed"].iloc[0] == "Conv2d [1, 96, 54, 54]"
 
 
 @pytest.mark.parametrize("arch, depth, shown, not_shown", [

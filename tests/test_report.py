@@ -265,3 +265,12 @@ def test_the_chart_lesson_ends_at_the_output_or_where_the_network_stopped():
     # SimpleCNN's fc expects 320 features and gets 20·5·5 = 500
     assert cnnviz.report.chart_lesson(analyze_architecture("simple-cnn")).endswith(
         "the network does not fit its input, and the last layer that ran, flatten, has 500.")
+
+
+def test_markdown_literal_keeps_a_claims_symbols_as_written():
+    """'25 * c^2' (DSCI 565) would turn italic up to the next '*'; '$' starts LaTeX, ':x:' an emoji."""
+    from cnnviz.messages import markdown_literal
+
+    assert markdown_literal("25 * c^2 and 3 * 9 * c^2") == "25 \\* c^2 and 3 \\* 9 \\* c^2"
+    assert markdown_literal("$5 :x: a_b [link](u) #1 | ~") == "\\$5 \\:x\\: a\\_b \\[link\\](u) \\#1 \\| \\~"
+    assert markdown_literal("(5·5+1)·16 = 416") == "(5·5+1)·16 = 416"

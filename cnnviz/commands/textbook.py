@@ -39,32 +39,17 @@ def run_check(args) -> int:
     return 0
 
 
-def _value(value) -> str:
-    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str):
-        return f"{value[0]} {list(value[1])}"  # a printed-summary line: (layer class, shape)
-    if isinstance(value, tuple):
-        return "(" + ", ".join(str(v) for v in value) + ")"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        return f"{value:,.2f}"
-    return str(value)
-
-
 def format_checks(checks) -> str:
     """Checks grouped by source, one line each: ✓/✗, item, quantity, claimed → computed, why."""
+    from cnnviz.report import claim_text
+
     lines: list[str] = []
     current = None
     for c in checks:
         if (c.source, c.architecture) != current:
             current = (c.source, c.architecture)
             lines += ["" if lines else None, f"{c.source}  [{c.architecture}]"]
-        mark = "✓" if c.matches else "✗"
-        claimed = f"{c.as_written!r} → {_value(c.claimed)}" if c.as_written and not isinstance(
-            c.claimed, tuple) else _value(c.claimed)
-        line = f"  {mark} {c.item} · {c.quantity}: claimed {claimed}, computed {_value(c.computed)}"
-        if c.tolerance != "exact":
-            line += f" ({c.tolerance})"
+        line = f"  {'✓' if c.matches else '✗'} {claim_text(c)}"
         if c.explanation and not c.matches:
             line += f"\n      → {c.explanation}"
         lines.append(line)
