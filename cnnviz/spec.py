@@ -175,6 +175,25 @@ class NetworkSpec:
         return data
 
 
+def spec_json(data: Any) -> str:
+    """A spec as JSON that reads like the README's YAML: one layer a line, a block's layers and
+    branches opened below it, short lists such as the input shape inline. ``json.dumps(indent=2)``
+    wrote every number of [1, 28, 28] on a line of its own and '×' as '\\u00d7'."""
+    def opens(value: Any) -> bool:  # a list of layers or of branches
+        return isinstance(value, list) and bool(value) and all(isinstance(v, (dict, list)) for v in value)
+
+    def text(value: Any, indent: str, top: bool = False) -> str:
+        inner = indent + "  "
+        if isinstance(value, dict) and (top or any(opens(v) for v in value.values())):
+            items = [f"{inner}{json.dumps(key)}: {text(v, inner)}" for key, v in value.items()]
+            return "{\n" + ",\n".join(items) + f"\n{indent}}}"
+        if opens(value):
+            return "[\n" + ",\n".join(inner + text(v, inner) for v in value) + f"\n{indent}]"
+        return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+    return text(data, "", top=True)
+
+
 # --- parsing and validation ------------------------------------------------------------------
 
 

@@ -7,7 +7,7 @@ import streamlit as st
 from cnnviz import figures, report, textbook
 from cnnviz.analysis import analyze_architecture, analyze_model
 from cnnviz.messages import markdown_literal
-from cnnviz.spec import EXAMPLE_SPECS, SpecError, build_model, loads_spec
+from cnnviz.spec import EXAMPLE_SPECS, SpecError, build_model, loads_spec, spec_json
 from cnnviz.ui.architectures import (
     CLASSES_RANGE,
     CUSTOM,
@@ -59,7 +59,7 @@ else:
         example = st.selectbox("Start from an example", list(EXAMPLE_SPECS), key="example")
         if st.session_state.get("spec_example") != example:
             st.session_state.spec_example = example
-            st.session_state.spec_text = json.dumps(EXAMPLE_SPECS[example], indent=2)
+            st.session_state.spec_text = spec_json(EXAMPLE_SPECS[example])
         text = st.text_area("Network spec (JSON)", key="spec_text", height=320,
                             help="Edit, then press Ctrl+Enter (or click outside) to analyse.")
     try:
@@ -72,19 +72,17 @@ else:
         st.error(problem)
         st.stop()
     apply_spec_input(spec.input_shape)
-    st.download_button("Export spec (JSON)", json.dumps(spec.to_dict(), indent=2),
+    st.download_button("Export spec (JSON)", spec_json(spec.to_dict()),
                        file_name=f"{spec.name}.json", mime="application/json")
 
 c_col, h_col, w_col, classes_col = st.columns(4)
 channels = c_col.number_input("channels (C)", *INPUT_RANGE, key="in_c", disabled=fixed)
 height = h_col.number_input("height (H)", *INPUT_RANGE, key="in_h")
 width = w_col.number_input("width (W)", *INPUT_RANGE, key="in_w")
-classes = classes_col.number_input("classes", *CLASSES_RANGE, key="classes", disabled=fixed or arch is None,
-                                   help="The custom network's last layer sets its classes."
-                                   if arch is None else None)
 input_shape = (int(channels), int(height), int(width))
 
 if arch is not None:
+    classes = classes_col.number_input("classes", *CLASSES_RANGE, key="classes", disabled=fixed)
     analysis = analyze_architecture(arch.id, input_shape, None if fixed else int(classes))
 else:
     try:
@@ -93,6 +91,9 @@ else:
     except SpecError as error:
         st.error(f"Invalid spec — {error}")
         st.stop()
+    # what the spec's last layer gives, not a number of the zoo's box: the spec sets it
+    classes_col.text_input("classes", report.shape_text(analysis.output_shape), disabled=True,
+                           help="A custom network's last layer sets its classes: edit the spec to change them.")
 
 if link_note := write_url_state(None if arch is not None else spec_data):
     st.warning(link_note)

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from cnnviz import textbook
 from cnnviz.analysis import analyze_architecture
 from cnnviz.report import human_bytes, latex_table, layer_table
+from cnnviz.spec import spec_json
 from tests.live_app import ROOT, StreamlitPage
 
 PAGE = str(ROOT / "pages" / "architectures.py")
@@ -192,6 +193,8 @@ def test_custom_network_valid_and_invalid():
     at = open_page(arch="custom")
     assert not at.exception
     assert metrics(at)["# parameters"] == "61,706"  # the LeNet-5 example spec
+    assert at.text_input[0].label == "classes" and at.text_input[0].value == "10"  # its fc3, not the zoo's box
+    assert '  "input_shape": [1, 28, 28],' in at.text_area(key="spec_text").value.splitlines()
     spec = {"name": "tiny", "input_shape": [1, 8, 8], "layers": [
         {"type": "conv", "filters": 0, "kernel": 3}]}
     at.text_area(key="spec_text").set_value(json.dumps(spec)).run()
@@ -455,7 +458,7 @@ def test_browser_custom_network_link_round_trip(app: StreamlitPage):
     page.goto(link)
     app.wait_idle()
     expect(page.get_by_text(total).first).to_be_visible()
-    expect(page.get_by_role("textbox", name="Network spec (JSON)")).to_have_value(json.dumps(spec, indent=2))
+    expect(page.get_by_role("textbox", name="Network spec (JSON)")).to_have_value(spec_json(spec))
     expect(page.get_by_role("spinbutton", name="height (H)")).to_have_value("10")
 
 

@@ -19,6 +19,7 @@ from cnnviz.spec import (
     load_spec,
     loads_spec,
     parse_spec,
+    spec_json,
 )
 
 
@@ -315,3 +316,36 @@ def test_a_deeply_nested_wrong_value_is_named_without_printing_it():
         parse_spec(value)
     assert str(error.value) == ("a spec must be a mapping with 'input_shape' and 'layers', got a value nested "
                                 "too deeply to show")
+
+
+@pytest.mark.parametrize("name", list(EXAMPLE_SPECS))
+def test_spec_json_is_the_same_spec_one_layer_a_line(name):
+    text = spec_json(EXAMPLE_SPECS[name])
+    assert json.loads(text) == EXAMPLE_SPECS[name]
+    assert "\\u" not in text  # '×' as written, not '\\u00d7'
+    lines = text.splitlines()
+    assert '  "input_shape": ' + json.dumps(EXAMPLE_SPECS[name]["input_shape"]) + "," in lines
+    # each layer without layers of its own stands on one line
+    plain = [layer for layer in EXAMPLE_SPECS[name]["layers"] if not {"layers", "branches", "shortcut"} & set(layer)]
+    assert all(any(line.strip().rstrip(",") == json.dumps(layer, ensure_ascii=False) for line in lines)
+               for layer in plain)
+
+
+def test_spec_json_opens_blocks_and_keeps_an_empty_shortcut_inline():
+    data = spec_with({"type": "residual", "layers": [{"type": "relu"}], "shortcut": []},
+                     {"type": "concat", "branches": [[{"type": "relu"}], [{"type": "tanh"}]]})
+    text = spec_json(data)
+    assert json.loads(text) == data
+    assert text.splitlines()[4:15] == [
+        "    {",
+        '      "type": "residual",',
+        '      "layers": [',
+        '        {"type": "relu"}',
+        "      ],",
+        '      "shortcut": []',
+        "    },",
+        "    {",
+        '      "type": "concat",',
+        '      "branches": [',
+        "        [",
+    ]

@@ -14,7 +14,7 @@ from typing import Any
 import streamlit as st
 
 from cnnviz.messages import cut_short, quoted
-from cnnviz.spec import EXAMPLE_SPECS, SpecError, parse_spec
+from cnnviz.spec import EXAMPLE_SPECS, SpecError, parse_spec, spec_json
 from cnnviz.speclink import SpecLinkError, decode_spec, encode_spec
 from cnnviz.ui.links import HUGE, whole_number
 from cnnviz.zoo import Architecture
@@ -132,7 +132,7 @@ def _read_custom(params, warnings: list[str]) -> None:
                         f"Examples: {', '.join(EXAMPLE_SPECS)}.")
         example = DEFAULT_EXAMPLE
     state.example = state.spec_example = example
-    text = json.dumps(EXAMPLE_SPECS[example], indent=2)
+    text = spec_json(EXAMPLE_SPECS[example])
     if "spec" in params:
         try:
             text = decode_spec(params["spec"])
@@ -140,8 +140,8 @@ def _read_custom(params, warnings: list[str]) -> None:
             warnings.append(f"Ignoring the link's spec: {error}. Starting from the example {example}.")
         else:
             try:
-                text = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
-            except json.JSONDecodeError:
+                text = spec_json(json.loads(text))
+            except (json.JSONDecodeError, RecursionError):
                 pass  # shown as it is: the page says what is wrong with it
     state.spec_text = text
     state.spec_input = _spec_input(text)
