@@ -12,6 +12,9 @@ from cnnviz.runs import MetricRecord, RunRecord
 from cnnviz.training import smoothed_loss_floor
 
 X_AXES = {"step": "step", "epoch": "epoch", "time": "time (s)"}
+# Accuracy ticks with a decimal where one is needed: ".0%" wrote 10% on every tick of a run stuck
+# between 9.8% and 10.6%; this writes 9.8%, 10%, 10.2% and, on a wide range, 20%, 40%.
+ACCURACY_TICKS = ".1~%"
 # One colour a compared run: Okabe and Ito's palette, told apart in colour-blind eyes too (its yellow
 # left out, pale on white). Streamlit's theme would draw runs 1 and 2 in two blues.
 RUN_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#999999")
@@ -56,7 +59,7 @@ def live_figure(frame: pd.DataFrame, loss_floor: float = 0.0) -> go.Figure:
                          annotation_text=f"lowest possible loss with label smoothing: {loss_floor:.2f}",
                          annotation_position="bottom left", annotation_font_size=11, annotation_font_color="gray")
     figure.update_xaxes(title_text="epoch", **whole_epoch_ticks(frame["epoch"].max() if len(frame) else 1))
-    figure.update_yaxes(tickformat=".0%", row=1, col=2)
+    figure.update_yaxes(tickformat=ACCURACY_TICKS, row=1, col=2)
     figure.update_layout(height=360, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.2),
                          uirevision="live")  # keeps the user's zoom while points arrive
     return figure
@@ -79,7 +82,7 @@ def comparison_figure(frames: dict[str, pd.DataFrame], x: str = "epoch", metric:
         last = max((frame["epoch"].max() for frame in frames.values() if len(frame)), default=1)
         figure.update_xaxes(**whole_epoch_ticks(last))
     if name == "accuracy":
-        figure.update_yaxes(tickformat=".0%")
+        figure.update_yaxes(tickformat=ACCURACY_TICKS)
     return figure
 
 
@@ -96,7 +99,7 @@ def confusion_figure(confusion: list[list[int]], classes: list[str]) -> go.Figur
 def per_class_figure(accuracy: list[float], classes: list[str]) -> go.Figure:
     figure = go.Figure(go.Bar(x=classes, y=accuracy, text=[f"{a:.0%}" for a in accuracy], textposition="outside",
                               marker_color="#3b5bdb", hovertemplate="class %{x}: %{y:.1%}<extra></extra>"))
-    figure.update_layout(height=320, margin=dict(l=10, r=10, t=30, b=10), yaxis_tickformat=".0%",
+    figure.update_layout(height=320, margin=dict(l=10, r=10, t=30, b=10), yaxis_tickformat=ACCURACY_TICKS,
                          yaxis_range=[0, 1.1], xaxis_title="class", xaxis_type="category")
     return figure
 
@@ -190,6 +193,18 @@ def loss_floor(run: RunRecord) -> float:
     """The lowest loss run ``run`` can reach (label smoothing's floor); 0 until it knows its classes."""
     classes = run.info.get("classes")
     return smoothed_loss_floor(run.config.get("label_smoothing", 0.0), len(classes)) if classes else 0.0
+
+
+def chance_note(run: RunRecord) -> str | None:
+    """For a run that ended no better than guessing (under 1.5× the chance accuracy 1/classes), what
+    that means and what to try; None otherwise. Such a run completes without an error: the loss
+    stayed finite, so nothing else tells the student it learned nothing."""
+    classes, accuracy = run.info.get("classes"), (run.final or {}).get("test_accuracy")
+    if run.status != "completed" or not classes or accuracy is None or accuracy >= 1.5 / len(classes):
+        return None
+    return (f"A test accuracy of {accuracy:.2%} is about what guessing gives with {len(classes)} classes "
+            f"({1 / len(classes):.0%}): the network has not learned. Try a smaller learning rate (this run's "
+            f"is {run.config.get('lr'):g}) or more epochs.")
 
 
 def run_line(run: RunRecord) -> str:

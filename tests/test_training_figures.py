@@ -128,3 +128,23 @@ def test_loss_floor_of_a_run_follows_its_label_smoothing_and_classes():
     assert round(tf.loss_floor(smoothed), 2) == 0.50
     assert tf.loss_floor(record(config={"label_smoothing": 0.0}, info={"classes": classes})) == 0.0
     assert tf.loss_floor(record(config={"label_smoothing": 0.1}, info={})) == 0.0  # not started yet
+
+
+def test_a_run_that_ended_at_chance_level_says_it_learned_nothing():
+    """SGD at learning rate 1000 on digits completes (its loss stays finite) at 10.00%."""
+    classes = [str(d) for d in range(10)]
+    stuck = record(status="completed", config={"arch": "lenet5", "dataset": "digits", "lr": 1000.0},
+                   info={"classes": classes}, final={"test_accuracy": 0.1})
+    assert tf.chance_note(stuck) == (
+        "A test accuracy of 10.00% is about what guessing gives with 10 classes (10%): the network has not "
+        "learned. Try a smaller learning rate (this run's is 1000) or more epochs.")
+    learned = record(status="completed", config=stuck.config, info=stuck.info, final={"test_accuracy": 0.15})
+    assert tf.chance_note(learned) is None  # 1.5× chance: it learned something
+    assert tf.chance_note(record(info={"classes": classes}, final={})) is None  # still running
+
+
+def test_accuracy_ticks_keep_a_decimal_where_the_range_is_narrow():
+    frame = tf.metrics_frame(metrics((23, 1.0, "test", "accuracy", 0.098, 1.0),
+                                     (46, 2.0, "test", "accuracy", 0.106, 2.0)))
+    assert tf.live_figure(frame).layout.yaxis2.tickformat == ".1~%"
+    assert tf.comparison_figure({"1: lenet5": frame}).layout.yaxis.tickformat == ".1~%"
