@@ -263,10 +263,13 @@ def diagnosis_text(analysis: Analysis) -> str:
 
 
 def summary_text(analysis: Analysis, depth: int | None = None, order: str = "pytorch") -> str:
-    """The whole summary as terminal text: title, table, totals, diagnosis."""
+    """The whole summary as terminal text: title, table, totals, where the parameters and
+    activations are (as the page's charts say it), diagnosis."""
     parts = [f"{analysis.title} — input {shape_text(analysis.input_shape, order)}",
              text_table(layer_table(analysis, depth, order)), ""]
     parts += [f"{key}: {value}" for key, value in totals(analysis).items()]
+    if lesson := chart_lesson(analysis, order):
+        parts += ["", lesson]
     if note := receptive_field_note(analysis):
         parts += ["", note]
     if analysis.diagnosis:

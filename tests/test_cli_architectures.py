@@ -59,6 +59,7 @@ def test_summary_with_other_input_and_classes():
     assert (data["network_depth"], data["weight_layers"]) == (18, 21)
     text = cli("summary", "resnet18").stdout
     assert "\ndepth: 18 layers (21 weight layers)\nreceptive field: 435×435\n" in text + "\n"  # as on the page
+    assert "\n\nConv layers hold 95.5% of the 11,689,512 parameters (layer4.0.conv2 alone 2,359,296: 20.2%)" in text
 
 
 def test_summary_of_a_net_that_does_not_fit_prints_table_and_diagnosis():
