@@ -243,8 +243,9 @@ def where_the_numbers_are(analysis: Analysis) -> WhereTheNumbersAre:
         by_kind[kind] += row.params
         if kind == "other" and row.params and row.type not in other_types:
             other_types.append(row.type)
-    # parameters of a module of its own beside its children (no leaf holds them) are "other" too
-    by_kind["other"] += analysis.total_params - sum(by_kind.values())
+    # parameters of a module of its own beside its children (no leaf holds them) are "other" too;
+    # a tensor shared by two leaves counts in the first's kind only, so the kinds still add up
+    by_kind["other"] += max(analysis.total_params - sum(by_kind.values()), 0)
     ran = [row for row in leaves if row.reached and not row.failed and row.output_shape is not None]
     return WhereTheNumbersAre(
         total_params=analysis.total_params,
@@ -352,6 +353,31 @@ def _count_parameters(row: LayerRow, module: nn.Module) -> None:
     row.params = row.weights + row.biases
     if row.is_leaf and first_call:
         row.formula = parameter_formula(module)
+
+
+def _count_tied_tensors_once(model: nn.Module, rows: list[LayerRow]) -> None:
+    """A tensor that two layers share (a tied weight) counts in the first layer's row only, as it
+    counts once in the total: the column of # parameters still adds up to it. The later row says
+    so in its formula: "(4+1)·4 = 20 − 16 (weight shared with fc1) = 4"."""
+    first_owner: dict[int, str] = {}
+    for row in rows:
+        if not row.is_leaf or row.call_index != 0:
+            continue
+        for name, parameter in model.get_submodule(row.name).named_parameters(recurse=False):
+            if nn.parameter.is_lazy(parameter):
+                continue
+            owner = first_owner.setdefault(id(parameter), row.name)
+            if owner == row.name:
+                continue
+            count = parameter.numel()
+            if name == "bias" or name.endswith("bias"):
+                row.biases -= count
+            else:
+                row.weights -= count
+            if parameter.requires_grad:
+                row.trainable -= count
+            row.params -= count
+            row.formula = f"{row.formula} − {_fmt(count)} ({name} shared with {owner}) = {_fmt(row.params)}"
 
 
 def layer_macs(module: nn.Module, output: torch.Tensor) -> int:
@@ -1134,6 +1160,7 @@ def analyze_model(model: nn.Module | Callable[[], nn.Module], input_shape: Shape
             _count_parameters(row, model.get_submodule(row.name))
     if error is not None:
         _add_unreached(model, rows)
+    _count_tied_tensors_once(model, rows)
     _roll_up_macs(rows)
     unique = {id(p): p for p in model.parameters()
               if not isinstance(p, nn.parameter.UninitializedParameter)}
@@ -1190,8 +1217,14 @@ def _network_receptive_field(outputs, leaves, tracker) -> tuple[tuple[int, int] 
 
 def _on_meta(model: nn.Module | Callable[[], nn.Module]) -> nn.Module:
     if isinstance(model, nn.Module):
-        if any(p.device.type != "meta" for p in model.parameters()):
-            return copy.deepcopy(model).to("meta")
+        tensors = [t for t in (*model.parameters(), *model.buffers()) if not nn.parameter.is_lazy(t)]
+        if any(t.device.type != "meta" for t in tensors):
+            # A copy whose tensors are meta ones, each shared tensor still shared: ``.to("meta")``
+            # gave each module its own copy of a tied weight (counted twice), after deepcopy had
+            # copied every value (VGG-16: 0.55 GB) only to drop it.
+            memo = {id(t): nn.Parameter(torch.empty_like(t, device="meta"), requires_grad=t.requires_grad)
+                    if isinstance(t, nn.Parameter) else torch.empty_like(t, device="meta") for t in tensors}
+            return copy.deepcopy(model, memo)
         return model
     with torch.device("meta"), _NoInitOnMeta():
         return model()

@@ -189,6 +189,21 @@ def test_a_shared_module_is_counted_once():
     assert len(relu_rows) == 2  # torchvision's BasicBlock calls its ReLU twice
 
 
+def test_a_weight_tied_between_two_layers_is_counted_once_as_torch_counts_it():
+    """A model already built, two linear layers sharing one weight: moving it to the meta device
+    with .to("meta") gave each layer its own weight (40 parameters, torch says 24)."""
+    first, second = nn.Linear(4, 4), nn.Linear(4, 4)
+    second.weight = first.weight
+    model = nn.Sequential(OrderedDict(flatten=nn.Flatten(), fc1=first, relu=nn.ReLU(), fc2=second))
+    analysis = analyze_model(model, (1, 2, 2))
+    assert analysis.total_params == sum(p.numel() for p in model.parameters()) == 16 + 4 + 4
+    fc2 = next(row for row in analysis.rows if row.name == "fc2")
+    assert (fc2.params, fc2.weights, fc2.biases) == (4, 0, 4)
+    assert fc2.formula == "(4+1)·4 = 20 − 16 (weight shared with fc1) = 4"
+    assert sum(row.params for row in analysis.rows) == analysis.total_params  # the column adds up
+    assert model.fc1.weight.device.type == "cpu" and model.fc2.weight is model.fc1.weight  # the caller's, untouched
+
+
 def test_batch_norm_buffers_are_not_parameters():
     analysis = analyze_architecture("vgg-style")
     bn = [row for row in analysis.rows if row.type == "BatchNorm2d"]
