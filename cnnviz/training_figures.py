@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from cnnviz.cpu_share import threads_text
+from cnnviz.run_notes import chance_level_note
 from cnnviz.runs import MetricRecord, RunRecord
 from cnnviz.training import smoothed_loss_floor
 
@@ -196,15 +197,11 @@ def loss_floor(run: RunRecord) -> float:
 
 
 def chance_note(run: RunRecord) -> str | None:
-    """For a run that ended no better than guessing (under 1.5× the chance accuracy 1/classes), what
-    that means and what to try; None otherwise. Such a run completes without an error: the loss
-    stayed finite, so nothing else tells the student it learned nothing."""
+    """``training.chance_level_note`` for a completed run (None for any other)."""
     classes, accuracy = run.info.get("classes"), (run.final or {}).get("test_accuracy")
-    if run.status != "completed" or not classes or accuracy is None or accuracy >= 1.5 / len(classes):
+    if run.status != "completed" or not classes or accuracy is None:
         return None
-    return (f"A test accuracy of {accuracy:.2%} is about what guessing gives with {len(classes)} classes "
-            f"({1 / len(classes):.0%}): the network has not learned. Try a smaller learning rate (this run's "
-            f"is {run.config.get('lr'):g}) or more epochs.")
+    return chance_level_note(accuracy, len(classes), run.config.get("lr", 0.0))
 
 
 def run_line(run: RunRecord) -> str:

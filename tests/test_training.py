@@ -586,6 +586,30 @@ def test_cli_train_progress_bar_only_on_a_terminal(cnnviz_home, capsys):
         "\repoch 1: train loss 2.4000, test loss 2.3000, test accuracy 50.00%" + " " * 20 + "\n")
 
 
+def test_cli_summary_and_runs_show_say_when_a_run_ended_at_chance(cnnviz_home, capsys):
+    """SGD at learning rate 1000 completes at 10.00% on the 10 digits: the CLI says it has not learned."""
+    from cnnviz.commands.training import _run_text
+
+    printer = _ProgressPrinter(bar=False, lr=1000.0)
+    printer({"event": "started", "run_id": 1, "device": "CPU", "precision": "float32", "adaptation": "1×8×8",
+             "train_size": 1437, "test_size": 360, "classes": [str(d) for d in range(10)]})
+    finished = {"event": "finished", "run_id": 1, "status": "completed", "error": None, "test_accuracy": 0.1,
+                "test_loss": 837.3, "images_per_s": 7915.0, "elapsed_s": 0.4}
+    printer(finished)
+    note = ("A test accuracy of 10.00% is about what guessing gives with 10 classes (10%): the network has not "
+            "learned. Try a smaller learning rate (this run's is 1000) or more epochs.")
+    assert capsys.readouterr().out.splitlines()[-1] == note
+    printer({**finished, "test_accuracy": 0.9})
+    assert "guessing" not in capsys.readouterr().out
+
+    store = RunStore()
+    run_id = store.create_run(TrainConfig(arch="lenet5", lr=1000.0, optimizer="sgd"))
+    store.update(run_id, device="CPU (2 cores)", info={"classes": [str(d) for d in range(10)]})
+    store.finish(run_id, "completed", final={"test_accuracy": 0.1, "test_loss": 837.3, "images_per_s": 7915.0,
+                                             "elapsed_s": 0.4, "epochs_done": 15, "checkpoint": "run-1.safetensors"})
+    assert f"        note: {note}" in _run_text(store.get_run(run_id), []).splitlines()
+
+
 def test_cli_train_json_events(cnnviz_home):
     result = subprocess.run([sys.executable, "-m", "cnnviz", "train", "--arch", "lenet5", "--dataset", "digits",
                              "--epochs", "2", "--precision", "float32", "--label-smoothing", "0", "--json"],

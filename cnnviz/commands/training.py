@@ -13,6 +13,7 @@ import time
 
 from cnnviz.commands import CliError
 from cnnviz.cpu_share import threads_text
+from cnnviz.run_notes import chance_level_note
 from cnnviz.training_choices import DATASET_NAMES, DEVICES, OPTIMIZERS, PRECISIONS, SCHEDULES
 
 
@@ -86,7 +87,7 @@ def run_train(args) -> int:
         fetch_dataset(config.dataset)
     except DatasetUnavailable as error:
         raise CliError(str(error)) from None
-    listener = _json_lines if args.json else _ProgressPrinter()
+    listener = _json_lines if args.json else _ProgressPrinter(lr=config.lr)
     for signum in STOP_SIGNALS:  # until execute takes over: a run is never left queued by a signal
         signal.signal(signum, stop_at_once)
     try:
@@ -113,12 +114,15 @@ class _ProgressPrinter:
     with a carriage return, so it is drawn on a terminal only: into a file or a pipe (``2> log``)
     the epochs come as lines of their own."""
 
-    def __init__(self, bar: bool | None = None):
+    def __init__(self, bar: bool | None = None, lr: float = 0.0):
         self.bar = sys.stderr.isatty() if bar is None else bar
+        self.lr = lr  # for the note on a run that ends at chance accuracy
+        self.classes = 0
 
     def __call__(self, event: dict) -> None:
         kind = event["event"]
         if kind == "started":
+            self.classes = len(event.get("classes", []))
             print(f"run {event['run_id']}: training on {event['device']} in {event['precision']}; "
                   f"images {event['adaptation']}; "
                   f"{event['train_size']:,} training and {event['test_size']:,} test images")
@@ -136,6 +140,9 @@ class _ProgressPrinter:
             if "test_accuracy" in event:
                 print(f"test accuracy {event['test_accuracy']:.2%}, test loss {event['test_loss']:.4f}, "
                       f"{event['images_per_s']:,.0f} images/s, {event['elapsed_s']:.1f} s")
+                if event["status"] == "completed" and (
+                        note := chance_level_note(event["test_accuracy"], self.classes, self.lr)):
+                    print(note)
 
 
 def _run_dict(record) -> dict:
@@ -167,6 +174,9 @@ def _run_text(record, metrics) -> str:
                      f"{final['images_per_s']:,.0f} images/s, {final['elapsed_s']:.1f} s, "
                      f"{final['epochs_done']} epoch{'s' * (final['epochs_done'] != 1)}")
         lines.append(f"  checkpoint: {final['checkpoint']}")
+        if record.status == "completed" and (note := chance_level_note(
+                final["test_accuracy"], len(info.get("classes", [])), record.config.get("lr", 0.0))):
+            lines.append(f"        note: {note}")
     if record.error:
         lines.append(f"       error: {record.error}")
     columns = {("train", "epoch_loss"): "train loss", ("train", "accuracy"): "train accuracy",

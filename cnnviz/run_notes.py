@@ -1,0 +1,15 @@
+"""What a finished run's numbers mean, in words: plain Python (no torch), so that ``runs show``
+stays quick and the page and the CLI say the same."""
+
+from __future__ import annotations
+
+
+def chance_level_note(test_accuracy: float, num_classes: int, lr: float) -> str | None:
+    """For a run that ended no better than guessing (under 1.5× the chance accuracy 1/classes), what
+    that means and what to try; None otherwise. Such a run completes without an error (its loss
+    stayed finite: SGD at learning rate 1000 on digits ends at 10.00%), so nothing else says it."""
+    if num_classes < 2 or test_accuracy >= 1.5 / num_classes:
+        return None
+    return (f"A test accuracy of {test_accuracy:.2%} is about what guessing gives with {num_classes} classes "
+            f"({1 / num_classes:.0%}): the network has not learned. Try a smaller learning rate (this run's "
+            f"is {lr:g}) or more epochs.")
