@@ -39,6 +39,18 @@ def whole_epoch_ticks(last_epoch: float) -> dict:
     return {"tick0": 0, "dtick": step}
 
 
+LOG_LOSS_SPAN = 1000  # largest / smallest loss from which the loss axis is logarithmic
+
+
+def loss_axis(losses: pd.Series) -> dict:
+    """A log y-axis where the losses span three orders of magnitude or more (a run whose loss shot
+    to 1e17 and came back to 2.3: on a linear axis everything after the spike reads 0)."""
+    positive = losses[losses > 0]
+    if len(positive) and positive.max() / positive.min() >= LOG_LOSS_SPAN:
+        return {"type": "log", "exponentformat": "power"}
+    return {}
+
+
 def live_figure(frame: pd.DataFrame, loss_floor: float = 0.0) -> go.Figure:
     """Loss (train per logged step, test per epoch) and test accuracy per epoch, against the epoch.
     ``loss_floor`` > 0 (label smoothing) is drawn as the lowest loss a model can reach."""
@@ -61,6 +73,7 @@ def live_figure(frame: pd.DataFrame, loss_floor: float = 0.0) -> go.Figure:
                          annotation_position="bottom left", annotation_font_size=11, annotation_font_color="gray")
     figure.update_xaxes(title_text="epoch", **whole_epoch_ticks(frame["epoch"].max() if len(frame) else 1))
     figure.update_yaxes(tickformat=ACCURACY_TICKS, row=1, col=2)
+    figure.update_yaxes(row=1, col=1, **loss_axis(pd.concat([train["value"], test_loss["value"]])))
     figure.update_layout(height=360, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.2),
                          uirevision="live")  # keeps the user's zoom while points arrive
     return figure
@@ -84,6 +97,9 @@ def comparison_figure(frames: dict[str, pd.DataFrame], x: str = "epoch", metric:
         figure.update_xaxes(**whole_epoch_ticks(last))
     if name == "accuracy":
         figure.update_yaxes(tickformat=ACCURACY_TICKS)
+    else:
+        figure.update_yaxes(**loss_axis(pd.concat([metric_series(frame, split, name)["value"]
+                                                   for frame in frames.values()] or [pd.Series(dtype=float)])))
     return figure
 
 

@@ -148,3 +148,15 @@ def test_accuracy_ticks_keep_a_decimal_where_the_range_is_narrow():
                                      (46, 2.0, "test", "accuracy", 0.106, 2.0)))
     assert tf.live_figure(frame).layout.yaxis2.tickformat == ".1~%"
     assert tf.comparison_figure({"1: lenet5": frame}).layout.yaxis.tickformat == ".1~%"
+
+
+def test_a_loss_that_spans_orders_of_magnitude_is_drawn_on_a_log_axis():
+    """SGD at learning rate 1000: the loss shot to 5e16 and came back to 1,263; linear, the rest read 0."""
+    spiked = tf.metrics_frame(metrics((10, 0.4, "train", "loss", 5.2e16, 0.1), (20, 0.9, "train", "loss", 2.3, 0.2),
+                                      (23, 1.0, "test", "loss", 1345.5, 0.2)))
+    calm = tf.metrics_frame(metrics((10, 0.4, "train", "loss", 2.1, 0.1), (23, 1.0, "test", "loss", 0.6, 0.2)))
+    assert tf.live_figure(spiked).layout.yaxis.type == "log"
+    assert tf.live_figure(calm).layout.yaxis.type is None  # plotly's linear default
+    assert tf.comparison_figure({"1": spiked, "2": calm}, metric="train loss").layout.yaxis.type == "log"
+    assert tf.comparison_figure({"2": calm}, metric="test loss").layout.yaxis.type is None
+    assert tf.comparison_figure({"1": spiked}, metric="test accuracy").layout.yaxis.type is None
