@@ -244,8 +244,8 @@ def where_the_numbers_are(analysis: Analysis) -> WhereTheNumbersAre:
         if kind == "other" and row.params and row.type not in other_types:
             other_types.append(row.type)
     # parameters of a module of its own beside its children (no leaf holds them) are "other" too;
-    # a tensor shared by two leaves counts in the first's kind only, so the kinds still add up
-    by_kind["other"] += max(analysis.total_params - sum(by_kind.values()), 0)
+    # a tensor shared by two leaves counts in the first's row only, so the kinds still add up
+    by_kind["other"] += analysis.total_params - sum(by_kind.values())
     ran = [row for row in leaves if row.reached and not row.failed and row.output_shape is not None]
     return WhereTheNumbersAre(
         total_params=analysis.total_params,

@@ -3,6 +3,11 @@ stays quick and the page and the CLI say the same."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cnnviz.runs import RunRecord
+
 
 def chance_level_note(test_accuracy: float, num_classes: int, lr: float) -> str | None:
     """For a run that ended no better than guessing (under 1.5× the chance accuracy 1/classes), what
@@ -13,3 +18,11 @@ def chance_level_note(test_accuracy: float, num_classes: int, lr: float) -> str 
     return (f"A test accuracy of {test_accuracy:.2%} is about what guessing gives with {num_classes} classes "
             f"({1 / num_classes:.0%}): the network has not learned. Try a smaller learning rate (this run's "
             f"is {lr:g}) or more epochs.")
+
+
+def chance_note(run: RunRecord) -> str | None:
+    """:func:`chance_level_note` for a completed run of the store (None for any other run)."""
+    classes, accuracy = run.info.get("classes"), (run.final or {}).get("test_accuracy")
+    if run.status != "completed" or not classes or accuracy is None:
+        return None
+    return chance_level_note(accuracy, len(classes), run.config.get("lr", 0.0))

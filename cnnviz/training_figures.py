@@ -8,7 +8,6 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from cnnviz.cpu_share import threads_text
-from cnnviz.run_notes import chance_level_note
 from cnnviz.runs import MetricRecord, RunRecord
 from cnnviz.training import smoothed_loss_floor
 
@@ -210,14 +209,6 @@ def loss_floor(run: RunRecord) -> float:
     """The lowest loss run ``run`` can reach (label smoothing's floor); 0 until it knows its classes."""
     classes = run.info.get("classes")
     return smoothed_loss_floor(run.config.get("label_smoothing", 0.0), len(classes)) if classes else 0.0
-
-
-def chance_note(run: RunRecord) -> str | None:
-    """``training.chance_level_note`` for a completed run (None for any other)."""
-    classes, accuracy = run.info.get("classes"), (run.final or {}).get("test_accuracy")
-    if run.status != "completed" or not classes or accuracy is None:
-        return None
-    return chance_level_note(accuracy, len(classes), run.config.get("lr", 0.0))
 
 
 def run_line(run: RunRecord) -> str:

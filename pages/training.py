@@ -5,6 +5,7 @@ import os
 import streamlit as st
 
 from cnnviz import training_figures as tf
+from cnnviz.run_notes import chance_note
 from cnnviz.runs import RunStore, StoreUnavailable, launch_run, prepare_worker
 from cnnviz.training import (
     ConfigError,
@@ -167,7 +168,7 @@ def live_view(run_id: int) -> None:
             st.success(f"Completed: test accuracy **{run.final['test_accuracy']:.2%}**, test loss "
                        f"{run.final['test_loss']:.4f}, {run.final['images_per_s']:,.0f} images/s, "
                        f"{run.final['elapsed_s']:.1f} s.")
-            if note := tf.chance_note(run):
+            if note := chance_note(run):
                 st.warning(note)
         elif run.status in ("failed", "diverged", "interrupted", "cancelled"):
             message = {"failed": st.error, "diverged": st.error, "interrupted": st.warning, "cancelled": st.info}

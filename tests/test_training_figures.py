@@ -3,6 +3,7 @@
 import pytest
 
 from cnnviz import training_figures as tf
+from cnnviz.run_notes import chance_note
 from cnnviz.runs import MetricRecord, RunRecord
 from cnnviz.training import TrainConfig
 
@@ -135,12 +136,12 @@ def test_a_run_that_ended_at_chance_level_says_it_learned_nothing():
     classes = [str(d) for d in range(10)]
     stuck = record(status="completed", config={"arch": "lenet5", "dataset": "digits", "lr": 1000.0},
                    info={"classes": classes}, final={"test_accuracy": 0.1})
-    assert tf.chance_note(stuck) == (
+    assert chance_note(stuck) == (
         "A test accuracy of 10.00% is about what guessing gives with 10 classes (10%): the network has not "
         "learned. Try a smaller learning rate (this run's is 1000) or more epochs.")
     learned = record(status="completed", config=stuck.config, info=stuck.info, final={"test_accuracy": 0.15})
-    assert tf.chance_note(learned) is None  # 1.5× chance: it learned something
-    assert tf.chance_note(record(info={"classes": classes}, final={})) is None  # still running
+    assert chance_note(learned) is None  # 1.5× chance: it learned something
+    assert chance_note(record(info={"classes": classes}, final={})) is None  # still running
 
 
 def test_accuracy_ticks_keep_a_decimal_where_the_range_is_narrow():

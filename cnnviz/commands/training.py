@@ -13,7 +13,7 @@ import time
 
 from cnnviz.commands import CliError
 from cnnviz.cpu_share import threads_text
-from cnnviz.run_notes import chance_level_note
+from cnnviz.run_notes import chance_level_note, chance_note
 from cnnviz.training_choices import DATASET_NAMES, DEVICES, OPTIMIZERS, PRECISIONS, SCHEDULES
 
 
@@ -174,8 +174,7 @@ def _run_text(record, metrics) -> str:
                      f"{final['images_per_s']:,.0f} images/s, {final['elapsed_s']:.1f} s, "
                      f"{final['epochs_done']} epoch{'s' * (final['epochs_done'] != 1)}")
         lines.append(f"  checkpoint: {final['checkpoint']}")
-        if record.status == "completed" and (note := chance_level_note(
-                final["test_accuracy"], len(info.get("classes", [])), record.config.get("lr", 0.0))):
+        if note := chance_note(record):
             lines.append(f"        note: {note}")
     if record.error:
         lines.append(f"       error: {record.error}")
