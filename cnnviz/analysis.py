@@ -324,6 +324,11 @@ def parameter_formula(module: nn.Module) -> str:
     return ""
 
 
+def _is_bias(parameter_name: str) -> bool:
+    """Biases by name ("bias", "fc.bias", MultiheadAttention's "in_proj_bias"); the rest are weights."""
+    return parameter_name.endswith("bias")
+
+
 def _split_weights_biases(module: nn.Module, first_call: bool, recurse: bool = False) -> tuple[int, int, int, int]:
     """(weights, biases, trainable, buffers) owned by ``module`` (with ``recurse``: by its whole
     subtree, each shared parameter once), so that weights + biases is its # parameters."""
@@ -333,7 +338,7 @@ def _split_weights_biases(module: nn.Module, first_call: bool, recurse: bool = F
     for name, parameter in module.named_parameters(recurse=recurse):
         if isinstance(parameter, nn.parameter.UninitializedParameter):
             continue
-        if name == "bias" or name.endswith("bias"):
+        if _is_bias(name):
             biases += parameter.numel()
         else:
             weights += parameter.numel()
@@ -357,27 +362,34 @@ def _count_parameters(row: LayerRow, module: nn.Module) -> None:
 
 def _count_tied_tensors_once(model: nn.Module, rows: list[LayerRow]) -> None:
     """A tensor that two layers share (a tied weight) counts in the first layer's row only, as it
-    counts once in the total: the column of # parameters still adds up to it. The later row says
-    so in its formula: "(4+1)·4 = 20 − 16 (weight shared with fc1) = 4"."""
-    first_owner: dict[int, str] = {}
+    counts once in the total: the column of # parameters still adds up to it, at every depth the
+    table is cut. The later row says so in its formula: "(4+1)·4 = 20 − 16 (weight shared with
+    fc1) = 4". Blocks alike: of two blocks that hold a shared tensor, the second subtracts it."""
+    holders: dict[int, list[LayerRow]] = {}  # the rows (first calls) that hold a tensor, in order
     for row in rows:
-        if not row.is_leaf or row.call_index != 0:
+        if row.call_index != 0:
             continue
-        for name, parameter in model.get_submodule(row.name).named_parameters(recurse=False):
+        module = model.get_submodule(row.name)
+        for name, parameter in module.named_parameters(recurse=not row.is_leaf):
             if nn.parameter.is_lazy(parameter):
                 continue
-            owner = first_owner.setdefault(id(parameter), row.name)
-            if owner == row.name:
+            earlier = [held for held in holders.setdefault(id(parameter), [])
+                       if not row.name.startswith(held.name + ".")]  # a block holds its own layers' tensors
+            holders[id(parameter)].append(row)
+            if not earlier:
                 continue
+            owner = next((held for held in earlier if held.is_leaf), earlier[0]).name
             count = parameter.numel()
-            if name == "bias" or name.endswith("bias"):
+            if _is_bias(name):
                 row.biases -= count
             else:
                 row.weights -= count
             if parameter.requires_grad:
                 row.trainable -= count
+            before = row.params
             row.params -= count
-            row.formula = f"{row.formula} − {_fmt(count)} ({name} shared with {owner}) = {_fmt(row.params)}"
+            row.formula = (f"{row.formula or _fmt(before)} − {_fmt(count)} ({name} shared with {owner}) "
+                           f"= {_fmt(row.params)}")
 
 
 def layer_macs(module: nn.Module, output: torch.Tensor) -> int:

@@ -204,6 +204,30 @@ def test_a_weight_tied_between_two_layers_is_counted_once_as_torch_counts_it():
     assert model.fc1.weight.device.type == "cpu" and model.fc2.weight is model.fc1.weight  # the caller's, untouched
 
 
+def test_a_weight_tied_across_two_blocks_counts_once_at_every_depth():
+    """fc1 in block a, fc2 in block b share a weight: cut at the blocks, block b counted it again
+    (20 + 20 = 40 in a column whose total is 24)."""
+    first, second = nn.Linear(4, 4), nn.Linear(4, 4)
+    second.weight = first.weight
+    model = nn.Sequential(OrderedDict(
+        flatten=nn.Flatten(), a=nn.Sequential(OrderedDict(fc1=first, relu=nn.ReLU())),
+        b=nn.Sequential(OrderedDict(fc2=second, relu=nn.ReLU()))))
+    analysis = analyze_model(model, (1, 2, 2))
+    total = sum(p.numel() for p in model.parameters())
+    assert analysis.total_params == total == 16 + 4 + 4
+    for depth in (1, 2, None):
+        rows = analysis.to_dict(depth)["layers"]
+        assert sum(row["params"] for row in rows) == total, depth
+        assert sum(row["weights"] + row["biases"] for row in rows) == total, depth
+    block_b = next(row for row in analysis.rows if row.name == "b")
+    assert (block_b.params, block_b.weights, block_b.biases, block_b.trainable) == (4, 0, 4, 4)
+    assert block_b.formula == "20 − 16 (fc2.weight shared with a.fc1) = 4"
+    fc2 = next(row for row in analysis.rows if row.name == "b.fc2")
+    assert fc2.formula == "(4+1)·4 = 20 − 16 (weight shared with a.fc1) = 4"
+    block_a = next(row for row in analysis.rows if row.name == "a")
+    assert (block_a.params, block_a.formula) == (20, "")
+
+
 def test_batch_norm_buffers_are_not_parameters():
     analysis = analyze_architecture("vgg-style")
     bn = [row for row in analysis.rows if row.type == "BatchNorm2d"]
