@@ -21,8 +21,18 @@ def _label(row: LayerRow) -> str:
     return row.name if row.call_index == 0 else f"{row.name} ({row.call_index + 1})"
 
 
-# Log axes in the units the labels use (1.8G MACs): plotly's default writes a billion "1B".
-AXIS_UNITS = "SI"
+def _count_axis(figure: go.Figure, values: list[int], log: bool) -> None:
+    """The y axis of counts in the words of the bars and the tables (report.human_count: 60K,
+    1.8G), as the course writes LeNet's "60K": plotly's own labels read "60k" (SI) or "1.8B".
+    A log axis gets a tick per power of ten that the values span; a linear one full numbers."""
+    if not log:
+        figure.update_yaxes(tickformat=",d")
+        return
+    positive = [v for v in values if v > 0] or [1]
+    powers = [10 ** e for e in range(int(math.floor(math.log10(min(positive)))),
+                                     int(math.ceil(math.log10(max(positive)))) + 1)]
+    figure.update_yaxes(type="log", tickvals=powers,
+                        ticktext=[human_count(v).replace(".0", "") for v in powers])
 
 
 def per_layer_figure(analysis: Analysis, depth: int | None = None, log: bool = True) -> go.Figure:
@@ -45,8 +55,7 @@ def per_layer_figure(analysis: Analysis, depth: int | None = None, log: bool = T
     figure.update_layout(barmode="group", height=380, margin=dict(l=10, r=10, t=30, b=10),
                          legend=dict(orientation="h", y=1.1), xaxis_title=None,
                          yaxis_title="count (log scale)" if log else "count")
-    if log:
-        figure.update_yaxes(type="log", exponentformat=AXIS_UNITS)
+    _count_axis(figure, [row.params for row in rows] + [row.activation_size for row in rows], log)
     return figure
 
 
@@ -55,17 +64,19 @@ def comparison_figure(analyses: list[Analysis]) -> go.Figure:
     does not fit is named with how far it ran ("lenet5 (until fc1)"): its MACs stop there."""
     names = [a.model_id if a.fits else f"{a.model_id} ({ran_until(a)})" for a in analyses]
     figure = go.Figure()
-    for label, values, color in (
+    bars = (
         ("# parameters", [a.total_params for a in analyses], PARAMS_COLOR),
         ("MACs per image", [a.total_macs for a in analyses], "#2f9e44"),
         ("activation values", [a.activation_memory_bytes // 4 for a in analyses], ACTIVATION_COLOR),
-    ):
+    )
+    for label, values, color in bars:
         figure.add_bar(x=names, y=values, name=label, marker_color=color,
                        text=[human_count(v) for v in values], textposition="outside",
                        hovertemplate="%{x}<br>" + label + ": %{y:,}<extra></extra>")
     figure.update_layout(barmode="group", height=380, margin=dict(l=10, r=10, t=30, b=10),
                          legend=dict(orientation="h", y=1.12))
-    figure.update_yaxes(type="log", title="log scale", exponentformat=AXIS_UNITS)
+    figure.update_yaxes(title="log scale")
+    _count_axis(figure, [value for _, values, _ in bars for value in values], log=True)
     return figure
 
 

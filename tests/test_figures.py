@@ -408,9 +408,16 @@ def test_the_legend_s_colours_are_the_diagram_s():
     assert fills["<b>tanh1</b> · Tanh<br>6×28×28"] == "#f1f3f5"  # light grey
 
 
-def test_log_axes_write_a_billion_as_the_labels_do():
-    """The bars say 1.8G (report.human_count); plotly's default axis wrote 1B beside them."""
+def test_count_axes_use_the_words_of_the_bars():
+    """The bars say 1.8G and 61.7K (report.human_count, the course's "60K"); plotly's own log axis
+    wrote a billion "1B", and its SI format "10k"."""
     analyses = [analyze_architecture("resnet18"), analyze_architecture("lenet5")]
-    assert figures.comparison_figure(analyses).layout.yaxis.exponentformat == "SI"
-    assert figures.per_layer_figure(analyses[0]).layout.yaxis.exponentformat == "SI"
-    assert figures.comparison_figure(analyses).data[1].text[0] == "1.8G"  # ResNet-18's MACs
+    comparison = figures.comparison_figure(analyses)
+    assert comparison.data[1].text[0] == "1.8G"  # ResNet-18's MACs
+    assert comparison.layout.yaxis.type == "log"
+    # from LeNet-5's 61,706 parameters (10K) to ResNet-18's 1.8G MACs (10G): every power of ten
+    assert comparison.layout.yaxis.tickvals == tuple(10 ** e for e in range(4, 11))
+    assert comparison.layout.yaxis.ticktext == ("10K", "100K", "1M", "10M", "100M", "1G", "10G")
+    per_layer = figures.per_layer_figure(analyses[1])  # LeNet-5: 10 outputs to 48,120 parameters (fc1)
+    assert per_layer.layout.yaxis.ticktext == ("10", "100", "1K", "10K", "100K")
+    assert figures.per_layer_figure(analyses[1], log=False).layout.yaxis.tickformat == ",d"  # 48,000
