@@ -1229,17 +1229,27 @@ def _network_receptive_field(outputs, leaves, tracker) -> tuple[tuple[int, int] 
 
 def _on_meta(model: nn.Module | Callable[[], nn.Module]) -> nn.Module:
     if isinstance(model, nn.Module):
-        tensors = [t for t in (*model.parameters(), *model.buffers()) if not nn.parameter.is_lazy(t)]
+        tensors = [*model.parameters(), *model.buffers()]
         if any(t.device.type != "meta" for t in tensors):
             # A copy whose tensors are meta ones, each shared tensor still shared: ``.to("meta")``
             # gave each module its own copy of a tied weight (counted twice), after deepcopy had
-            # copied every value (VGG-16: 0.55 GB) only to drop it.
-            memo = {id(t): nn.Parameter(torch.empty_like(t, device="meta"), requires_grad=t.requires_grad)
-                    if isinstance(t, nn.Parameter) else torch.empty_like(t, device="meta") for t in tensors}
-            return copy.deepcopy(model, memo)
+            # copied every value (VGG-16: 0.55 GB) only to drop it. A lazy layer's tensors too: left
+            # on the CPU, they were created there on the first call and failed beside meta ones.
+            return copy.deepcopy(model, {id(t): _meta_twin(t) for t in tensors})
         return model
     with torch.device("meta"), _NoInitOnMeta():
         return model()
+
+
+def _meta_twin(tensor: torch.Tensor) -> torch.Tensor:
+    """An empty meta tensor of the same kind: parameter or buffer, lazy or not."""
+    if isinstance(tensor, nn.parameter.UninitializedParameter):
+        return nn.parameter.UninitializedParameter(requires_grad=tensor.requires_grad, device="meta")
+    if isinstance(tensor, nn.parameter.UninitializedBuffer):
+        return nn.parameter.UninitializedBuffer(requires_grad=tensor.requires_grad, device="meta")
+    if isinstance(tensor, nn.Parameter):
+        return nn.Parameter(torch.empty_like(tensor, device="meta"), requires_grad=tensor.requires_grad)
+    return torch.empty_like(tensor, device="meta")
 
 
 @functools.lru_cache(maxsize=256)

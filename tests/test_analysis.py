@@ -228,6 +228,19 @@ def test_a_weight_tied_across_two_blocks_counts_once_at_every_depth():
     assert (block_a.params, block_a.formula) == (20, "")
 
 
+def test_a_built_model_with_lazy_layers_is_analysed_as_torch_builds_it():
+    """Its lazy tensors stayed on the CPU: created there on the first call, they failed beside the
+    meta input, and the diagnosis read "expects 144 input features but receives 144"."""
+    model = nn.Sequential(nn.LazyConv2d(4, 3), nn.LazyBatchNorm2d(), nn.Flatten(), nn.LazyLinear(10))
+    analysis = analyze_model(model, (1, 8, 8))
+    assert analysis.diagnosis is None and analysis.output_shape == (10,)
+    assert [row.params for row in analysis.rows] == [40, 8, 0, 1_450]
+    assert type(model[3]).__name__ == "LazyLinear"  # the caller's model is not materialised
+    model(torch.zeros(1, 1, 8, 8))  # torch's own count, once the layers know their inputs
+    assert analysis.total_params == sum(p.numel() for p in model.parameters()) == 1_498
+    assert analysis.total_buffers == 8  # the running mean and variance, 4 each
+
+
 def test_batch_norm_buffers_are_not_parameters():
     analysis = analyze_architecture("vgg-style")
     bn = [row for row in analysis.rows if row.type == "BatchNorm2d"]
