@@ -423,6 +423,30 @@ def test_browser_custom_network(app: StreamlitPage):
 
 
 @pytest.mark.browser
+def test_browser_a_typo_fixed_in_the_spec_keeps_its_input(app: StreamlitPage):
+    """The error stopped the page before the C, H, W boxes, and Streamlit dropped their values: the
+    spec fixed read 1, 1, 1 in the boxes (the table still 1×28×28), and the next example 1×1×1.
+    (AppTest keeps the values of widgets a run did not draw; only a real server shows this.)"""
+    page = app.open("/architectures?arch=custom")
+    editor = page.get_by_role("textbox", name="Network spec (JSON)")
+    spec_text = editor.input_value()
+    editor.fill(spec_text.replace(",", "", 1))
+    editor.press("Control+Enter")
+    expect(page.get_by_text("Invalid spec — invalid JSON")).to_be_visible()
+    editor.fill(spec_text)
+    editor.press("Control+Enter")
+    app.wait_idle()
+    expect(page.get_by_text("Invalid spec")).to_have_count(0)
+    for name, value in (("channels (C)", "1"), ("height (H)", "28"), ("width (W)", "28")):
+        expect(page.get_by_role("spinbutton", name=name)).to_have_value(value)
+    page.get_by_role("spinbutton", name="width (W)").fill("30")  # the next change starts from 1×28×28
+    page.get_by_role("spinbutton", name="width (W)").press("Enter")
+    app.wait_idle()
+    expect(page).to_have_url(re.compile(r"input=1%2C28%2C30"))
+    app.assert_healthy()
+
+
+@pytest.mark.browser
 def test_browser_compare_selection_survives_switching_tabs(app: StreamlitPage):
     page = app.open("/architectures?arch=lenet5&compare=vgg16,resnet18&view=Compare")
     chosen = page.locator('[data-testid="stMultiSelect"]').first

@@ -28,9 +28,10 @@ INPUT_FIELDS = (("in_c", "channels (C)"), ("in_h", "height (H)"), ("in_w", "widt
 INPUT_RANGE = (1, 1024)
 CLASSES_RANGE = (1, 100_000)
 
-# Widgets drawn only in some runs (in a tab, or for the custom network only): Streamlit drops the
-# state of a widget that was not drawn, so these are written back at the start of every run.
-KEPT_KEYS = ("compare", "example", "spec_text")
+# Widgets drawn only in some runs (in a tab, for the custom network only, or after a spec that
+# stopped the page with its error): Streamlit drops the state of a widget that was not drawn, so
+# these are written back at the start of every run.
+KEPT_KEYS = ("compare", "example", "spec_text", *(key for key, _ in INPUT_FIELDS), "classes")
 
 
 def architecture_label(architectures: dict[str, Architecture], arch_id: str) -> str:
