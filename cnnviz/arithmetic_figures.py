@@ -8,6 +8,7 @@ runs in the browser without a server round-trip. Plain Python (no streamlit).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import plotly.graph_objects as go
@@ -159,15 +160,18 @@ def _outline(cells, dilated: bool, color: str, width: float, name: str) -> dict:
 # --------------------------------------------------------------------------- the figure
 
 
-def arithmetic_figure(result: Result, step: int = 0, *, hide_current: bool = False,
+def arithmetic_figure(result: Result, step: int = 0, *, revealed: Collection[int] | None = None,
                       animate: bool = True) -> go.Figure:
     """The figure at ``step``; with ``animate`` (and at most MAX_FRAMES steps) every step a frame.
 
-    ``hide_current`` hides the value of the step's cell (and its partial results) for "try it
-    yourself"; such a figure has no frames, which would give the answer away.
+    ``revealed``: "try it yourself" — the steps whose values the student has found or asked for;
+    only their cells (and partial results) show, wherever the step is, and the figure has no
+    frames: its ▶ Play and slider would play the hidden values.
     """
     problem, steps = result.problem, result.steps
     step = max(0, min(step, len(steps) - 1))
+    trying = revealed is not None
+    hide_current = trying and step not in revealed
     columns, n_rows, n_cols = _panels(result)
     col_widths = [max(p.width for p in column) for column in columns]
     row_heights = [max([p.height for column in columns for p in column if p.row == r] or [1])
@@ -222,11 +226,18 @@ def arithmetic_figure(result: Result, step: int = 0, *, hide_current: bool = Fal
         else (0, 1)
     dilated = problem.dilation != (1, 1)
 
-    def revealed(channel_values, channel: int, at: int, hide: bool):
-        return [[v if order[(channel, r, c)] < at or (order[(channel, r, c)] == at and not hide) else None
-                 for c, v in enumerate(row)] for r, row in enumerate(channel_values)]
+    def shown_by(at: int, hide: bool):
+        if trying:
+            return lambda index: index in revealed
+        return lambda index: index < at or (index == at and not hide)
 
     def traces_at(at: int, hide: bool) -> list:
+        visible = shown_by(at, hide)
+
+        def shown_cells(channel_values, channel: int):
+            return [[v if visible(order[(channel, r, c)]) else None for c, v in enumerate(row)]
+                    for r, row in enumerate(channel_values)]
+
         current = steps[at]
         traces = []
         for kind, channel, _panel in dynamic:
@@ -236,11 +247,11 @@ def arithmetic_figure(result: Result, step: int = 0, *, hide_current: bool = Fal
                                        name="kernel"))
             elif kind == "partial":
                 partial = result.partials[current.channel][channel]
-                shown = revealed(partial, current.channel, at, hide)
+                shown = shown_cells(partial, current.channel)
                 traces.append(_heatmap(shown, _text(shown), OUTPUT_SCALE, partial_range, font_size,
                                        name="partial"))
             elif kind == "output":
-                shown = revealed(result.output[channel], channel, at, hide)
+                shown = shown_cells(result.output[channel], channel)
                 text = _text(shown)
                 if hide and channel == current.channel:
                     text[current.row][current.col] = HIDDEN
@@ -280,7 +291,7 @@ def arithmetic_figure(result: Result, step: int = 0, *, hide_current: bool = Fal
             figure.layout[f"yaxis{suffix}"].visible = False
 
     title_lines = max(len(step_title(result, s).split("<br>")) for s in steps)
-    with_frames = animate and not hide_current and len(steps) <= MAX_FRAMES
+    with_frames = animate and not trying and len(steps) <= MAX_FRAMES
     top = 30 + 22 * title_lines
     bottom = 150 if with_frames else 10
     figure.update_layout(

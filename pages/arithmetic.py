@@ -147,9 +147,9 @@ with picture:
                          help="Type each output value before it is revealed.")
     current = steps[state.step - 1]
     hide = try_mode and current.index not in state.revealed
-    figure = arithmetic_figure(result, current.index, hide_current=hide)
+    figure = arithmetic_figure(result, current.index, revealed=state.revealed if try_mode else None)
     st.plotly_chart(figure, theme=None, config={"displayModeBar": False}, key="animation")
-    if len(steps) > MAX_FRAMES and not hide:
+    if len(steps) > MAX_FRAMES and not try_mode:
         st.caption(f"{len(steps)} steps: too many to animate in the browser (at most {MAX_FRAMES}); "
                    "step by hand below.")
     elif figure.frames:

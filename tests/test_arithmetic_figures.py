@@ -58,12 +58,26 @@ def test_the_most_channels_draw_one_panel_each():
 
 
 def test_try_it_yourself_hides_the_value_and_has_no_frames():
-    figure = figure_of("multi-channel", step=1, hide_current=True)
+    figure = figure_of("multi-channel", step=1, revealed={0})
     assert not figure.frames
     assert texts(figure, "output") == [[["56", "?"], ["", ""]]]
     title = figure.layout.title.text
     assert "= 72" not in title and "sum: channel 1 + channel 2 = ?" in title
     assert texts(figure, "partial")[0] == [["19", ""], ["", ""]]
+
+
+def test_try_it_yourself_shows_only_the_cells_found():
+    """Once the current cell was revealed, the figure had frames again: ▶ Play drew every hidden
+    value (cs540-basic: 43 at output[1,1], never guessed). Only the cells found show, wherever the
+    student steps to: skipping ahead to step 4 shows 19 and 43 found, not 25 and 37."""
+    shown = figure_of("cs540-basic", step=1, revealed={0, 1})
+    assert not shown.frames and not shown.layout.sliders and not shown.layout.updatemenus
+    assert texts(shown, "output") == [[["19", "25"], ["", ""]]]
+    assert "= 25" in shown.layout.title.text
+    skipped = figure_of("cs540-basic", step=3, revealed={0, 3})
+    assert texts(skipped, "output") == [[["19", ""], ["", "43"]]]
+    hidden = figure_of("cs540-basic", step=2, revealed={0, 3})
+    assert texts(hidden, "output") == [[["19", ""], ["?", "43"]]]
 
 
 def test_max_pooling_marks_the_winner_and_large_problems_stay_static():

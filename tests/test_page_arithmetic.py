@@ -224,6 +224,8 @@ def test_try_it_yourself_right_and_wrong():
     next(b for b in at.button if b.label == "Check").click().run()
     assert at.success[0].value == "Right! 0×0 + 1×1 + 3×2 + 4×3 = 19"
     assert expression(at) == "0×0 + 1×1 + 3×2 + 4×3 = 19"
+    # the cell found, still no ▶ Play: its frames would play 25, 37 and 43, not yet found
+    assert not [c.value for c in at.caption if c.value.startswith("▶ Play")]
     at.button(key="next_cell").click().run()
     assert expression(at) == "1×0 + 2×1 + 4×2 + 5×3 = ?"
 
