@@ -285,10 +285,24 @@ def test_a_custom_link_input_wins_over_the_example_input():
     assert table["activation shape (C×H×W)"].iloc[0] == "1×32×32"
 
 
+def test_a_spec_link_without_arch_opens_the_custom_network():
+    """A hand-made link with only spec= showed LeNet-5 and said nothing."""
+    spec = {"name": "tiny", "input_shape": [1, 8, 8], "layers": [{"type": "conv", "filters": 4, "kernel": 3}]}
+    at = open_page(spec=json.dumps(spec))
+    assert at.selectbox(key="arch").value == "custom" and not at.warning
+    assert metrics(at)["# parameters"] == f"{(3 * 3 + 1) * 4:,}"
+    assert open_page(example="nope").warning[0].value.startswith("There is no example 'nope'")
+    mixed = open_page(arch="lenet5", spec=json.dumps(spec))
+    assert mixed.selectbox(key="arch").value == "lenet5"
+    assert mixed.warning[0].value == ("Ignoring the link's spec: it describes a custom network (arch=custom), "
+                                      "and this link opens 'lenet5'.")
+
+
 def test_a_damaged_custom_link_says_so():
     at = open_page(arch="custom", spec="z.eJyrVkrLz1eyUkpKLFKqBQAhFgR9"[:-6])
     assert not at.exception
     assert "Ignoring the link's spec: the link's compressed spec" in warnings_of(at)
+    assert "copied? Starting from the example lenet5." in warnings_of(at)  # once read "copied?. Starting"
     assert metrics(at)["# parameters"] == "61,706"  # the example it says it starts from
 
 

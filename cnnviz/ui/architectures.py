@@ -138,7 +138,8 @@ def _read_custom(params, warnings: list[str]) -> None:
         try:
             text = decode_spec(params["spec"])
         except SpecLinkError as error:
-            warnings.append(f"Ignoring the link's spec: {error}. Starting from the example {example}.")
+            reason = str(error) if str(error)[-1:] in ".?!" else f"{error}."
+            warnings.append(f"Ignoring the link's spec: {reason} Starting from the example {example}.")
         else:
             try:
                 text = spec_json(json.loads(text))
@@ -160,7 +161,12 @@ def read_url_state(architectures: dict[str, Architecture]) -> list[str]:
     st.session_state.url_read = True
     params = st.query_params
     warnings: list[str] = []
-    arch_id = params.get("arch", DEFAULT_ARCH)
+    custom_keys = [key for key in ("spec", "example") if key in params]
+    arch_id = params.get("arch", CUSTOM if custom_keys else DEFAULT_ARCH)  # a spec alone: a custom network
+    if custom_keys and arch_id != CUSTOM:
+        what = "it describes" if len(custom_keys) == 1 else "they describe"
+        warnings.append(f"Ignoring the link's {' and '.join(custom_keys)}: {what} a custom network "
+                        f"(arch={CUSTOM}), and this link opens {quoted(arch_id)}.")
     if arch_id not in architectures and arch_id != CUSTOM:
         warnings.append(f"There is no architecture {quoted(arch_id)} — showing {DEFAULT_ARCH} instead.")
         arch_id = DEFAULT_ARCH
