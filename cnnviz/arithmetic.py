@@ -58,6 +58,11 @@ def _operand(value: float) -> str:
     return f"({text})" if text.startswith("-") else text
 
 
+def plain_minus(text: str) -> str:
+    """The minus sign "−" (U+2212) of slides and of this app's own text ("−∞") as Python reads it, "-"."""
+    return text.replace("\u2212", "-")
+
+
 def parse_matrices(text: str, what: str = "input") -> list[list[list[float]]]:
     """``"0 1 2; 3 4 5 | 1 2 3; 4 5 6"`` -> channels of rows of numbers.
 
@@ -65,7 +70,7 @@ def parse_matrices(text: str, what: str = "input") -> list[list[list[float]]]:
     Raises ValueError with a message that says what to fix.
     """
     channels = []
-    for c, channel_text in enumerate(text.split("|")):
+    for c, channel_text in enumerate(plain_minus(text).split("|")):
         rows = []
         for line in channel_text.replace(";", "\n").splitlines():
             cells = line.replace(",", " ").split()
@@ -100,7 +105,7 @@ def parse_bias(text: str, filters: int, what: str = "bias (b)") -> list[float] |
 
     Raises ValueError with a message that says what to fix, as :func:`parse_matrices` does.
     """
-    cells = text.replace(",", " ").split()
+    cells = plain_minus(text).replace(",", " ").split()
     if not cells:
         return None
     if not all(_is_number(cell) for cell in cells):

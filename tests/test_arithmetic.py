@@ -282,6 +282,8 @@ def test_parse_matrices_rows_channels_and_errors():
     assert parse_matrices("0 1 2; 3 4 5") == [[[0, 1, 2], [3, 4, 5]]]
     assert parse_matrices("1,2\n3,4 | 5 6; 7 8") == [[[1, 2], [3, 4]], [[5, 6], [7, 8]]]
     assert matrices_text(parse_matrices("1 2; 3 4.5 | 5 6; 7 8")) == "1 2; 3 4.5 | 5 6; 7 8"
+    # the minus sign of slides (and of this app's "−∞"), U+2212: once "'−1' is not a number"
+    assert parse_matrices("\u22121 2; 3 \u22124.5") == [[[-1, 2], [3, -4.5]]]
     for text, words in [("0 1; 2", "ragged rows"), ("0 x", "'x' is not a number"), ("  ", "is empty"),
                         ("1 2 | 3", "same height and width"), ("1 nan", "finite")]:
         with pytest.raises(ValueError, match=words):
@@ -291,6 +293,7 @@ def test_parse_matrices_rows_channels_and_errors():
 def test_parse_bias_one_for_all_finite_only():
     assert parse_bias("1, -2.5", 2) == [1, -2.5]
     assert parse_bias("3", 3) == [3, 3, 3]  # one value for every filter
+    assert parse_bias("\u22120.5, 2", 2) == [-0.5, 2]
     assert parse_bias("  ", 2) is None
     with pytest.raises(ValueError, match=r"bias \(b\): 'one' is not a list of numbers"):
         parse_bias("one", 1)

@@ -12,7 +12,16 @@ import re
 
 import streamlit as st
 
-from cnnviz.arithmetic import LIMITS, OPS, PRESETS, Problem, matrices_text, parse_bias, parse_matrices
+from cnnviz.arithmetic import (
+    LIMITS,
+    OPS,
+    PRESETS,
+    Problem,
+    matrices_text,
+    parse_bias,
+    parse_matrices,
+    plain_minus,
+)
 from cnnviz.messages import quoted
 from cnnviz.ui.links import whole_number
 
@@ -194,7 +203,7 @@ _THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
 def parse_guess(text: str) -> float | None:
     """A student's typed value ("19", "3.75", "3,75", "1,000", "-2", "7/2"), or None when it is not
     a finite number."""
-    text = text.strip().replace("−", "-").replace(" ", "")
+    text = plain_minus(text).strip().replace(" ", "")
     text = text.replace(",", "") if _THOUSANDS.fullmatch(text) else text.replace(",", ".")
     try:
         if "/" in text:
