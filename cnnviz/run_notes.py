@@ -26,3 +26,13 @@ def chance_note(run: RunRecord) -> str | None:
     if run.status != "completed" or not classes or accuracy is None:
         return None
     return chance_level_note(accuracy, len(classes), run.config.get("lr", 0.0))
+
+
+def time_text(training_s: float, whole_run_s: float | None = None) -> str:
+    """"12.3 s of training": the time of the epochs, whose images/s a run reports. The whole run
+    (the duration of "All runs") also loads the data and saves the weights; where the two differ
+    at the precision shown, both are said, so that one run never reads two durations unexplained."""
+    text = f"{training_s:.1f} s of training"
+    if whole_run_s is not None and f"{whole_run_s:.1f}" != f"{training_s:.1f}":
+        text += f" ({whole_run_s:.1f} s in all, with loading the data and saving the weights)"
+    return text

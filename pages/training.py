@@ -5,7 +5,7 @@ import os
 import streamlit as st
 
 from cnnviz import training_figures as tf
-from cnnviz.run_notes import chance_note
+from cnnviz.run_notes import chance_note, time_text
 from cnnviz.runs import RunStore, StoreUnavailable, launch_run, prepare_worker
 from cnnviz.training import (
     ConfigError,
@@ -167,7 +167,7 @@ def live_view(run_id: int) -> None:
         elif run.status == "completed":
             st.success(f"Completed: test accuracy **{run.final['test_accuracy']:.2%}**, test loss "
                        f"{run.final['test_loss']:.4f}, {run.final['images_per_s']:,.0f} images/s, "
-                       f"{run.final['elapsed_s']:.1f} s.")
+                       f"{time_text(run.final['elapsed_s'], run.duration_s)}.")
             if note := chance_note(run):
                 st.warning(note)
         elif run.status in ("failed", "diverged", "interrupted", "cancelled"):
@@ -207,7 +207,10 @@ def all_runs(drawn: list) -> None:
     runs = runs_now(store, drawn)
     st.subheader("All runs")
     st.dataframe(tf.runs_table(runs), hide_index=True, width="stretch", placeholder="—",
-                 column_config={"test accuracy": st.column_config.NumberColumn(format="percent")})
+                 column_config={"test accuracy": st.column_config.NumberColumn(format="percent"),
+                                "duration": st.column_config.TextColumn(
+                                    help="the whole run: loading the data, training, testing and saving the "
+                                         "weights")})
     if note := read_compared_runs(runs):
         st.warning(note)
     compare = compared_runs_box(runs)

@@ -610,6 +610,32 @@ def test_cli_summary_and_runs_show_say_when_a_run_ended_at_chance(cnnviz_home, c
     assert f"        note: {note}" in _run_text(store.get_run(run_id), []).splitlines()
 
 
+def test_a_run_s_two_times_are_named_so_that_they_never_disagree(cnnviz_home, capsys):
+    """The banner said 0.3 s and "All runs" 0.4 s for one run: the epochs against the whole run."""
+    from cnnviz.commands.training import _run_text
+    from cnnviz.run_notes import time_text
+
+    assert time_text(0.31) == "0.3 s of training"
+    assert time_text(0.31, 0.33) == "0.3 s of training"  # the same at the precision shown: said once
+    assert time_text(0.31, 2.04) == "0.3 s of training (2.0 s in all, with loading the data and saving the weights)"
+    store = RunStore()
+    run_id = store.create_run(TrainConfig(arch="lenet5"))
+    store.update(run_id, status="running", started_at=time.time() - 2.0)
+    store.finish(run_id, "completed", final={"test_accuracy": 0.9, "test_loss": 0.3, "images_per_s": 7915.0,
+                                             "elapsed_s": 0.4, "epochs_done": 15, "checkpoint": "run-1.safetensors"})
+    record = store.get_run(run_id)
+    assert f"{record.duration_s:.1f}" == "2.0"
+    result = next(line for line in _run_text(record, []).splitlines() if "result:" in line)
+    assert result.endswith("7,915 images/s, 0.4 s of training (2.0 s in all, with loading the data and saving "
+                           "the weights), 15 epochs")
+    from cnnviz.training_figures import runs_table
+    assert runs_table([record])["duration"].tolist() == ["2.0 s"]
+    _ProgressPrinter(bar=False, lr=0.01)({"event": "finished", "run_id": 1, "status": "completed", "error": None,
+                                          "test_accuracy": 0.9, "test_loss": 0.3, "images_per_s": 7915.0,
+                                          "elapsed_s": 0.4})
+    assert capsys.readouterr().out.splitlines()[-1].endswith("7,915 images/s, 0.4 s of training")
+
+
 def test_cli_train_json_events(cnnviz_home):
     result = subprocess.run([sys.executable, "-m", "cnnviz", "train", "--arch", "lenet5", "--dataset", "digits",
                              "--epochs", "2", "--precision", "float32", "--label-smoothing", "0", "--json"],

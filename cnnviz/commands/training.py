@@ -13,7 +13,7 @@ import time
 
 from cnnviz.commands import CliError
 from cnnviz.cpu_share import threads_text
-from cnnviz.run_notes import chance_level_note, chance_note
+from cnnviz.run_notes import chance_level_note, chance_note, time_text
 from cnnviz.training_choices import DATASET_NAMES, DEVICES, OPTIMIZERS, PRECISIONS, SCHEDULES
 
 
@@ -139,7 +139,7 @@ class _ProgressPrinter:
             print(f"run {event['run_id']} {event['status']}" + (f": {event['error']}" if event["error"] else ""))
             if "test_accuracy" in event:
                 print(f"test accuracy {event['test_accuracy']:.2%}, test loss {event['test_loss']:.4f}, "
-                      f"{event['images_per_s']:,.0f} images/s, {event['elapsed_s']:.1f} s")
+                      f"{event['images_per_s']:,.0f} images/s, {time_text(event['elapsed_s'])}")
                 if event["status"] == "completed" and (
                         note := chance_level_note(event["test_accuracy"], self.classes, self.lr)):
                     print(note)
@@ -171,7 +171,7 @@ def _run_text(record, metrics) -> str:
               "      config: " + " ".join(f"{key}={value}" for key, value in record.config.items())]
     if "test_accuracy" in final:
         lines.append(f"      result: test accuracy {final['test_accuracy']:.2%}, test loss {final['test_loss']:.4f}, "
-                     f"{final['images_per_s']:,.0f} images/s, {final['elapsed_s']:.1f} s, "
+                     f"{final['images_per_s']:,.0f} images/s, {time_text(final['elapsed_s'], record.duration_s)}, "
                      f"{final['epochs_done']} epoch{'s' * (final['epochs_done'] != 1)}")
         lines.append(f"  checkpoint: {final['checkpoint']}")
         if note := chance_note(record):
