@@ -9,7 +9,9 @@ from __future__ import annotations
 import functools
 import json
 import math
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -285,7 +287,13 @@ class CannotSummarise(Exception):
     """torchinfo cannot run this network here; the message says why and what to do."""
 
 
-def torchinfo_text(analysis: Analysis, model_factory, depth: int = 3) -> str:
+@dataclass
+class TorchinfoSummary:
+    text: str  # torchinfo's own summary
+    note: str | None  # why its Mult-Adds differ from the layer table's MACs, in this network's numbers
+
+
+def torchinfo_summary(analysis: Analysis, model_factory, depth: int = 3) -> TorchinfoSummary:
     """torchinfo's familiar summary of the network ``analysis`` describes, built by ``model_factory``.
 
     torchinfo runs the model for real: it allocates the weights and one image's activations, which
@@ -315,7 +323,32 @@ def torchinfo_text(analysis: Analysis, model_factory, depth: int = 3) -> str:
             raise CannotSummarise(f"torchinfo ran out of memory building this network ({what}). Use a "
                                   f"smaller network or input; {fix}.") from None
         raise
-    return str(stats)
+    # torchinfo writes its unit as the enum it is ("Total mult-adds (Units.MEGABYTES): 0.42") on Python 3.11+
+    text = re.sub(r"\(Units\.(\w+)\)", lambda m: f"({_TORCHINFO_UNITS.get(m[1], m[1].lower())})", str(stats))
+    return TorchinfoSummary(text, _mult_adds_note(analysis, stats.total_mult_adds))
+
+
+_TORCHINFO_UNITS = {"NONE": "", "KILOBYTES": "K", "MEGABYTES": "M", "GIGABYTES": "G", "TERABYTES": "T"}
+
+
+def _mult_adds_note(analysis: Analysis, mult_adds: int) -> str | None:
+    """Why torchinfo's Mult-Adds exceed the table's MACs: it counts the biases (a conv's at every
+    output position) and batch norm's γ and β as multiply-adds; the MACs are the weights' products
+    only, as FlopCounterMode counts them. LeNet-5: 423,038 against 416,520."""
+    extra = mult_adds - analysis.total_macs
+    if extra <= 0:
+        return None
+    note = (f"torchinfo's Mult-Adds, {mult_adds:,}, are {extra:,} more than the layer table's MACs, "
+            f"{analysis.total_macs:,}: torchinfo counts the biases and batch norm's γ and β as multiply-adds "
+            "too")
+    conv = next((row for row in analysis.rows if row.is_leaf and row.type.startswith("Conv") and row.biases
+                 and row.output_shape and len(row.output_shape) == 3 and row.call_index == 0), None)
+    if conv is not None:
+        positions = conv.output_shape[1] * conv.output_shape[2]
+        note += (f", a conv's bias at every output position ({conv.name}: {conv.params:,} parameters × "
+                 f"{positions:,} positions = {conv.params * positions:,}, against the table's {conv.weights:,} "
+                 f"weights × {positions:,} = {conv.macs:,})")
+    return note + ". The table's MACs are the products of the weights only, as torch's FlopCounterMode counts them."
 
 
 def _outputs_in_order(rows: list[LayerRow]) -> Iterator[LayerRow]:

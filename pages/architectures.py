@@ -234,6 +234,9 @@ with torchinfo_tab:
                                           num_classes=None if fixed else int(classes))) if arch else model_factory
             try:
                 with st.spinner("Running torchinfo…"):
-                    st.code(report.torchinfo_text(analysis, factory), language=None)
+                    summary = report.torchinfo_summary(analysis, factory)
+                st.code(summary.text, language=None)
+                if summary.note:
+                    st.caption(summary.note)
             except report.CannotSummarise as error:
                 st.error(str(error), icon=":material/memory:")

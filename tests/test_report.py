@@ -20,7 +20,7 @@ from cnnviz.report import (
     receptive_field_note,
     stage_shapes,
     summary_text,
-    torchinfo_text,
+    torchinfo_summary,
     totals,
 )
 from cnnviz.spec import build_model, parse_spec
@@ -32,12 +32,43 @@ def conv_spec(filters: int):
                        "layers": [{"type": "conv", "filters": filters, "kernel": 3}]})
 
 
-def test_torchinfo_text_is_torchinfo_s_own_summary():
+def test_torchinfo_summary_is_torchinfo_s_own():
     model = functools.partial(create_model, "lenet5")
     analysis = analyze_model(model, (1, 32, 32))
     expected = torchinfo.summary(model(), input_size=(1, 1, 32, 32), depth=3, verbose=0,
                                  col_names=("output_size", "num_params", "mult_adds"), device="cpu")
-    assert torchinfo_text(analysis, model) == str(expected)
+    summary = torchinfo_summary(analysis, model)
+    assert summary.text == str(expected).replace("(Units.MEGABYTES)", "(M)")  # once the enum's name
+    assert "Total mult-adds (M): 0.42" in summary.text.splitlines()
+    # torchinfo counts each bias as a multiply-add (a conv's at every output position): LeNet-5's
+    # conv1 6·28·28, conv2 16·10·10, conv3 120, fc1 84 and fc2 10 biases
+    extra = 6 * 28 * 28 + 16 * 10 * 10 + 120 + 84 + 10
+    assert expected.total_mult_adds == analysis.total_macs + extra == 423_038
+    assert summary.note == (
+        "torchinfo's Mult-Adds, 423,038, are 6,518 more than the layer table's MACs, 416,520: torchinfo counts "
+        "the biases and batch norm's γ and β as multiply-adds too, a conv's bias at every output position (conv1: "
+        "156 parameters × 784 positions = 122,304, against the table's 150 weights × 784 = 117,600). The table's "
+        "MACs are the products of the weights only, as torch's FlopCounterMode counts them.")
+
+
+@pytest.mark.parametrize("arch", ["vgg-style", "nin", "resnet-small", "inception-block"])
+def test_what_torchinfo_counts_beyond_the_macs_is_what_its_note_says(arch):
+    """Biases (a conv's at every output position) and batch norm's γ and β, to the last one: the
+    whole zoo was checked so; these networks have all three kinds between them."""
+    analysis = analyze_architecture(arch)
+    stats = torchinfo.summary(create_model(arch), input_size=(1, *analysis.input_shape), verbose=0)
+    said = 0
+    for row in analysis.rows:
+        if row.is_leaf and row.call_index == 0:
+            if row.type.startswith("Conv"):
+                said += row.biases * row.output_shape[1] * row.output_shape[2]
+            elif row.type == "Linear":
+                said += row.biases
+            elif row.type.startswith("BatchNorm"):
+                said += row.params
+    assert stats.total_mult_adds - analysis.total_macs == said > 0
+    note = torchinfo_summary(analysis, functools.partial(create_model, arch)).note
+    assert note.startswith(f"torchinfo's Mult-Adds, {stats.total_mult_adds:,}, are {said:,} more than")
 
 
 def test_torchinfo_refuses_a_network_larger_than_half_the_memory_before_building_it(monkeypatch):
@@ -51,7 +82,7 @@ def test_torchinfo_refuses_a_network_larger_than_half_the_memory_before_building
 
     monkeypatch.setattr(cnnviz.report, "available_memory", lambda device: 16 * 10**9)
     with pytest.raises(CannotSummarise) as error:
-        torchinfo_text(analysis, never_built)
+        torchinfo_summary(analysis, never_built)
     assert str(error.value) == (
         "torchinfo would build this network for real: 40.0 TB of weights and 2.7 PB of activations, "
         "more than half of the 16.0 GB of memory available. Use a smaller network or input; the layer "
@@ -60,10 +91,10 @@ def test_torchinfo_refuses_a_network_larger_than_half_the_memory_before_building
     small = analyze_model(lambda: build_model(conv_spec(100)), (1, 28, 28))
     need = small.param_memory_bytes + small.activation_memory_bytes
     monkeypatch.setattr(cnnviz.report, "available_memory", lambda device: 2 * need)
-    assert "Total params: 1,000" in torchinfo_text(small, lambda: build_model(conv_spec(100)))
+    assert "Total params: 1,000" in torchinfo_summary(small, lambda: build_model(conv_spec(100))).text
     monkeypatch.setattr(cnnviz.report, "available_memory", lambda device: 2 * need - 1)
     with pytest.raises(CannotSummarise, match="more than half of the"):
-        torchinfo_text(small, never_built)
+        torchinfo_summary(small, never_built)
 
 
 def test_torchinfo_reports_the_allocator_failing(monkeypatch):
@@ -73,7 +104,7 @@ def test_torchinfo_reports_the_allocator_failing(monkeypatch):
     analysis = analyze_model(lambda: build_model(spec), (1, 28, 28))
     monkeypatch.setattr(cnnviz.report, "available_memory", lambda device: None)
     with pytest.raises(CannotSummarise) as error:
-        torchinfo_text(analysis, lambda: build_model(spec))
+        torchinfo_summary(analysis, lambda: build_model(spec))
     assert str(error.value) == (
         "torchinfo ran out of memory building this network (4.0 PB of weights and 270.4 PB of "
         "activations). Use a smaller network or input; the layer table has the same numbers, computed "
@@ -87,7 +118,7 @@ def test_torchinfo_lets_other_errors_through():
         raise ValueError("a bug")
 
     with pytest.raises(ValueError, match="a bug"):
-        torchinfo_text(analysis, broken)
+        torchinfo_summary(analysis, broken)
 
 
 @pytest.mark.parametrize("value, text", [

@@ -114,7 +114,10 @@ def run_summary(args) -> int:
             print(report.diagnosis_text(analysis))
         else:
             try:
-                print(report.torchinfo_text(analysis, factory, depth=args.depth or 3))
+                summary = report.torchinfo_summary(analysis, factory, depth=args.depth or 3)
+                print(summary.text)
+                if summary.note:
+                    print(f"\n{summary.note}")
             except report.CannotSummarise as error:
                 raise CliError(str(error)) from None
     elif args.format == "table":
