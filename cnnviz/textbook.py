@@ -530,7 +530,10 @@ def check(source: str | None = None) -> list[ClaimCheck]:
             hint = f" ({source} is in the zoo, but no document makes a claim about it)"
         except KeyError:
             pass
+        zoo = architectures_with_claims()
+        small = [arch for arch in architectures if arch not in zoo]
         raise UnknownSource(f"unknown source {source!r}{hint}: give a document — {docs} — or one "
-                            f"of the architectures checked: {', '.join(architectures)}")
+                            f"of the architectures checked: {', '.join(zoo)}; or one of the documents' "
+                            f"small example nets, which are not in the zoo: {', '.join(small)}")
     return [c for c in _all_checks()
             if (c.document == document if document else c.architecture == source)]
