@@ -72,6 +72,10 @@ class MetricRecord:
     time: float  # seconds since the run started
 
 
+# runs.cancel_requested: a cancel asked for, then seen by the run's process, which ends by itself
+NOT_CANCELLED, CANCEL_ASKED, CANCEL_SEEN = 0, 1, 2
+
+
 @dataclass
 class RunRecord:
     id: int
@@ -87,10 +91,16 @@ class RunRecord:
     info: dict  # device, data adaptation, steps per epoch ...
     final: dict  # test_accuracy, test_loss, images_per_s, elapsed_s ...
     results: dict  # confusion, per_class_accuracy, classes, misclassified
+    cancel: int = NOT_CANCELLED  # CANCEL_ASKED, then CANCEL_SEEN once its process stops by itself
 
     @property
     def active(self) -> bool:
         return self.status in ACTIVE
+
+    @property
+    def stopping(self) -> bool:
+        """Still running, but its process has seen the cancel: it saves its results, then ends."""
+        return self.active and self.cancel == CANCEL_SEEN
 
     @property
     def duration_s(self) -> float | None:
@@ -207,13 +217,19 @@ class RunStore:
         self.update(run_id, heartbeat=time.time())
 
     def finish(self, run_id: int, status: str, error: str | None = None, final: dict | None = None,
-               results: dict | None = None) -> None:
+               results: dict | None = None) -> bool:
+        """Record the run's end, once: a run that has ended already keeps its end (a second writer,
+        such as a canceller and the run's own process, cannot rewrite it). True if recorded."""
         values = {"status": status, "finished_at": time.time(), "error": error}
         if final is not None:
-            values["final"] = final
+            values["final"] = json.dumps(final)
         if results is not None:
-            values["results"] = results
-        self.update(run_id, **values)
+            values["results"] = json.dumps(results)
+        assignments = ", ".join(f"{key} = ?" for key in values)
+        with self._connect(write=True) as db:
+            cursor = db.execute(f"UPDATE runs SET {assignments} WHERE id = ? AND status IN "
+                                f"({', '.join('?' * len(ACTIVE))})", (*values.values(), run_id, *ACTIVE))
+            return cursor.rowcount == 1
 
     # ---------------------------------------------------------------- reading
     def _record(self, row: sqlite3.Row) -> RunRecord:
@@ -222,7 +238,7 @@ class RunStore:
             created_at=row["created_at"], started_at=row["started_at"], finished_at=row["finished_at"],
             pid=row["pid"], heartbeat=row["heartbeat"], error=row["error"],
             info=json.loads(row["info"] or "{}"), final=json.loads(row["final"] or "{}"),
-            results=json.loads(row["results"] or "{}"),
+            results=json.loads(row["results"] or "{}"), cancel=row["cancel_requested"],
         )
 
     def _detect_interrupted(self, record: RunRecord) -> RunRecord:
@@ -279,25 +295,37 @@ class RunStore:
             row = db.execute("SELECT cancel_requested FROM runs WHERE id = ?", (run_id,)).fetchone()
         return bool(row and row[0])
 
+    def cancel_seen(self, run_id: int) -> None:
+        """The run's process has seen the cancel: it stops after this step and saves what it has."""
+        self.update(run_id, cancel_requested=CANCEL_SEEN)
+
     def cancel(self, run_id: int, grace_s: float = 5.0) -> RunRecord:
-        """Ask the run to stop; its process is terminated if it has not stopped after ``grace_s``."""
+        """Ask the run to stop. Its process stops after the step it is in, saves its results and a
+        checkpoint, and records its end (the returned run may still be ``stopping``, saving). A
+        process that has not seen the request after ``grace_s`` (a step that long, or a hang) is
+        sent SIGTERM, which stops it at once; its end is written here only if it is gone without
+        writing it. Either way the run has one end, written once."""
         record = self.get_run(run_id)
-        if not record.active:
+        if not record.active or record.stopping:
             return record
-        self.update(run_id, cancel_requested=1)
+        if record.cancel == NOT_CANCELLED:  # asked again (a second Stop): not "seen" written over
+            self.update(run_id, cancel_requested=CANCEL_ASKED)
         if record.status == "queued" and not record.pid:
             self.finish(run_id, "cancelled", error="cancelled before it started")
             return self.get_run(run_id)
         deadline = time.time() + grace_s
-        while time.time() < deadline and self.get_run(run_id).active:
+        while time.time() < deadline and (record := self.get_run(run_id)).active:
             time.sleep(0.1)
-        record = self.get_run(run_id)
-        if record.active:
-            if _pid_alive(record.pid):
-                os.kill(record.pid, signal.SIGTERM)
+        if not record.active or record.stopping:
+            return record
+        if _pid_alive(record.pid):
+            os.kill(record.pid, signal.SIGTERM)
+            deadline = time.time() + grace_s
+            while time.time() < deadline and self.get_run(run_id).active and _pid_alive(record.pid):
+                time.sleep(0.1)
+        if self.get_run(run_id).active and not _pid_alive(record.pid):
             self.finish(run_id, "cancelled", error="cancelled (the process was stopped)")
-            record = self.get_run(run_id)
-        return record
+        return self.get_run(run_id)
 
 
 _spare_lock = threading.Lock()

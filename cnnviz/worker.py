@@ -121,7 +121,10 @@ class StoreRecorder:
         if now - self.last_check >= 0.5:
             self.last_check = now
             self.stop_requested = self.store.cancel_requested(self.run_id)
-            self.share_cpu()
+            if self.stop_requested:  # the canceller waits for this run's end instead of stopping it
+                self.store.cancel_seen(self.run_id)
+            else:
+                self.share_cpu()
         return self.stop_requested
 
 
@@ -173,6 +176,8 @@ def execute(store: RunStore, run_id: int, listener: Listener | None = None, vali
     except KeyboardInterrupt as interrupt:  # stopped at once: the metrics recorded so far are kept
         stopped_by = getattr(interrupt, "signum", signal.SIGINT)  # a plain one is Python's own Ctrl-C
         status, error, final, results = "cancelled", cancelled_by(stopped_by), None, None
+        if stopped_by == signal.SIGTERM and store.cancel_requested(run_id):  # `runs cancel`'s or Stop's
+            stopped_by, error = None, "cancelled by the user"  # a cancelled run, as any other: train exits 1
     except Diverged as exc:
         status, error = "diverged", str(exc)
     except (ConfigError, DatasetUnavailable, StoreUnavailable) as exc:  # the message says what to do
@@ -203,6 +208,8 @@ def _stop_on_signals(recorder: StoreRecorder) -> dict:
     def on_signal(signum, frame):
         if recorder.ending:  # the run's end is being saved: let it finish
             print("\nsaving the run, a moment", file=sys.stderr, flush=True)
+        elif signum == signal.SIGTERM and recorder.store.cancel_requested(recorder.run_id):
+            stop_at_once(signum)  # a cancel that a step too long kept the run from seeing: stop now
         elif recorder.training and recorder.stop_signal is None:
             recorder.stop_signal = signum
             print(f"\nstopping after this step ({STOP_SIGNALS[signum]} again to stop at once)", file=sys.stderr,
@@ -234,10 +241,14 @@ def main() -> int:
         os.dup2(log.fileno(), 2)
     run_id = job["run_id"]
     store = RunStore(job["db"])
-    # A cancel that arrives as SIGTERM still ends the run cleanly, as cancelled.
-    signal.signal(signal.SIGTERM, lambda *_: (store.update(run_id, cancel_requested=1),
-                                              store.finish(run_id, "cancelled", error="cancelled (stopped)"),
-                                              os._exit(0)))
+    def on_sigterm(signum, frame):
+        """A cancel that a step too long kept the run from seeing (or a shutdown): ended at once,
+        as cancelled, with the metrics so far."""
+        asked = store.cancel_requested(run_id)
+        store.finish(run_id, "cancelled", error="cancelled by the user" if asked else cancelled_by(signum))
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, on_sigterm)
     # launch_run validated the config; a run in the background leaves a core to whoever watches it
     try:
         status = execute(store, run_id, validated=True, threads=background_threads())

@@ -161,7 +161,9 @@ def live_view(run_id: int) -> None:
     with st.container(key=f"live-run-{run_id}"):  # a stable name: the browser tests find this run's view
         st.markdown(f"**Run {run.id}** · {tf.run_line(run)}")
         st.caption(tf.settings_text(run.config))
-        if run.active:
+        if run.stopping:
+            st.info("Stopping: the run saves its results and the weights so far, then ends as cancelled.")
+        elif run.active:
             fraction, text = tf.progress(run, frame)
             st.progress(fraction, text=text)
         elif run.status == "completed":
@@ -180,7 +182,7 @@ def live_view(run_id: int) -> None:
 # Outside the fragment, so a click is never lost to the fragment's timer; in a row that is always
 # there, so the live view keeps its place (and its elements) when the run ends and Stop goes.
 with st.container(horizontal=True):
-    if active:
+    if active and not chosen.stopping:
         st.button("Stop", key=f"stop-{run_choice}", on_click=store.cancel, args=(run_choice,),
                   help="Stops the run within seconds; what it recorded so far is kept.")
     st.button("New run from these settings", key=f"again-{run_choice}", on_click=fill_launch_form,

@@ -98,6 +98,24 @@ def test_failed_and_diverged_runs_say_why():
     assert "Diverged:" in at.error[0].value and "learning rate" in at.error[0].value
 
 
+def test_a_run_stopping_says_so_and_offers_no_second_stop(capsys):
+    """Its process has seen the Stop and is saving its results: the page and `runs cancel` say so."""
+    from cnnviz.__main__ import main
+
+    store = RunStore()
+    run_id = store.create_run(TrainConfig(arch="lenet5"))
+    store.update(run_id, status="running", pid=os.getpid(), started_at=time.time(), heartbeat=time.time())
+    store.cancel_seen(run_id)
+    at = open_page(run=str(run_id))
+    assert at.info[0].value == ("Stopping: the run saves its results and the weights so far, then ends as "
+                                "cancelled.")
+    assert [b.label for b in at.button if b.label == "Stop"] == []
+    assert main(["runs", "cancel", str(run_id)]) == 0
+    assert capsys.readouterr().out == (f"run {run_id}: stopping — it saves its results and the weights so far, "
+                                       "then ends as cancelled\n")
+    assert store.get_run(run_id).status == "running"  # this process, "the run's", was left alone
+
+
 def fragment_timers(monkeypatch, **params) -> dict[str, float | None]:
     """The page's fragments and their timers (run_every), by function name, as one run of it draws them."""
     import streamlit as st

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import OrderedDict
 
@@ -783,9 +784,11 @@ def test_a_stop_signal_while_the_cli_creates_its_run_ends_it_cancelled_not_queue
         "event": "finished", "run_id": record.id, "status": "cancelled", "error": f"cancelled with {name}"}
 
 
-def test_a_cancel_that_escalates_to_sigterm_is_still_cancelled_by_the_user():
-    """`runs cancel` sends SIGTERM when a step takes longer than its grace: the user asked, so the
-    run says so."""
+def test_a_cancel_that_escalates_to_sigterm_stops_a_foreground_run_at_once_as_cancelled_by_the_user():
+    """`runs cancel` and Stop send SIGTERM only to a run that has not seen the request within the
+    grace (a step that long): it stops at once, says the user asked, and `train` exits 1 as for any
+    cancelled run. Before, it went on to the end of the step and printed "stopping after this step
+    (SIGTERM again to stop at once)", a signal the user never sent, then exited 143."""
     store = RunStore()
     run_id = store.create_run(TrainConfig(arch="lenet5", epochs=1000, log_every=1))
     terminate, events = _signal_on_steps(signal.SIGTERM, 3)
@@ -795,12 +798,57 @@ def test_a_cancel_that_escalates_to_sigterm_is_still_cancelled_by_the_user():
             store.update(run_id, cancel_requested=1)  # what cancel() does before its grace runs out
         terminate(event)
 
-    with pytest.raises(cnnviz.worker.Stopped) as stopped:
-        execute(store, run_id, listener, stop_on_signals=True)
-    assert stopped.value.exit_code == 143
+    assert execute(store, run_id, listener, stop_on_signals=True) == "cancelled"
     record = store.get_run(run_id)
-    assert (record.status, record.error) == ("cancelled", "cancelled by the user")
+    assert (record.status, record.error, record.final) == ("cancelled", "cancelled by the user", {})
     assert [m.step for m in store.metrics(run_id) if m.name == "loss"] == [1, 2, 3]
+
+
+def test_a_run_ends_once_whoever_writes_its_end_second():
+    store = RunStore()
+    run_id = store.create_run(TrainConfig(arch="lenet5"))
+    assert store.finish(run_id, "cancelled", error="cancelled (the process was stopped)")
+    assert not store.finish(run_id, "cancelled", error="cancelled by the user", final={"test_accuracy": 0.1})
+    record = store.get_run(run_id)
+    assert (record.status, record.error, record.final) == ("cancelled", "cancelled (the process was stopped)", {})
+
+
+def _sleeper() -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+
+
+def test_cancel_leaves_a_run_that_has_seen_it_to_save_its_results():
+    """A slow run (resnet56 beside another run) saw the Stop, then spent more than the grace on its
+    test pass and checkpoint: cancel killed it and wrote "cancelled (the process was stopped)", and
+    the process, still alive, wrote its own end over that one."""
+    store = RunStore()
+    process = _sleeper()  # the run's process, alive all along
+    try:
+        run_id = store.create_run(TrainConfig(arch="lenet5"))
+        store.update(run_id, status="running", pid=process.pid, started_at=time.time(), heartbeat=time.time())
+        seen = threading.Timer(0.3, store.cancel_seen, args=(run_id,))  # as StoreRecorder.should_stop does
+        seen.start()
+        record = store.cancel(run_id, grace_s=1.0)
+        assert (record.status, record.stopping, process.poll()) == ("running", True, None)  # not killed
+        assert store.cancel(run_id, grace_s=1.0).stopping  # a second Stop leaves it be too
+        assert store.finish(run_id, "cancelled", error="cancelled by the user", final={"test_accuracy": 0.5})
+        record = store.get_run(run_id)
+        assert (record.error, record.final, record.stopping) == ("cancelled by the user", {"test_accuracy": 0.5},
+                                                                  False)
+    finally:
+        process.kill()
+        process.wait()
+
+
+def test_cancel_stops_a_process_that_never_sees_it_and_records_its_end():
+    store = RunStore()
+    process = _sleeper()  # a step that never ends: it never reads the request
+    run_id = store.create_run(TrainConfig(arch="lenet5"))
+    store.update(run_id, status="running", pid=process.pid, started_at=time.time(), heartbeat=time.time())
+    threading.Thread(target=process.wait, daemon=True).start()  # reaped as soon as it dies, as a parent would
+    record = store.cancel(run_id, grace_s=0.5)
+    assert process.wait(timeout=10) == -signal.SIGTERM
+    assert (record.status, record.error) == ("cancelled", "cancelled (the process was stopped)")
 
 
 @STOP_SIGNALS

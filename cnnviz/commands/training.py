@@ -220,7 +220,8 @@ def run_runs(args) -> int:
                 print(f"run {record.id} has already ended ({record.status}): nothing to cancel")
                 return 0
             record = store.cancel(args.run_id)
-            print(f"run {record.id}: {record.status}")
+            print(f"run {record.id}: stopping — it saves its results and the weights so far, then ends as "
+                  f"cancelled" if record.stopping else f"run {record.id}: {record.status}")
             return 0
     except KeyError:
         raise CliError(f"there is no run {args.run_id} (python -m cnnviz runs lists them)") from None
