@@ -36,3 +36,9 @@ def time_text(training_s: float, whole_run_s: float | None = None) -> str:
     if whole_run_s is not None and f"{whole_run_s:.1f}" != f"{training_s:.1f}":
         text += f" ({whole_run_s:.1f} s in all, with loading the data and saving the weights)"
     return text
+
+
+def no_device_text(active: bool) -> str:
+    """What stands for a run's device before it has one: a run that failed before training (a
+    dataset missing offline) never chose one, and never will."""
+    return "not chosen yet" if active else "none (the run ended before training began)"

@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from cnnviz.cpu_share import threads_text
+from cnnviz.run_notes import no_device_text
 from cnnviz.runs import MetricRecord, RunRecord
 from cnnviz.training import smoothed_loss_floor
 
@@ -214,7 +215,7 @@ def loss_floor(run: RunRecord) -> float:
 def run_line(run: RunRecord) -> str:
     """What ran where: "`lenet5` on `digits` · **running** · CPU (2 cores) · 1 thread · bfloat16 · images 1×8×8 → …"."""
     parts = [f"`{run.config['arch']}` on `{run.config['dataset']}`", f"**{run.status}**",
-             run.device or "device not chosen yet"]
+             run.device or f"device: {no_device_text(run.active)}"]
     if threads := threads_text(run.info):
         parts.append(threads)
     if run.info.get("precision"):

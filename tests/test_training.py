@@ -655,6 +655,10 @@ def test_cli_train_json_events(cnnviz_home):
                            env={**os.environ, "CNNVIZ_HOME": str(cnnviz_home)})
     data = json.loads(shown.stdout)
     assert data["status"] == "completed" and data["final"]["test_accuracy"] == events[-1]["test_accuracy"]
+    confusion = data["results"]["confusion"]  # the page's confusion matrix and per-class accuracy, from the CLI too
+    assert sum(map(sum, confusion)) == 360
+    assert sum(confusion[i][i] for i in range(10)) / 360 == pytest.approx(data["final"]["test_accuracy"])
+    assert data["results"]["per_class_accuracy"] == pytest.approx([row[i] / sum(row) for i, row in enumerate(confusion)])
     assert data["config"]["precision"] == "float32" and data["config"]["label_smoothing"] == 0.0
     assert data["info"]["adaptation"] == "1×8×8 → 1×32×32 (resized)" and data["info"]["precision"] == "float32"
     text = subprocess.run([sys.executable, "-m", "cnnviz", "runs", "show", str(events[0]["run_id"])], cwd=ROOT,

@@ -46,7 +46,10 @@ def test_run_line_names_the_network_data_device_precision_and_adaptation():
     shared = {**on_threads, "threads": 2, "threads_range": [1, 2]}
     assert "· 1–2 threads (fewer while other work used the CPU) ·" in tf.run_line(record(info=shared))
     assert tf.run_line(record(status="queued", device=None, info={})) == \
-        "`lenet5` on `digits` · **queued** · device not chosen yet"
+        "`lenet5` on `digits` · **queued** · device: not chosen yet"
+    # a run that failed before training (mnist missing offline) has ended without one: not "yet"
+    assert tf.run_line(record(status="failed", device=None, info={})) == \
+        "`lenet5` on `digits` · **failed** · device: none (the run ended before training began)"
 
 
 def test_runs_table_shows_accuracy_and_duration():

@@ -13,7 +13,7 @@ import time
 
 from cnnviz.commands import CliError
 from cnnviz.cpu_share import threads_text
-from cnnviz.run_notes import chance_level_note, chance_note, time_text
+from cnnviz.run_notes import chance_level_note, chance_note, no_device_text, time_text
 from cnnviz.training_choices import DATASET_NAMES, DEVICES, OPTIMIZERS, PRECISIONS, SCHEDULES
 
 
@@ -149,7 +149,8 @@ def _run_dict(record) -> dict:
     return {"id": record.id, "status": record.status, "arch": record.config.get("arch"),
             "dataset": record.config.get("dataset"), "device": record.device, "pid": record.pid,
             "created_at": record.created_at, "started_at": record.started_at, "finished_at": record.finished_at,
-            "error": record.error, "config": record.config, "info": record.info, "final": record.final}
+            "error": record.error, "config": record.config, "info": record.info, "final": record.final,
+            "results": record.results}
 
 
 def _when(timestamp: float | None) -> str:
@@ -161,7 +162,7 @@ def _run_text(record, metrics) -> str:
     info, final = record.info, record.final
     device = [part for part in (record.device, info.get("precision"), threads_text(info)) if part]
     lines = [f"run {record.id} · {record.status} · {record.config.get('arch')} on {record.config.get('dataset')}",
-             f"      device: {' · '.join(device) or 'not chosen yet'}"]
+             f"      device: {' · '.join(device) or no_device_text(record.active)}"]
     if info.get("adaptation"):
         lines.append(f"      images: {info['adaptation']} · {info['train_size']:,} training, "
                      f"{info['test_size']:,} test")
