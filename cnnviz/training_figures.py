@@ -51,9 +51,11 @@ def loss_axis(losses: pd.Series) -> dict:
     return {}
 
 
-def live_figure(frame: pd.DataFrame, loss_floor: float = 0.0) -> go.Figure:
+def live_figure(frame: pd.DataFrame, loss_floor: float = 0.0, epochs: int = 1) -> go.Figure:
     """Loss (train per logged step, test per epoch) and test accuracy per epoch, against the epoch.
-    ``loss_floor`` > 0 (label smoothing) is drawn as the lowest loss a model can reach."""
+    ``loss_floor`` > 0 (label smoothing) is drawn as the lowest loss a model can reach. Before the
+    first points the axes already span the run's ``epochs`` and 0–100% (plotly's empty axes read
+    epoch −1 to 6 and accuracy −100% to 400%)."""
     figure = make_subplots(rows=1, cols=2, subplot_titles=("loss", "accuracy"), horizontal_spacing=0.08)
     train = metric_series(frame, "train", "loss")
     test_loss = metric_series(frame, "test", "loss")
@@ -71,8 +73,11 @@ def live_figure(frame: pd.DataFrame, loss_floor: float = 0.0) -> go.Figure:
         figure.add_hline(y=loss_floor, line=dict(color="gray", dash="dot", width=1), row=1, col=1,
                          annotation_text=f"lowest possible loss with label smoothing: {loss_floor:.2f}",
                          annotation_position="bottom left", annotation_font_size=11, annotation_font_color="gray")
-    figure.update_xaxes(title_text="epoch", **whole_epoch_ticks(frame["epoch"].max() if len(frame) else 1))
-    figure.update_yaxes(tickformat=ACCURACY_TICKS, row=1, col=2)
+    figure.update_xaxes(title_text="epoch", **whole_epoch_ticks(frame["epoch"].max() if len(frame) else epochs))
+    if not len(frame):
+        figure.update_xaxes(range=[0, epochs])
+    figure.update_yaxes(tickformat=ACCURACY_TICKS, row=1, col=2,
+                        **({} if len(train_accuracy) + len(test_accuracy) else {"range": [0, 1]}))
     figure.update_yaxes(row=1, col=1, **loss_axis(pd.concat([train["value"], test_loss["value"]])))
     figure.update_layout(height=360, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.2),
                          uirevision="live")  # keeps the user's zoom while points arrive

@@ -175,8 +175,13 @@ def live_view(run_id: int) -> None:
         elif run.status in ("failed", "diverged", "interrupted", "cancelled"):
             message = {"failed": st.error, "diverged": st.error, "interrupted": st.warning, "cancelled": st.info}
             message[run.status](f"**{run.status.capitalize()}:** {run.error}")
-        st.plotly_chart(tf.live_figure(frame, tf.loss_floor(run)), key=f"live-{run.id}")
-        st.caption(f"{len(tf.metric_series(frame, 'train', 'loss'))} loss points")
+        if len(frame) or run.active:
+            st.plotly_chart(tf.live_figure(frame, tf.loss_floor(run), run.config.get("epochs", 1)),
+                            key=f"live-{run.id}")
+            st.caption(f"{len(tf.metric_series(frame, 'train', 'loss'))} loss points")
+        else:
+            st.caption(f"No curves to draw: the run ended before its first logged step (the loss is logged "
+                       f"every {run.config.get('log_every', 10)} steps).")
 
 
 # Outside the fragment, so a click is never lost to the fragment's timer; in a row that is always

@@ -96,6 +96,10 @@ def test_failed_and_diverged_runs_say_why():
     assert execute(store, run_id) == "diverged"
     at = open_page(run=str(run_id))
     assert "Diverged:" in at.error[0].value and "learning rate" in at.error[0].value
+    # it diverged before its first logged step: no empty chart with axes from epoch −1 to 6
+    assert store.metrics(run_id) == [] and not at.get("plotly_chart")
+    assert "No curves to draw: the run ended before its first logged step (the loss is logged every 10 steps)." \
+        in [c.value for c in at.caption]
 
 
 def test_a_run_stopping_says_so_and_offers_no_second_stop(capsys):

@@ -94,6 +94,15 @@ def test_comparison_names_say_what_sets_each_run_apart():
     assert tf.comparison_names([run(1), other_arch]) == {1: "1: lenet5", 2: "2: vgg-style"}
 
 
+def test_an_empty_live_figure_spans_the_run_s_epochs_and_0_to_100_percent():
+    """Before the first points plotly's empty axes read epoch −1 to 6 and accuracy −100% to 400%."""
+    empty = tf.live_figure(tf.metrics_frame([]), epochs=15)
+    assert empty.layout.xaxis.range == (0, 15) and empty.layout.xaxis2.range == (0, 15)
+    assert empty.layout.yaxis2.range == (0, 1)
+    drawn = tf.live_figure(tf.metrics_frame(metrics((10, 1.0, "test", "accuracy", 0.5, 1.0))), epochs=15)
+    assert drawn.layout.xaxis.range is None and drawn.layout.yaxis2.range is None  # the points decide
+
+
 def test_live_figure_draws_the_loss_floor_of_label_smoothing():
     frame = tf.metrics_frame(metrics((10, 0.4, "train", "loss", 2.1, 0.5)))
     assert [shape.y0 for shape in tf.live_figure(frame, 0.5).layout.shapes] == [0.5]
