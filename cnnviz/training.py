@@ -84,6 +84,10 @@ class TrainConfig:
         if self.epochs > MAX_EPOCHS:
             raise ConfigError(f"epochs must be at most {MAX_EPOCHS:,}, got {self.epochs:,}: cnnviz trains short "
                               "runs (lenet5-padded passes 98% on digits in 15)")
+        train_size = DATASET_SIZES[self.dataset][0]
+        if self.batch_size > train_size:  # it would train on one batch of train_size, saying batch_size
+            raise ConfigError(f"batch size must be at most the {train_size:,} training images of {self.dataset}, "
+                              f"got {self.batch_size:,} (a batch of {train_size:,} is one step per epoch)")
         number("learning rate", self.lr, positive=True)
         number("momentum", self.momentum, below_one=True)
         number("weight decay", self.weight_decay)

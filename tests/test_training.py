@@ -129,6 +129,10 @@ def test_images_are_adapted_to_the_network():
     ({"epochs": 1001}, "epochs must be at most 1,000, got 1,001: cnnviz trains short runs"),
     ({"epochs": 10**30}, "epochs must be at most 1,000, got 1,000,000,000,000,000,000,000,000,000,000:"),
     ({"batch_size": "64"}, "batch size must be a whole number, got '64'"),
+    # it trained one batch of 1,437 an epoch while its settings said 5,000
+    ({"batch_size": 5000}, r"batch size must be at most the 1,437 training images of digits, got 5,000 \(a batch "
+                           r"of 1,437 is one step per epoch\)"),
+    ({"batch_size": 60_001, "dataset": "mnist"}, "batch size must be at most the 60,000 training images of mnist"),
     ({"weight_decay": float("nan")}, "weight decay must be finite, got nan"),
     ({"weight_decay": float("inf")}, "weight decay must be finite, got inf"),
     ({"weight_decay": -1e-4}, "weight decay must not be negative, got -0.0001"),
