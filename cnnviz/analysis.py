@@ -228,6 +228,7 @@ class WhereTheNumbersAre:
     params_by_kind: dict[str, int]  # "conv", "fully-connected", "other", in that order; only kinds that have some
     other_types: list[str]  # the types of the layers counted as "other" (BatchNorm2d ...)
     most_params: LayerRow | None  # the first layer with the most parameters; None without parameters
+    most_params_by_kind: dict[str, LayerRow]  # of each kind of layer, its first with the most parameters
     largest_activation: LayerRow | None  # among the layers that ran; None when none did
     # the last layer that ran, where the network does not fit its input (where it fits, the
     # network's output is the end: a lone Inception block's last leaf is one branch, not the concat)
@@ -252,6 +253,9 @@ def where_the_numbers_are(analysis: Analysis) -> WhereTheNumbersAre:
         params_by_kind={kind: count for kind, count in by_kind.items() if count},
         other_types=other_types,
         most_params=max((row for row in leaves if row.params), key=lambda row: row.params, default=None),
+        most_params_by_kind={kind: max(rows, key=lambda row: row.params) for kind in by_kind
+                             if (rows := [row for row in leaves if row.params
+                                          and PARAMETER_KINDS.get(row.type, "other") == kind])},
         largest_activation=max(ran, key=lambda row: row.activation_size, default=None),
         last_that_ran=ran[-1] if ran and not analysis.fits else None,
     )

@@ -176,15 +176,22 @@ def chart_lesson(analysis: Analysis, order: str = "pytorch") -> str:
         names = {"conv": "conv layers", "fully-connected": "fully-connected layers",
                  "other": f"other layers ({', '.join(where.other_types) or 'parameters of blocks'})"}
         kinds = sorted(where.params_by_kind.items(), key=lambda item: -item[1])
-        top = where.most_params
-        top_text = f"{top.name} alone {top.params:,}: {_share(top.params, where.total_params)}"
+
+        def alone(kind: str) -> str:
+            """" (fc alone 1,025,000: 15.5%)": a kind's largest layer, beside its kind's share (GoogLeNet's
+            fc once stood beside the conv layers' share), for the first kind and the largest layer's."""
+            top = where.most_params_by_kind.get(kind)
+            if top is None or (kind != kinds[0][0] and top is not where.most_params):
+                return ""
+            return f" ({top.name} alone {top.params:,}: {_share(top.params, where.total_params)})"
+
         if len(kinds) == 1:
-            sentence = f"All {where.total_params:,} parameters are in {names[kinds[0][0]]} ({top_text})"
+            sentence = f"All {where.total_params:,} parameters are in {names[kinds[0][0]]}{alone(kinds[0][0])}"
         else:
             (first, count), rest = kinds[0], kinds[1:]
             sentence = (f"{names[first][0].upper()}{names[first][1:]} hold {_share(count, where.total_params)} of "
-                        f"the {where.total_params:,} parameters ({top_text}); "
-                        + ", ".join(f"{names[kind]} {_share(n, where.total_params)}" for kind, n in rest))
+                        f"the {where.total_params:,} parameters{alone(first)}; "
+                        + ", ".join(f"{names[kind]} {_share(n, where.total_params)}{alone(kind)}" for kind, n in rest))
         sentences.append(sentence + ".")
     largest = where.largest_activation
     if largest is not None:

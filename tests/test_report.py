@@ -288,6 +288,23 @@ def test_where_the_numbers_are_in_resnet18_matches_torch_itself():
         "fully-connected layers 4.4%, other layers (BatchNorm2d) 0.1%.")
 
 
+def test_the_chart_lesson_names_each_kind_s_own_largest_layer():
+    """GoogLeNet's largest layer is its fc: the lesson once put "(fc alone 1,025,000)" beside the
+    conv layers' share."""
+    model = create_model("googlenet")
+    convs = [(name, m) for name, m in model.named_modules() if isinstance(m, nn.Conv2d)]
+    conv_name, conv = max(convs, key=lambda item: sum(p.numel() for p in item[1].parameters()))
+    conv_params = sum(p.numel() for p in conv.parameters())
+    fc_params = sum(p.numel() for p in model.fc.parameters())
+    total = sum(p.numel() for p in model.parameters())
+    assert (conv_params, fc_params) == (663_552, 1_025_000)
+    lesson = cnnviz.report.chart_lesson(analyze_architecture("googlenet"))
+    assert lesson.startswith(
+        f"Conv layers hold 84.3% of the {total:,} parameters ({conv_name} alone {conv_params:,}: "
+        f"{conv_params / total:.1%}); fully-connected layers 15.5% (fc alone {fc_params:,}: {fc_params / total:.1%}), "
+        "other layers (BatchNorm2d) 0.2%.")
+
+
 def test_the_chart_lesson_ends_at_the_output_or_where_the_network_stopped():
     # a lone Inception block: its output is the concat (64+128+32+32)·28·28, not its last branch
     assert cnnviz.report.chart_lesson(analyze_architecture("inception-block")).endswith("the output has 200,704.")
