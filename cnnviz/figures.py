@@ -389,6 +389,14 @@ def diagram_legend(analysis: Analysis, depth: int) -> str:
         parts.append("Green boxes are residual blocks: their input x goes around the block's main path F(x) "
                      "(the green line) and is added at ⊕ — hover it for what the block outputs, such as "
                      "relu(F(x) + x). A deeper diagram opens each block.")
+        projected = [row for row in (diagram.boxes[i].row for i in diagram.residual_blocks)
+                     if row.skip is not None and row.skip.shortcut]
+        if projected:  # ResNet-18's layer2.0: the line is downsample(x), a 1×1 conv and a batch norm
+            names = [row.name for row in projected]
+            listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+            parts.append(f"In {listed} the line is not x itself: x first goes through the block's shortcut "
+                         f"layers, which give it F(x)'s shape ({projected[0].skip.expression}); depth "
+                         f"{depth + 1} draws them.")
     if any(box.is_add for box in diagram.boxes):
         parts.append("An opened residual block: its main path F(x) in a column, its shortcut's layers "
                      "(downsample) beside it — or the green line where x itself is the shortcut — both into ⊕ "

@@ -9,6 +9,7 @@ from torch import nn
 from cnnviz import figures
 from cnnviz.analysis import analyze_architecture, analyze_model
 from cnnviz.spec import EXAMPLE_SPECS, build_model, parse_spec
+from cnnviz.zoo import create_model
 
 
 @pytest.fixture(scope="module")
@@ -393,6 +394,17 @@ def test_the_legend_explains_only_what_the_diagram_draws(resnet18, googlenet):
     assert "Green boxes are residual blocks" in legend(resnet18, 2) and "Inception" not in legend(resnet18, 2)
     opened = legend(resnet18, 3)
     assert "An opened residual block" in opened and "Green boxes" not in opened
+    # the blocks whose shortcut is a 1×1 conv and a batch norm, not x: the torchvision model says which
+    projected = [name for name, module in create_model("resnet18").named_modules()
+                 if getattr(module, "downsample", None) is not None]
+    assert projected == ["layer2.0", "layer3.0", "layer4.0"]
+    assert legend(resnet18, 2).endswith(
+        "In layer2.0, layer3.0 and layer4.0 the line is not x itself: x first goes through the block's shortcut "
+        "layers, which give it F(x)'s shape (relu(F(x) + downsample(x))); depth 3 draws them.")
+    spec = EXAMPLE_SPECS["small-resnet"]
+    spec = parse_spec(spec) if isinstance(spec, dict) else spec
+    small = legend(analyze_model(lambda: build_model(spec, spec.input_shape), spec.input_shape), 1)
+    assert "In residual2 the line is not x itself" in small and "residual1" not in small  # x itself in residual1
     for analysis in (googlenet, analyze_architecture("inception-block")):
         text = legend(analysis, 1)
         assert "Inception branches stand side by side" in text and "residual" not in text
