@@ -217,8 +217,9 @@ with compare_tab:
             st.caption("Depth: the conv and linear layers on the longest path from input to output, as the "
                        "papers count it (ResNet-18: 18, GoogLeNet: 22); weight layers: all of them, shortcut "
                        "projections and parallel branches too. Stage n: the feature map each network has when "
-                       "its height and width are about to change (before a stride or pooling), and its last "
-                       "feature map.")
+                       "its height and width are about to change (before a stride, a pooling or a conv "
+                       "without padding), and the last map of all, a global pool's 1×1 included (the "
+                       "receptive field row is that of the last map larger than 1×1).")
             st.plotly_chart(figures.comparison_figure(compared), key="comparison")
         else:
             st.caption("Choose one or more networks to compare (each at its default input).")
