@@ -1,6 +1,7 @@
 """The textbook check finds exactly the documents' mistakes, with the right values and reasons."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -179,3 +180,22 @@ def test_architectures_with_claims_are_the_zoo_networks_the_check_has_claims_abo
         else:
             with pytest.raises(textbook.UnknownSource, match="no document makes a claim about it"):
                 textbook.check(arch.id)
+
+
+def test_every_claim_quotes_its_document_or_says_it_does_not():
+    """A claim's words are the document's (its LaTeX read as it renders: $6400 \\times 4096$ is
+    "6400×4096"); Ng's 120M and 12.4M come from a lecture figure the notes only point at, and their
+    section says so — they once stood as quotes of the notes."""
+    seeds = ROOT / "tests" / "seeds"
+
+    def plain(text: str) -> str:
+        text = text.replace("\\times", "×").replace("\\text{M}", "M").replace("$", "")
+        return re.sub(r"\s+", "", text).lower()
+
+    unquoted = []
+    for claim in textbook.NUMBER_CLAIMS:
+        document = plain((seeds / textbook.DOCUMENTS[claim.document].file).read_text())
+        if plain(claim.as_written) not in document:
+            unquoted.append((claim.as_written, claim.section))
+    assert unquoted == [(written, textbook.INCEPTION_FIGURE) for written in ("120M", "12.4M")]
+    assert "not in the notes' text" in textbook.INCEPTION_FIGURE
