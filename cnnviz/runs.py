@@ -91,7 +91,7 @@ class RunRecord:
     info: dict  # device, data adaptation, steps per epoch ...
     final: dict  # test_accuracy, test_loss, images_per_s, elapsed_s ...
     results: dict  # confusion, per_class_accuracy, classes, misclassified
-    cancel: int = NOT_CANCELLED  # CANCEL_ASKED, then CANCEL_SEEN once its process stops by itself
+    cancel_state: int = NOT_CANCELLED  # CANCEL_ASKED, then CANCEL_SEEN once its process stops by itself
 
     @property
     def active(self) -> bool:
@@ -100,7 +100,7 @@ class RunRecord:
     @property
     def stopping(self) -> bool:
         """Still running, but its process has seen the cancel: it saves its results, then ends."""
-        return self.active and self.cancel == CANCEL_SEEN
+        return self.active and self.cancel_state == CANCEL_SEEN
 
     @property
     def duration_s(self) -> float | None:
@@ -238,7 +238,7 @@ class RunStore:
             created_at=row["created_at"], started_at=row["started_at"], finished_at=row["finished_at"],
             pid=row["pid"], heartbeat=row["heartbeat"], error=row["error"],
             info=json.loads(row["info"] or "{}"), final=json.loads(row["final"] or "{}"),
-            results=json.loads(row["results"] or "{}"), cancel=row["cancel_requested"],
+            results=json.loads(row["results"] or "{}"), cancel_state=row["cancel_requested"],
         )
 
     def _detect_interrupted(self, record: RunRecord) -> RunRecord:
@@ -308,7 +308,7 @@ class RunStore:
         record = self.get_run(run_id)
         if not record.active or record.stopping:
             return record
-        if record.cancel == NOT_CANCELLED:  # asked again (a second Stop): not "seen" written over
+        if record.cancel_state == NOT_CANCELLED:  # asked again (a second Stop): not "seen" written over
             self.update(run_id, cancel_requested=CANCEL_ASKED)
         if record.status == "queued" and not record.pid:
             self.finish(run_id, "cancelled", error="cancelled before it started")
