@@ -4,6 +4,7 @@ import streamlit as st
 
 from cnnviz.ui.navigation import FAVICON, PAGES, start_warm_up
 
+# Before the navigation: its pages' ":material/...:" icons would be fetched from fonts.gstatic.com
 st.set_page_config(page_title="cnnviz", page_icon=str(FAVICON), layout="wide")
 start_warm_up()
 
@@ -32,4 +33,7 @@ def home() -> None:
 
 
 home_page = st.Page(home, title="Home", icon=":material/home:", default=True)
-st.navigation([home_page, *pages.values()], position="top").run()
+page = st.navigation([home_page, *pages.values()], position="top")
+# The browser tab says which page it holds (a student keeps several open beside the slides)
+st.set_page_config(page_title="cnnviz" if page is home_page else f"{page.title} · cnnviz")
+page.run()

@@ -67,6 +67,9 @@ def test_every_page_opens_without_exception(app: StreamlitPage):
         page = app.open(f"/{url_path}")
         assert page.url.split("?")[0].rstrip("/") == f"{app.server.url}/{url_path}".rstrip("/")
         app.assert_healthy()
+        # each tab says which page it holds: every one read "cnnviz" beside the slides
+        title = next((f"{info.title} · cnnviz" for info in PAGES if info.url_path == url_path), "cnnviz")
+        expect(page).to_have_title(title)
 
 
 @pytest.mark.browser
