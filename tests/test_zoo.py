@@ -326,6 +326,17 @@ def test_simple_cnn_is_the_slide_code_and_does_not_fit_its_input():
     assert model(torch.zeros(1, 1, 28, 28)).shape == (1, 10)
 
 
+@pytest.mark.parametrize("arch_id, asked", [("simple-cnn", {"in_channels": 3}), ("inception-block", {"num_classes": 5})])
+def test_a_fixed_network_asked_for_other_channels_or_classes_says_it_is_fixed(arch_id, asked):
+    """create_model once returned the documented network as it is, ignoring the request."""
+    arch = get_architecture(arch_id)
+    with pytest.raises(ValueError, match=f"^{arch_id} is built exactly as documented: its channels "
+                                         rf"\({arch.input_shape[0]}\) and classes \({arch.num_classes}\) are fixed$"):
+        create_model(arch_id, **asked)
+    same = create_model(arch_id, in_channels=arch.input_shape[0], num_classes=arch.num_classes)  # what it is
+    assert sum(p.numel() for p in same.parameters()) == sum(p.numel() for p in create_model(arch_id).parameters())
+
+
 def test_unknown_id_suggests_close_matches():
     with pytest.raises(UnknownArchitecture, match="lenet5") as error:
         get_architecture("lenet-5")

@@ -97,7 +97,7 @@ def _subject(args):
     shape = input_shape or arch.input_shape
     if not arch.configurable and (input_shape and input_shape[0] != arch.input_shape[0]
                                   or args.classes is not None):
-        raise CliError(f"{arch.id} is built exactly as documented: its channels and classes are fixed")
+        raise CliError(arch.fixed_text)
     factory = functools.partial(arch.build, in_channels=shape[0] if arch.configurable else None,
                                 num_classes=args.classes)
     return analyze_architecture(arch.id, shape, args.classes), factory

@@ -52,9 +52,18 @@ class Architecture:
         """How the pages list it: family first, so a long list reads as groups."""
         return f"{self.family} · {self.title} ({self.id})"
 
+    @property
+    def fixed_text(self) -> str:
+        """Why a network ``configurable=False`` takes no other channels or classes."""
+        return (f"{self.id} is built exactly as documented: its channels ({self.input_shape[0]}) and classes "
+                f"({self.num_classes}) are fixed")
+
     def build(self, in_channels: int | None = None, num_classes: int | None = None) -> nn.Module:
-        """The network, with the default input channels and classes unless others are given."""
+        """The network, with the default input channels and classes unless others are given. A fixed
+        network (``configurable=False``) asked for others raises ValueError: it would not have them."""
         if not self.configurable:
+            if in_channels not in (None, self.input_shape[0]) or num_classes not in (None, self.num_classes):
+                raise ValueError(self.fixed_text)
             return self.builder()
         return self.builder(
             in_channels=self.input_shape[0] if in_channels is None else in_channels,
