@@ -313,9 +313,10 @@ def validate(problem: Problem) -> list[str]:
     if spans[0] > padded[0] or spans[1] > padded[1]:
         name = "kernel (f)" if problem.op == "conv" else "pool size (f)"
         dilated = f" (dilated to {spans[0]}×{spans[1]})" if problem.dilation != (1, 1) else ""
+        fixes = ("a smaller kernel, less dilation or more padding (p)" if problem.op == "conv"
+                 else "a smaller pool size or more padding (p)")
         messages.append(f"The {name} {kh}×{kw}{dilated} is larger than the padded input "
-                        f"{padded[0]}×{padded[1]}: it does not fit anywhere. Use a smaller kernel, less "
-                        "dilation or more padding (p).")
+                        f"{padded[0]}×{padded[1]}: it does not fit anywhere. Use {fixes}.")
     return messages
 
 
@@ -592,7 +593,8 @@ UFV_4X4 = [[1.0, 3, 2, 1], [2, 9, 1, 1], [1, 3, 2, 3], [5, 6, 1, 2]]
 UFV_5X5 = [[1.0, 3, 2, 1, 3], [2, 9, 1, 1, 5], [1, 3, 2, 3, 2], [8, 3, 5, 1, 0], [5, 6, 1, 2, 9]]
 CS540 = "CS540 (Wisconsin) Deep Learning II: CNNs"
 UFV = "UFV Deep Learning L11: CNNs part II"
-D2L = "d2l.ai §7.4 (multiple input and output channels), quoted in CS540 and DSCI 565"
+D2L = ("d2l.ai §7.4 (multiple input and output channels); CS540 states the rule: \"have a kernel for each "
+       "channel, and then sum results\"")
 
 PRESETS: dict[str, Preset] = {p.name: p for p in [
     Preset("cs540-basic", "3×3 input ⋆ 2×2 kernel", f"{CS540}, 2-D cross-correlation",

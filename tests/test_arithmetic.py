@@ -209,7 +209,13 @@ def test_output_shape_formula_text():
 
 
 @pytest.mark.parametrize(("problem", "words"), [
-    (Problem("conv", [[[0, 1], [2, 3]]], [[[[1, 1, 1]] * 3]]), "larger than the padded input 2×2"),
+    (Problem("conv", [[[0, 1], [2, 3]]], [[[[1, 1, 1]] * 3]]),
+     "larger than the padded input 2×2: it does not fit anywhere. Use a smaller kernel, less dilation or more "
+     "padding (p)."),
+    # pooling has no kernel to shrink and no dilation: its own words
+    (Problem("max", [[[0, 1, 2]] * 3], pool_size=(4, 4)),
+     "The pool size (f) 4×4 is larger than the padded input 3×3: it does not fit anywhere. Use a smaller pool "
+     "size or more padding (p)."),
     (Problem("conv", [[[0, 1], [2, 3]]], [[[[1]]]], stride=(0, 1)), "stride (s) must be at least 1"),
     (Problem("conv", [[[0, 1], [2, 3]]], [[[[1]]]], padding=(-1, 0)), "padding (p) cannot be negative"),
     (Problem("conv", [[[0, 1], [2, 3]]], [[[[1, 1], [1, 1]]]], dilation=(2, 2)), "dilated to 3×3"),

@@ -112,6 +112,9 @@ def test_bad_links_fall_back_with_a_message():
     assert not at.exception
     at = open_page(preset="custom", op="max", p="9")  # one beyond the page's (and the CLI's) limit
     assert [w.value for w in at.warning] == ["Ignoring the link's p='9': use whole numbers from 0 to 8."]
+    at = open_page(preset="custom", op="max", f="2,3")  # `pool --size 2,3` on the CLI: the page's pool is square
+    assert [w.value for w in at.warning] == [
+        "Ignoring the link's f='2,3': the page's pool size is one number, for a square pool, from 1 to 8."]
     at = open_page(preset="custom", op="x" * 5000, s="9" * 5000)  # a pasted blob: the message quotes its start
     assert [w.value for w in at.warning] == [
         f"Ignoring the link's op='{'x' * 78}…: use one of conv, max, avg.",

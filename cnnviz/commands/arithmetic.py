@@ -53,7 +53,7 @@ def _add_output_options(parser) -> None:
     parser.add_argument("--steps", action="store_true",
                         help="write out every output cell: its window and its expression")
     parser.add_argument("--json", action="store_true",
-                        help="print JSON: {output, output_shape, formula, steps (with --steps)}")
+                        help="print JSON: {operation, output, output_shape, formula, steps (with --steps)}")
 
 
 def _matrices(text: str, what: str):

@@ -138,6 +138,9 @@ def _read_custom(params) -> list[str]:
         if all(value is not None and low <= value <= high for value in values) and len(values) in (1, len(keys)):
             for key, value in zip(keys, values * len(keys), strict=False):
                 state[key] = value
+        elif len(keys) == 1 and len(values) > 1:  # the page's pool is square (the CLI takes --size 2,3)
+            warnings.append(f"Ignoring the link's {param}={quoted(params[param])}: the page's pool size is "
+                            f"one number, for a square pool, from {low} to {high}.")
         else:
             warnings.append(f"Ignoring the link's {param}={quoted(params[param])}: use whole numbers from "
                             f"{low} to {high}.")
