@@ -97,6 +97,20 @@ def test_summary_formats(fmt, marker):
     assert marker in result.stdout
 
 
+@pytest.mark.parametrize("fmt", ["csv", "markdown", "latex"])
+def test_a_table_file_of_a_network_that_does_not_fit_is_the_table_alone(fmt):
+    """`summary lenet5 --input 1,20,20 --format csv > t.csv` once ended the file with the diagnosis."""
+    from cnnviz import report
+    from cnnviz.analysis import analyze_architecture
+
+    result = cli("summary", "lenet5", "--input", "1,20,20", "--format", fmt)
+    analysis = analyze_architecture("lenet5", (1, 20, 20))
+    writer = {"csv": report.csv_table, "markdown": report.markdown_table, "latex": report.latex_table}[fmt]
+    assert result.returncode == 3
+    assert result.stdout == writer(report.layer_table(analysis)).rstrip("\n") + "\n"  # the page's download
+    assert result.stderr == report.diagnosis_text(analysis) + "\n"
+
+
 @pytest.mark.parametrize("args, message", [
     (("summary", "lenet6"), "unknown architecture 'lenet6'. Did you mean lenet5"),
     (("summary", "lenet5", "--input", "1,28"), "input shape must be three positive integers"),

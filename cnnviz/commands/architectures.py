@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import sys
 
 from cnnviz.commands import CliError
 
@@ -127,6 +128,6 @@ def run_summary(args) -> int:
         writer = {"csv": report.csv_table, "markdown": report.markdown_table,
                   "latex": report.latex_table}[args.format]
         print(writer(frame).rstrip("\n"))
-        if analysis.diagnosis:
-            print("\n" + report.diagnosis_text(analysis))
+        if analysis.diagnosis:  # on stderr: the file on stdout stays a CSV/Markdown/LaTeX table, as the page's
+            print(report.diagnosis_text(analysis), file=sys.stderr)
     return EXIT_DOES_NOT_FIT if analysis.diagnosis else 0
