@@ -42,3 +42,9 @@ def no_device_text(active: bool) -> str:
     """What stands for a run's device before it has one: a run that failed before training (a
     dataset missing offline) never chose one, and never will."""
     return "not chosen yet" if active else "none (the run ended before training began)"
+
+
+def loss_text(loss: float) -> str:
+    """A loss as a student reads it: 0.2913, and from a million on 1.623e+31, as the chart's axis
+    writes it (a diverging run's loss of 16225285985096284893991866990592.0000 said nothing)."""
+    return f"{loss:.4f}" if not abs(loss) >= 1e6 else f"{loss:.3e}"

@@ -5,7 +5,7 @@ import os
 import streamlit as st
 
 from cnnviz import training_figures as tf
-from cnnviz.run_notes import chance_note, time_text
+from cnnviz.run_notes import chance_note, loss_text, time_text
 from cnnviz.runs import RunStore, StoreUnavailable, launch_run, prepare_worker
 from cnnviz.training import (
     ConfigError,
@@ -168,7 +168,7 @@ def live_view(run_id: int) -> None:
             st.progress(fraction, text=text)
         elif run.status == "completed":
             st.success(f"Completed: test accuracy **{run.final['test_accuracy']:.2%}**, test loss "
-                       f"{run.final['test_loss']:.4f}, {run.final['images_per_s']:,.0f} images/s, "
+                       f"{loss_text(run.final['test_loss'])}, {run.final['images_per_s']:,.0f} images/s, "
                        f"{time_text(run.final['elapsed_s'], run.duration_s)}.")
             if note := chance_note(run):
                 st.warning(note)

@@ -641,6 +641,22 @@ def test_a_run_s_two_times_are_named_so_that_they_never_disagree(cnnviz_home, ca
     assert capsys.readouterr().out.splitlines()[-1].endswith("7,915 images/s, 0.4 s of training")
 
 
+def test_a_huge_loss_reads_in_scientific_notation_in_the_cli(capsys):
+    """A run at learning rate 1e30 printed "train loss 16225285985096284893991866990592.0000"."""
+    from cnnviz.commands.training import _run_text
+
+    printer = _ProgressPrinter(bar=False, lr=1e30)
+    printer({"event": "epoch", "epoch": 1, "step": 23, "train_loss": 1.6225285985096285e31, "train_accuracy": 0.1,
+             "test_loss": 2.3026, "test_accuracy": 0.1, "elapsed_s": 0.2})
+    assert capsys.readouterr().err == "epoch 1: train loss 1.623e+31, test loss 2.3026, test accuracy 10.00%\n"
+    store = RunStore()
+    run_id = store.create_run(TrainConfig(arch="lenet5", lr=1e30, optimizer="sgd"))
+    store.add_metrics(run_id, 23, 1.0, "train", {"epoch_loss": 1.6225285985096285e31, "accuracy": 0.1}, 0.2)
+    store.add_metrics(run_id, 23, 1.0, "test", {"loss": 2.3026, "accuracy": 0.1}, 0.2)
+    table = _run_text(store.get_run(run_id), store.metrics(run_id)).splitlines()[-1].split()
+    assert table == ["1", "1.623e+31", "10.00%", "2.3026", "10.00%"]
+
+
 def test_cli_train_json_events(cnnviz_home):
     result = subprocess.run([sys.executable, "-m", "cnnviz", "train", "--arch", "lenet5", "--dataset", "digits",
                              "--epochs", "2", "--precision", "float32", "--label-smoothing", "0", "--json"],
@@ -662,7 +678,8 @@ def test_cli_train_json_events(cnnviz_home):
     confusion = data["results"]["confusion"]  # the page's confusion matrix and per-class accuracy, from the CLI too
     assert sum(map(sum, confusion)) == 360
     assert sum(confusion[i][i] for i in range(10)) / 360 == pytest.approx(data["final"]["test_accuracy"])
-    assert data["results"]["per_class_accuracy"] == pytest.approx([row[i] / sum(row) for i, row in enumerate(confusion)])
+    per_class = [row[i] / sum(row) for i, row in enumerate(confusion)]
+    assert data["results"]["per_class_accuracy"] == pytest.approx(per_class)
     assert data["config"]["precision"] == "float32" and data["config"]["label_smoothing"] == 0.0
     assert data["info"]["adaptation"] == "1×8×8 → 1×32×32 (resized)" and data["info"]["precision"] == "float32"
     text = subprocess.run([sys.executable, "-m", "cnnviz", "runs", "show", str(events[0]["run_id"])], cwd=ROOT,

@@ -326,7 +326,8 @@ def test_simple_cnn_is_the_slide_code_and_does_not_fit_its_input():
     assert model(torch.zeros(1, 1, 28, 28)).shape == (1, 10)
 
 
-@pytest.mark.parametrize("arch_id, asked", [("simple-cnn", {"in_channels": 3}), ("inception-block", {"num_classes": 5})])
+@pytest.mark.parametrize("arch_id, asked", [("simple-cnn", {"in_channels": 3}),
+                                            ("inception-block", {"num_classes": 5})])
 def test_a_fixed_network_asked_for_other_channels_or_classes_says_it_is_fixed(arch_id, asked):
     """create_model once returned the documented network as it is, ignoring the request."""
     arch = get_architecture(arch_id)

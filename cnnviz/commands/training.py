@@ -13,7 +13,7 @@ import time
 
 from cnnviz.commands import CliError
 from cnnviz.cpu_share import threads_text
-from cnnviz.run_notes import chance_level_note, chance_note, no_device_text, time_text
+from cnnviz.run_notes import chance_level_note, chance_note, loss_text, no_device_text, time_text
 from cnnviz.training_choices import DATASET_NAMES, DEVICES, OPTIMIZERS, PRECISIONS, SCHEDULES
 
 
@@ -129,16 +129,16 @@ class _ProgressPrinter:
         elif kind == "step" and self.bar:
             done = event["step"] / event["total_steps"]
             bar = "#" * int(30 * done) + "-" * (30 - int(30 * done))
-            print(f"\r[{bar}] {done:5.1%}  epoch {event['epoch']:.2f}  loss {event['loss']:.4f}  "
+            print(f"\r[{bar}] {done:5.1%}  epoch {event['epoch']:.2f}  loss {loss_text(event['loss'])}  "
                   f"{event['images_per_s']:,.0f} images/s", end="", file=sys.stderr, flush=True)
         elif kind == "epoch":
-            line = (f"epoch {event['epoch']}: train loss {event['train_loss']:.4f}, "
-                    f"test loss {event['test_loss']:.4f}, test accuracy {event['test_accuracy']:.2%}")
+            line = (f"epoch {event['epoch']}: train loss {loss_text(event['train_loss'])}, "
+                    f"test loss {loss_text(event['test_loss'])}, test accuracy {event['test_accuracy']:.2%}")
             print("\r" + line + " " * 20 if self.bar else line, file=sys.stderr, flush=True)
         elif kind == "finished":
             print(f"run {event['run_id']} {event['status']}" + (f": {event['error']}" if event["error"] else ""))
             if "test_accuracy" in event:
-                print(f"test accuracy {event['test_accuracy']:.2%}, test loss {event['test_loss']:.4f}, "
+                print(f"test accuracy {event['test_accuracy']:.2%}, test loss {loss_text(event['test_loss'])}, "
                       f"{event['images_per_s']:,.0f} images/s, {time_text(event['elapsed_s'])}")
                 if event["status"] == "completed" and (
                         note := chance_level_note(event["test_accuracy"], self.classes, self.lr)):
@@ -171,7 +171,8 @@ def _run_text(record, metrics) -> str:
               f"{_when(record.finished_at)}",
               "      config: " + " ".join(f"{key}={value}" for key, value in record.config.items())]
     if "test_accuracy" in final:
-        lines.append(f"      result: test accuracy {final['test_accuracy']:.2%}, test loss {final['test_loss']:.4f}, "
+        lines.append(f"      result: test accuracy {final['test_accuracy']:.2%}, "
+                     f"test loss {loss_text(final['test_loss'])}, "
                      f"{final['images_per_s']:,.0f} images/s, {time_text(final['elapsed_s'], record.duration_s)}, "
                      f"{final['epochs_done']} epoch{'s' * (final['epochs_done'] != 1)}")
         lines.append(f"  checkpoint: {final['checkpoint']}")
@@ -188,7 +189,7 @@ def _run_text(record, metrics) -> str:
     if epochs:
         lines += ["", "epoch  " + "  ".join(columns.values())]
         for epoch, values in sorted(epochs.items()):
-            cells = [((f"{values[name]:.2%}" if "accuracy" in name else f"{values[name]:.4f}")
+            cells = [((f"{values[name]:.2%}" if "accuracy" in name else loss_text(values[name]))
                       if name in values else "—").rjust(len(name)) for name in columns.values()]
             lines.append(f"{epoch:>5}  " + "  ".join(cells))
     return "\n".join(lines)
