@@ -217,6 +217,12 @@ def loss_floor(run: RunRecord) -> float:
     return smoothed_loss_floor(run.config.get("label_smoothing", 0.0), len(classes)) if classes else 0.0
 
 
+def misclassified_count_text(confusion: list[list[int]], shown: int) -> str:
+    """"all 19", or "the first 24 of 130": "the first 19" said there were more when there were not."""
+    wrong = sum(sum(row) - row[i] for i, row in enumerate(confusion))
+    return f"all {shown:,}" if shown == wrong else f"the first {shown:,} of {wrong:,}"
+
+
 def run_line(run: RunRecord) -> str:
     """What ran where: "`lenet5` on `digits` · **running** · CPU (2 cores) · 1 thread · bfloat16 · images 1×8×8 → …"."""
     parts = [f"`{run.config['arch']}` on `{run.config['dataset']}`", f"**{run.status}**",

@@ -173,3 +173,10 @@ def test_a_loss_that_spans_orders_of_magnitude_is_drawn_on_a_log_axis():
     assert tf.comparison_figure({"1": spiked, "2": calm}, metric="train loss").layout.yaxis.type == "log"
     assert tf.comparison_figure({"2": calm}, metric="test loss").layout.yaxis.type is None
     assert tf.comparison_figure({"1": spiked}, metric="test accuracy").layout.yaxis.type is None
+
+
+def test_the_misclassified_images_say_whether_they_are_all_of_them():
+    """Run 1 got 19 of 360 wrong and showed them all, under "the first 19"."""
+    confusion = [[10, 2], [3, 5]]  # 5 wrong: 2 + 3
+    assert tf.misclassified_count_text(confusion, 5) == "all 5"
+    assert tf.misclassified_count_text([[100, 70], [60, 10]], 24) == "the first 24 of 130"

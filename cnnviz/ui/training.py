@@ -180,7 +180,8 @@ def show_run_results(run: RunRecord, frame) -> None:
     right.plotly_chart(tf.per_class_figure(results["per_class_accuracy"], classes), key=f"per-class-{run.id}")
     figure = tf.misclassified_figure(results["misclassified"], classes)
     if figure is not None:
-        st.markdown(f"**Misclassified test images** (true → predicted; the first {len(results['misclassified'])})")
+        st.markdown(f"**Misclassified test images** (true → predicted; "
+                    f"{tf.misclassified_count_text(results['confusion'], len(results['misclassified']))})")
         st.plotly_chart(figure, key=f"misclassified-{run.id}")
     checkpoint = Path(run.final["checkpoint"]) if run.final.get("checkpoint") else None
     has_weights = checkpoint is not None and checkpoint.is_file()
