@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from cnnviz.cpu_share import threads_text
-from cnnviz.run_notes import no_device_text
+from cnnviz.run_notes import loss_text, no_device_text, time_text
 from cnnviz.runs import MetricRecord, RunRecord
 from cnnviz.training import smoothed_loss_floor
 
@@ -145,6 +145,14 @@ def misclassified_figure(examples: list[dict], classes: list[str], columns: int 
     return figure
 
 
+def epochs_text(run: RunRecord) -> str:
+    """The epochs of a run: "15", or for one that ended early "3 of 50" (the table showed the setting alone)."""
+    epochs, done = run.config.get("epochs"), run.final.get("epochs_done")
+    if epochs is None:
+        return ""
+    return f"{done} of {epochs}" if done is not None and done != epochs else f"{epochs}"
+
+
 def runs_table(runs: list[RunRecord]) -> pd.DataFrame:
     """The list of runs: status, architecture, dataset, final test accuracy, duration, settings."""
     def duration(run: RunRecord) -> str:
@@ -153,7 +161,7 @@ def runs_table(runs: list[RunRecord]) -> pd.DataFrame:
 
     return pd.DataFrame([{
         "run": run.id, "status": run.status, "architecture": run.config.get("arch"),
-        "dataset": run.config.get("dataset"), "epochs": run.config.get("epochs"),
+        "dataset": run.config.get("dataset"), "epochs": epochs_text(run),
         "test accuracy": run.final.get("test_accuracy"), "duration": duration(run), "device": run.device or "",
         "settings": settings_text(run.config, leave_out=("epochs",)),
     } for run in runs], columns=["run", "status", "architecture", "dataset", "epochs", "test accuracy", "duration",
@@ -215,6 +223,17 @@ def loss_floor(run: RunRecord) -> float:
     """The lowest loss run ``run`` can reach (label smoothing's floor); 0 until it knows its classes."""
     classes = run.info.get("classes")
     return smoothed_loss_floor(run.config.get("label_smoothing", 0.0), len(classes)) if classes else 0.0
+
+
+def result_text(run: RunRecord) -> str:
+    """A finished run's numbers, for the page's banner as for ``runs show``: "test accuracy
+    **98.89%**, test loss 0.2913, 11,300 images/s, 4.1 s of training" (and, for a run stopped early,
+    the epochs it did: "after 3 of 50 epochs")."""
+    final = run.final
+    epochs, done = run.config.get("epochs"), final.get("epochs_done")
+    after = f" after {done} of {epochs} epochs" if done is not None and epochs is not None and done != epochs else ""
+    return (f"test accuracy **{final['test_accuracy']:.2%}**{after}, test loss {loss_text(final['test_loss'])}, "
+            f"{final['images_per_s']:,.0f} images/s, {time_text(final['elapsed_s'], run.duration_s)}")
 
 
 def misclassified_count_text(confusion: list[list[int]], shown: int) -> str:

@@ -5,7 +5,7 @@ import os
 import streamlit as st
 
 from cnnviz import training_figures as tf
-from cnnviz.run_notes import chance_note, loss_text, time_text
+from cnnviz.run_notes import chance_note
 from cnnviz.runs import RunStore, StoreUnavailable, launch_run, prepare_worker
 from cnnviz.training import (
     ConfigError,
@@ -167,13 +167,15 @@ def live_view(run_id: int) -> None:
             fraction, text = tf.progress(run, frame)
             st.progress(fraction, text=text)
         elif run.status == "completed":
-            st.success(f"Completed: test accuracy **{run.final['test_accuracy']:.2%}**, test loss "
-                       f"{loss_text(run.final['test_loss'])}, {run.final['images_per_s']:,.0f} images/s, "
-                       f"{time_text(run.final['elapsed_s'], run.duration_s)}.")
+            st.success(f"Completed: {tf.result_text(run)}.")
             if note := chance_note(run):
                 st.warning(note)
-        elif run.status in ("failed", "diverged", "interrupted", "cancelled"):
-            message = {"failed": st.error, "diverged": st.error, "interrupted": st.warning, "cancelled": st.info}
+        elif run.status == "cancelled":  # "cancelled by the user", with what it had reached if it saved it
+            said = run.error or "cancelled"
+            st.info(f"**{said[:1].upper()}{said[1:]}**"
+                    + (f": {tf.result_text(run)}." if "test_accuracy" in run.final else "."))
+        elif run.status in ("failed", "diverged", "interrupted"):
+            message = {"failed": st.error, "diverged": st.error, "interrupted": st.warning}
             message[run.status](f"**{run.status.capitalize()}:** {run.error}")
         if len(frame) or run.active:
             st.plotly_chart(tf.live_figure(frame, tf.loss_floor(run), run.config.get("epochs", 1)),

@@ -120,6 +120,21 @@ def test_a_run_stopping_says_so_and_offers_no_second_stop(capsys):
     assert store.get_run(run_id).status == "running"  # this process, "the run's", was left alone
 
 
+def test_a_cancelled_run_shows_what_it_reached_and_the_epochs_it_did():
+    """It showed "Cancelled: cancelled by the user" alone, and "All runs" its setting of 50 epochs."""
+    store = RunStore()
+    run_id = store.create_run(TrainConfig(arch="lenet5", epochs=50))
+    store.update(run_id, status="running", started_at=time.time() - 15.0)
+    store.finish(run_id, "cancelled", error="cancelled by the user",
+                 final={"test_accuracy": 0.2167, "test_loss": 2.1973, "images_per_s": 31.0, "elapsed_s": 10.4,
+                        "epochs_done": 3, "checkpoint": "run-1.safetensors"})
+    at = open_page(run=str(run_id))
+    assert at.info[0].value == ("**Cancelled by the user**: test accuracy **21.67%** after 3 of 50 epochs, test loss "
+                                "2.1973, 31 images/s, 10.4 s of training (15.0 s in all, with loading the data and "
+                                "saving the weights).")
+    assert at.dataframe[0].value.loc[0, "epochs"] == "3 of 50"
+
+
 def fragment_timers(monkeypatch, **params) -> dict[str, float | None]:
     """The page's fragments and their timers (run_every), by function name, as one run of it draws them."""
     import streamlit as st
@@ -459,7 +474,7 @@ def test_browser_stop_a_run(app: StreamlitPage):
     stop = page.get_by_role("button", name="Stop")
     expect(stop).to_be_visible(timeout=60_000)
     stop.click()
-    expect(live_view(page, run_id).get_by_text(re.compile(r"^Cancelled:"))).to_be_visible(timeout=60_000)
+    expect(live_view(page, run_id).get_by_text(re.compile(r"^Cancelled by the user"))).to_be_visible(timeout=60_000)
     assert RunStore(app.server.home / "runs.db").get_run(run_id).status == "cancelled"
 
 
