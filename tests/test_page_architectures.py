@@ -446,11 +446,11 @@ def test_browser_a_typo_fixed_in_the_spec_keeps_its_input(app: StreamlitPage):
     spec_text = editor.input_value()
     editor.fill(spec_text.replace(",", "", 1))
     editor.press("Control+Enter")
-    expect(page.get_by_text("Invalid spec — invalid JSON")).to_be_visible()
+    expect(page.get_by_text("Invalid spec — invalid JSON")).to_be_visible(timeout=30_000)
     editor.fill(spec_text)
     editor.press("Control+Enter")
     app.wait_idle()
-    expect(page.get_by_text("Invalid spec")).to_have_count(0)
+    expect(page.get_by_text("Invalid spec")).to_have_count(0, timeout=30_000)  # a busy CI machine reruns late
     for name, value in (("channels (C)", "1"), ("height (H)", "28"), ("width (W)", "28")):
         expect(page.get_by_role("spinbutton", name=name)).to_have_value(value)
     page.get_by_role("spinbutton", name="width (W)").fill("30")  # the next change starts from 1×28×28
