@@ -129,8 +129,9 @@ with st.container(horizontal=True, gap="medium"):  # each metric as wide as its 
               width="content",
               help="The input pixels (per side) one unit of the last feature map depends on: the last map "
                    "of more than one unit, before any global pooling. It counts the zero padding too, so it "
-                   "can be larger than the image. After a global pooling or a flatten, every unit sees the "
-                   "whole image, and the table shows the image's size." + (f" {rf_note}" if rf_note else "")
+                   "can be larger than the image. After a global pooling or a flatten, every unit sees every "
+                   "pixel the map before it saw: the whole image, less the last rows or columns that a stride "
+                   "or pooling dropped (LeNet-5 at 1×37×41: 36×40)." + (f" {rf_note}" if rf_note else "")
                    + partial_help)
 if analysis.diagnosis:
     st.error(f"**Does not fit at `{analysis.diagnosis.layer}`:** {analysis.diagnosis.message}  \n"

@@ -947,3 +947,20 @@ def test_network_depth_follows_the_longest_path_through_shortcuts_and_branches()
     assert analysis.network_depth == 1 + 3 + 2 + 1  # the shortcut's 3 convs, the concat's longest branch
     assert analysis.weight_layers == 1 + 4 + 3 + 1
     assert analyze_architecture("simple-cnn").network_depth is None  # does not fit: no path to the output
+
+
+def test_after_a_flatten_units_see_the_pixels_the_map_before_saw_not_always_the_whole_image():
+    """LeNet-5 at 1×37×41: its pools drop the last row and column, so a flatten unit sees 36×40
+    pixels (autograd says which), not the image's 37×41 that the help text once promised."""
+    model = create_model("lenet5").double()
+    image = torch.randn(1, 1, 37, 41, dtype=torch.double, requires_grad=True)
+    maps = image
+    for name, module in model.named_children():
+        maps = module(maps)
+        if name == "flatten":
+            break
+    maps.sum().backward()
+    seen = (image.grad[0, 0] != 0).nonzero()
+    extent = (int(seen[:, 0].max() - seen[:, 0].min()) + 1, int(seen[:, 1].max() - seen[:, 1].min()) + 1)
+    flatten = next(row for row in analyze_architecture("lenet5", (1, 37, 41)).rows if row.name == "flatten")
+    assert flatten.receptive_field == extent == (36, 40)
