@@ -238,10 +238,13 @@ class WhereTheNumbersAre:
 def where_the_numbers_are(analysis: Analysis) -> WhereTheNumbersAre:
     leaves = [row for row in analysis.rows if row.is_leaf]
     by_kind = {"conv": 0, "fully-connected": 0, "other": 0}
+    most_by_kind: dict[str, LayerRow] = {}
     other_types = []
     for row in leaves:
         kind = PARAMETER_KINDS.get(row.type, "other")
         by_kind[kind] += row.params
+        if row.params and (kind not in most_by_kind or row.params > most_by_kind[kind].params):
+            most_by_kind[kind] = row
         if kind == "other" and row.params and row.type not in other_types:
             other_types.append(row.type)
     # parameters of a module of its own beside its children (no leaf holds them) are "other" too;
@@ -253,9 +256,7 @@ def where_the_numbers_are(analysis: Analysis) -> WhereTheNumbersAre:
         params_by_kind={kind: count for kind, count in by_kind.items() if count},
         other_types=other_types,
         most_params=max((row for row in leaves if row.params), key=lambda row: row.params, default=None),
-        most_params_by_kind={kind: max(rows, key=lambda row: row.params) for kind in by_kind
-                             if (rows := [row for row in leaves if row.params
-                                          and PARAMETER_KINDS.get(row.type, "other") == kind])},
+        most_params_by_kind=most_by_kind,
         largest_activation=max(ran, key=lambda row: row.activation_size, default=None),
         last_that_ran=ran[-1] if ran and not analysis.fits else None,
     )

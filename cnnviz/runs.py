@@ -198,13 +198,18 @@ class RunStore:
                                 (status, json.dumps(config.to_dict()), time.time(), pid))
             return cursor.lastrowid
 
-    def update(self, run_id: int, **values) -> None:
+    def update(self, run_id: int, *, only_if_active: bool = False, **values) -> bool:
+        """Write ``values`` into the run's row (``only_if_active``: while it is queued or running);
+        True if the row was written."""
         for key in ("info", "final", "results"):
             if key in values and not isinstance(values[key], str):
                 values[key] = json.dumps(values[key])
         assignments = ", ".join(f"{key} = ?" for key in values)
+        active = f" AND status IN ({', '.join('?' * len(ACTIVE))})" if only_if_active else ""
         with self._connect(write=True) as db:
-            db.execute(f"UPDATE runs SET {assignments} WHERE id = ?", (*values.values(), run_id))
+            cursor = db.execute(f"UPDATE runs SET {assignments} WHERE id = ?{active}",
+                                (*values.values(), run_id, *(ACTIVE if only_if_active else ())))
+            return cursor.rowcount == 1
 
     def add_metrics(self, run_id: int, step: int, epoch: float, split: str, values: dict[str, float],
                     elapsed: float) -> None:
@@ -222,14 +227,10 @@ class RunStore:
         such as a canceller and the run's own process, cannot rewrite it). True if recorded."""
         values = {"status": status, "finished_at": time.time(), "error": error}
         if final is not None:
-            values["final"] = json.dumps(final)
+            values["final"] = final
         if results is not None:
-            values["results"] = json.dumps(results)
-        assignments = ", ".join(f"{key} = ?" for key in values)
-        with self._connect(write=True) as db:
-            cursor = db.execute(f"UPDATE runs SET {assignments} WHERE id = ? AND status IN "
-                                f"({', '.join('?' * len(ACTIVE))})", (*values.values(), run_id, *ACTIVE))
-            return cursor.rowcount == 1
+            values["results"] = results
+        return self.update(run_id, only_if_active=True, **values)
 
     # ---------------------------------------------------------------- reading
     def _record(self, row: sqlite3.Row) -> RunRecord:

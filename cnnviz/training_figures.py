@@ -236,6 +236,14 @@ def result_text(run: RunRecord) -> str:
             f"{final['images_per_s']:,.0f} images/s, {time_text(final['elapsed_s'], run.duration_s)}")
 
 
+def cancelled_text(run: RunRecord) -> str:
+    """"**Cancelled by the user**: test accuracy **21.67%** after 3 of 50 epochs, …" — what a
+    cancelled run had reached, where it saved it (one stopped at once has no result)."""
+    said = run.error or "cancelled"
+    reached = f": {result_text(run)}." if "test_accuracy" in run.final else "."
+    return f"**{said[:1].upper()}{said[1:]}**{reached}"
+
+
 def misclassified_count_text(confusion: list[list[int]], shown: int) -> str:
     """"all 19", or "the first 24 of 130": "the first 19" said there were more when there were not."""
     wrong = sum(sum(row) - row[i] for i, row in enumerate(confusion))

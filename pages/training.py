@@ -170,10 +170,8 @@ def live_view(run_id: int) -> None:
             st.success(f"Completed: {tf.result_text(run)}.")
             if note := chance_note(run):
                 st.warning(note)
-        elif run.status == "cancelled":  # "cancelled by the user", with what it had reached if it saved it
-            said = run.error or "cancelled"
-            st.info(f"**{said[:1].upper()}{said[1:]}**"
-                    + (f": {tf.result_text(run)}." if "test_accuracy" in run.final else "."))
+        elif run.status == "cancelled":
+            st.info(tf.cancelled_text(run))
         elif run.status in ("failed", "diverged", "interrupted"):
             message = {"failed": st.error, "diverged": st.error, "interrupted": st.warning}
             message[run.status](f"**{run.status.capitalize()}:** {run.error}")
