@@ -18,7 +18,7 @@ import copy
 import functools
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 import torch
@@ -109,8 +109,13 @@ def numbers_at_depth(row: LayerRow, depth: int | None) -> dict[str, int]:
 @dataclass
 class Diagnosis:
     layer: str
-    message: str
+    message: str  # feature maps and inputs written C×H×W, PyTorch's order
     suggestion: str
+    textbook: tuple[str, str]  # the message and the suggestion with them written H×W×C, the slides' order
+
+    def worded(self, order: str = "pytorch") -> tuple[str, str]:
+        """(message, suggestion) with shapes in ``order``, as the table beside it writes them."""
+        return self.textbook if order == "textbook" else (self.message, self.suggestion)
 
 
 @dataclass
@@ -207,7 +212,8 @@ class Analysis:
                 }
                 for row in self.rows_at_depth(depth)
             ],
-            "diagnosis": asdict(self.diagnosis) if self.diagnosis else None,
+            "diagnosis": {"layer": self.diagnosis.layer, "message": self.diagnosis.message,
+                          "suggestion": self.diagnosis.suggestion} if self.diagnosis else None,
         }
 
 
@@ -1186,7 +1192,7 @@ def analyze_model(model: nn.Module | Callable[[], nn.Module], input_shape: Shape
     diagnosis = None
     if error is not None:
         diagnosis = diagnose_failure(model, input_shape, rows, error, tracker) if diagnose else \
-            Diagnosis(layer=_failed_layer(rows), message=_one_line(error), suggestion="")
+            Diagnosis(_failed_layer(rows), _one_line(error), "", (_one_line(error), ""))
     out_tensors = list(_tensors_in(output)) if output is not None else []
     receptive_field, unknown = _network_receptive_field(out_tensors, leaves, tracker)
     return Analysis(
@@ -1288,6 +1294,22 @@ def _failed_layer(rows: list[LayerRow]) -> str:
 
 def _times(shape: Shape) -> str:
     return "×".join(str(v) for v in shape)
+
+
+# A feature map or an input in a diagnosis is marked while it is written, and each order writes it its way.
+_MAP = re.compile("\ue000(\\d+)×(\\d+)×(\\d+)\ue001")
+
+
+def _map(shape: Shape) -> str:
+    """A C×H×W shape in a diagnosis's words; other shapes are written as they are."""
+    return f"\ue000{_times(shape)}\ue001" if len(shape) == 3 else _times(shape)
+
+
+def _diagnosis(layer: str, message: str, suggestion: str) -> Diagnosis:
+    def worded(text: str, order: str) -> str:
+        return _MAP.sub(lambda m: "×".join(m.group(2, 3, 1) if order == "textbook" else m.group(1, 2, 3)), text)
+    return Diagnosis(layer, worded(message, "pytorch"), worded(suggestion, "pytorch"),
+                     (worded(message, "textbook"), worded(suggestion, "textbook")))
 
 
 def _modules_by_name(model: nn.Module) -> dict[str, nn.Module]:
@@ -1404,7 +1426,7 @@ def diagnose_failure(model: nn.Module, input_shape: Shape, rows: list[LayerRow],
 
     if isinstance(module, nn.Linear) and got:
         features = got[-1]
-        origin = f" = {_times(last_spatial)}" if last_spatial and _prod(last_spatial) == features else ""
+        origin = f" = {_map(last_spatial)}" if last_spatial and _prod(last_spatial) == features else ""
         message = (f"{layer} expects {module.in_features:,} input features but receives "
                    f"{features:,}{origin}.")
         fixes = [f"set in_features={features} in {layer}"]
@@ -1413,32 +1435,32 @@ def diagnose_failure(model: nn.Module, input_shape: Shape, rows: list[LayerRow],
             if _fits(unpadded, input_shape):
                 shape = _features_after_change(unpadded, input_shape, layer)
                 before = _last_spatial_before(unpadded, input_shape, layer)
-                detail = f" gives {_times(before)} = {_prod(before):,}" if before else ""
+                detail = f" gives {_map(before)} = {_prod(before):,}" if before else ""
                 if shape:
                     fixes.append(f"padding=0 in the convs{detail}")
         better = _input_for_features(model, input_shape, module) or _fitting_input(model, input_shape)
         if better:
-            fixes.append(f"an input of {_times(better)}")
-        return Diagnosis(layer, message, "Fix: " + ", or ".join(fixes) + ".")
+            fixes.append(f"an input of {_map(better)}")
+        return _diagnosis(layer, message, "Fix: " + ", or ".join(fixes) + ".")
 
     if isinstance(module, _NEEDS_A_FEATURE_MAP) and got and len(got) != 3:
         return _flat_input(rows, leaf, got)
 
     if isinstance(module, nn.modules.batchnorm._BatchNorm) and got and got[0] != module.num_features:
         unit = "channels" if len(got) > 1 else "features"
-        return Diagnosis(
+        return _diagnosis(
             layer,
-            f"{layer} expects {module.num_features} {unit} but its input has {got[0]} ({_times(got)}).",
+            f"{layer} expects {module.num_features} {unit} but its input has {got[0]} ({_map(got)}).",
             f"Fix: set num_features to {got[0]} in {layer} (or leave num_features out of the spec: it "
             f"is then inferred).",
         )
 
     if isinstance(module, nn.modules.conv._ConvNd) and got:
         if got[0] != module.in_channels:
-            return Diagnosis(
+            return _diagnosis(
                 layer,
                 f"{layer} expects {module.in_channels} input channels but receives {got[0]} "
-                f"(input {_times(got)}).",
+                f"(input {_map(got)}).",
                 f"Fix: set in_channels={got[0]} in {layer}, or give the network "
                 f"{module.in_channels}-channel input.",
             )
@@ -1449,24 +1471,24 @@ def diagnose_failure(model: nn.Module, input_shape: Shape, rows: list[LayerRow],
 
     if tracker.failed_op is not None:
         op, shapes = tracker.failed_op
-        shown = " and ".join(_times(s) for s in shapes) or "its inputs"
+        shown = " and ".join(_map(s) for s in shapes) or "its inputs"
         if op in _ADD_OPS:
-            return Diagnosis(
+            return _diagnosis(
                 layer,
                 f"the residual add in {layer} gets tensors of different shapes: {shown}.",
                 "Fix: a skip connection adds equal shapes — when the block changes the channels or "
                 "the size, give the shortcut a 1×1 conv with the same stride (a projection).",
             )
         if op == "cat":
-            return Diagnosis(
+            return _diagnosis(
                 layer,
                 f"the concat in {layer} joins branches of different sizes: {shown}.",
                 "Fix: every branch of a concat must keep the same height and width — use padding "
                 "(f=3 needs p=1, f=5 needs p=2) and the same stride in each branch.",
             )
-        return Diagnosis(layer, f"{op} in {layer} fails on {shown}: {_one_line(error)}",
+        return _diagnosis(layer, f"{op} in {layer} fails on {shown}: {_one_line(error)}",
                          "Fix: check the shapes that reach this layer in the table above.")
-    return Diagnosis(layer, _one_line(error), "Fix: check the shapes that reach this layer in the table above.")
+    return _diagnosis(layer, _one_line(error), "Fix: check the shapes that reach this layer in the table above.")
 
 
 _NEEDS_A_FEATURE_MAP = (nn.modules.conv._ConvNd, nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d,
@@ -1483,7 +1505,7 @@ def _flat_input(rows: list[LayerRow], failed: LayerRow, got: Shape) -> Diagnosis
         fix = f"Fix: move {flatten} after {layer} (flatten just before the first linear layer), or remove it."
     else:
         fix = f"Fix: put {layer} before the layers that turn the feature map into a vector."
-    return Diagnosis(layer, message, fix)
+    return _diagnosis(layer, message, fix)
 
 
 def _last_spatial_before(model: nn.Module, input_shape: Shape, layer: str) -> Shape | None:
@@ -1510,21 +1532,29 @@ def _too_small(model: nn.Module, input_shape: Shape, layer: str, module: nn.Modu
     dilation = _pair(getattr(module, "dilation", 1))
     effective = tuple(d * (k - 1) + 1 for d, k in zip(dilation, kernel))
     padded = tuple(n + 2 * p for n, p in zip(got[1:3], padding))
-    message = (f"{layer} has a {_times(kernel)} kernel but its input is only {_times(got[1:3])} "
-               f"(padded: {_times(padded)}): the window does not fit.")
+    short = [(side, n) for side, n, k in zip(("taller than its {} rows", "wider than its {} columns"),
+                                              padded, effective) if n < k]
+    if len(short) == 1:  # 1024×3: the input is not small, one side of it is
+        message = (f"{layer} has a {_times(kernel)} kernel but its input is {_times(got[1:3])} (padded: "
+                   f"{_times(padded)}): the window is {short[0][0].format(short[0][1])}.")
+    else:
+        message = (f"{layer} has a {_times(kernel)} kernel but its input is only {_times(got[1:3])} "
+                   f"(padded: {_times(padded)}): the window does not fit.")
     if effective != kernel:
         message = message.replace("kernel", f"kernel (dilated to {_times(effective)})", 1)
-    better = _fitting_input(model, input_shape, larger=True) if input_shape[1] < 1024 else None
+    # The smaller side is the one to grow: 1×1024×3 is too narrow, not too small everywhere.
+    smaller = (input_shape[0], *[min(input_shape[1:])] * 2)
+    better = _fitting_input(model, smaller, larger=True) if smaller[1] < 1024 else None
     largest = _largest_fitting(model, better) if better else None
     if better is None:
         fix = "a larger input"
     elif largest == better:
-        fix = f"an input of {_times(better)} (the one size near it that fits)"
+        fix = f"an input of {_map(better)} (the one size near it that fits)"
     elif largest:
-        fix = f"an input from {_times(better)} to {_times(largest)}"
+        fix = f"an input from {_map(better)} to {_map(largest)}"
     else:
-        fix = f"an input of at least {_times(better)}"
-    return Diagnosis(layer, message, f"Fix: {fix}, more padding, or fewer downsampling layers before {layer}.")
+        fix = f"an input of at least {_map(better)}"
+    return _diagnosis(layer, message, f"Fix: {fix}, more padding, or fewer downsampling layers before {layer}.")
 
 
 def parse_shape(text: str) -> Shape:

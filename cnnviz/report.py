@@ -264,11 +264,11 @@ def csv_table(frame: pd.DataFrame) -> str:
     return _unindented(frame).to_csv(index=False)
 
 
-def diagnosis_text(analysis: Analysis) -> str:
+def diagnosis_text(analysis: Analysis, order: str = "pytorch") -> str:
     if analysis.diagnosis is None:
         return ""
-    d = analysis.diagnosis
-    return f"Does not fit at {d.layer}: {d.message}\n{d.suggestion}"
+    message, suggestion = analysis.diagnosis.worded(order)
+    return f"Does not fit at {analysis.diagnosis.layer}: {message}\n{suggestion}"
 
 
 def summary_text(analysis: Analysis, depth: int | None = None, order: str = "pytorch") -> str:
@@ -282,7 +282,7 @@ def summary_text(analysis: Analysis, depth: int | None = None, order: str = "pyt
     if note := receptive_field_note(analysis):
         parts += ["", note]
     if analysis.diagnosis:
-        parts += ["", diagnosis_text(analysis)]
+        parts += ["", diagnosis_text(analysis, order)]
     return "\n".join(parts)
 
 

@@ -133,13 +133,14 @@ with st.container(horizontal=True, gap="medium"):  # each metric as wide as its 
                    "pixel the map before it saw: the whole image, less the last rows or columns that a stride "
                    "or pooling dropped (LeNet-5 at 1×37×41: 36×40)." + (f" {rf_note}" if rf_note else "")
                    + partial_help)
+# The toggle sits below the diagnosis, whose shapes follow it: its value is in the state before it is drawn.
+order = "textbook" if st.session_state.get("textbook_order") else "pytorch"
 if analysis.diagnosis:
-    st.error(f"**Does not fit at `{analysis.diagnosis.layer}`:** {analysis.diagnosis.message}  \n"
-             f"{analysis.diagnosis.suggestion}", icon=":material/error:")
+    message, suggestion = analysis.diagnosis.worded(order)
+    st.error(f"**Does not fit at `{analysis.diagnosis.layer}`:** {message}  \n{suggestion}", icon=":material/error:")
 
-textbook_order = st.toggle("Textbook order (H, W, C)", key="textbook_order",
-                           help="PyTorch writes activation shapes as C×H×W; the slides write (H, W, C).")
-order = "textbook" if textbook_order else "pytorch"
+st.toggle("Textbook order (H, W, C)", key="textbook_order",
+          help="PyTorch writes activation shapes as C×H×W; the slides write (H, W, C).")
 
 # Only the open tab runs (and its name is in the URL): a big diagram costs nothing until asked for.
 table_tab, charts_tab, diagram_tab, check_tab, compare_tab, torchinfo_tab = st.tabs(

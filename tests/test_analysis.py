@@ -352,6 +352,29 @@ def test_kernel_larger_than_its_input_is_diagnosed():
     assert "Fix: an input from 1×32×32 to 1×35×35," in analysis.diagnosis.suggestion
 
 
+@pytest.mark.parametrize("shape, side", [((1, 1024, 3), "wider than its 3 columns"),
+                                         ((1, 3, 1024), "taller than its 3 rows")])
+def test_a_window_that_does_not_fit_one_side_names_that_side_and_the_inputs_that_fit(shape, side):
+    """1×1024×3 is not too small everywhere, so "a larger input" would mislead: the search starts from
+    its smaller side and finds LeNet-5's 32 to 35 (checked by the test below)."""
+    diagnosis = analyze_architecture("lenet5", shape).diagnosis
+    assert diagnosis.message == (f"conv1 has a 5×5 kernel but its input is {shape[1]}×{shape[2]} "
+                                 f"(padded: {shape[1]}×{shape[2]}): the window is {side}.")
+    assert diagnosis.suggestion.startswith("Fix: an input from 1×32×32 to 1×35×35,")
+
+
+def test_the_diagnosis_writes_maps_and_inputs_in_either_order():
+    """The slides write (H, W, C): a textbook-order table gets a diagnosis in its order, H×W×C."""
+    diagnosis = analyze_architecture("lenet5", (1, 36, 36)).diagnosis
+    assert diagnosis.worded("pytorch") == (diagnosis.message, diagnosis.suggestion) == (
+        "fc1 expects 400 input features but receives 576 = 16×6×6.",
+        "Fix: set in_features=576 in fc1, or an input of 1×35×35.")
+    assert diagnosis.worded("textbook") == ("fc1 expects 400 input features but receives 576 = 6×6×16.",
+                                            "Fix: set in_features=576 in fc1, or an input of 35×35×1.")
+    channels = analyze_model(nn.Sequential(nn.Conv2d(3, 4, 3)), (2, 5, 7)).diagnosis
+    assert channels.worded("textbook")[0] == "0 expects 3 input channels but receives 2 (input 5×7×2)."
+
+
 @pytest.mark.parametrize("arch_id, channels, smallest, largest", [
     ("lenet5", 1, 32, 35), ("vgg11-d2l", 1, 224, 255), ("alexnet-d2l", 1, 193, 224), ("vgg11", 3, 32, None)])
 def test_a_window_that_does_not_fit_suggests_the_inputs_that_do(arch_id, channels, smallest, largest):

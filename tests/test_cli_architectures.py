@@ -150,6 +150,16 @@ def test_input_too_small_prints_the_diagnosis():
     assert "conv2 has a 5×5 kernel but its input is only 2×2" in result.stdout
 
 
+def test_the_diagnosis_follows_the_tables_order():
+    """--order textbook writes the table's shapes (H, W, C): its diagnosis too, on stdout and on stderr."""
+    table = cli("summary", "lenet5", "--input", "1,36,36", "--order", "textbook")
+    assert table.returncode == 3
+    assert table.stdout.endswith("fc1 expects 400 input features but receives 576 = 6×6×16.\n"
+                                 "Fix: set in_features=576 in fc1, or an input of 35×35×1.\n")
+    csv = cli("summary", "lenet5", "--input", "1,36,36", "--order", "textbook", "--format", "csv")
+    assert "activation shape (H, W, C)" in csv.stdout and "receives 576 = 6×6×16." in csv.stderr
+
+
 def test_torchinfo_of_a_network_too_large_to_build_is_one_line(tmp_path):
     path = tmp_path / "huge.json"
     path.write_text(json.dumps({"name": "huge", "input_shape": [1, 28, 28], "layers": [

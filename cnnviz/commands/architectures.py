@@ -129,5 +129,5 @@ def run_summary(args) -> int:
                   "latex": report.latex_table}[args.format]
         print(writer(frame).rstrip("\n"))
         if analysis.diagnosis:  # on stderr: the file on stdout stays a CSV/Markdown/LaTeX table, as the page's
-            print(report.diagnosis_text(analysis), file=sys.stderr)
+            print(report.diagnosis_text(analysis, args.order), file=sys.stderr)
     return EXIT_DOES_NOT_FIT if analysis.diagnosis else 0
