@@ -1,5 +1,5 @@
-"""What a finished run's numbers mean, in words: plain Python (no torch), so that ``runs show``
-stays quick and the page and the CLI say the same."""
+"""What a run's settings and a finished run's numbers mean, in words: plain Python (no torch), so
+that ``runs show`` stays quick and the page and the CLI say the same."""
 
 from __future__ import annotations
 
@@ -48,3 +48,42 @@ def loss_text(loss: float) -> str:
     """A loss as a student reads it: 0.2913, and from a million on 1.623e+31, as the chart's axis
     writes it (a diverging run's loss of 16225285985096284893991866990592.0000 said nothing)."""
     return f"{loss:.4f}" if not abs(loss) >= 1e6 else f"{loss:.3e}"
+
+
+def setting_texts(config: dict) -> dict[str, str]:
+    """A run's settings in the Training form's words, by key: {"lr": "learning rate 0.01", …}.
+    Momentum and Nesterov are part of "optimizer", as only SGD uses them; what the config lacks
+    (a run recorded before the setting existed) is left out."""
+    texts = {}
+    if "epochs" in config:
+        texts["epochs"] = f"{config['epochs']:,} epoch{'s' * (config['epochs'] != 1)}"
+    if "batch_size" in config:
+        texts["batch_size"] = f"batch size {config['batch_size']:,}"
+    if "optimizer" in config:
+        momentum = config.get("momentum", 0.0) if config["optimizer"] == "sgd" else 0.0
+        texts["optimizer"] = config["optimizer"] + (f", momentum {momentum:g}" if momentum else "") + \
+            (", Nesterov" if momentum and config.get("nesterov") else "")
+    if "lr" in config:
+        texts["lr"] = f"learning rate {config['lr']:g}"
+    if "schedule" in config:
+        texts["schedule"] = {"onecycle": "one-cycle schedule"}.get(config["schedule"], f"{config['schedule']} schedule")
+    if "weight_decay" in config:
+        texts["weight_decay"] = f"weight decay {config['weight_decay']:g}"
+    if "label_smoothing" in config:
+        texts["label_smoothing"] = f"label smoothing {config['label_smoothing']:g}"
+    if "seed" in config:
+        texts["seed"] = f"seed {config['seed']}"
+    if "compile" in config:
+        texts["compile"] = "torch.compile" if config["compile"] else "no torch.compile"
+    return texts
+
+
+# Left out of settings_text when 0 / False, which is their default; label smoothing's is 0.1, so its 0 is said.
+SWITCHED_OFF_AT_ZERO = ("weight_decay", "compile")
+
+
+def settings_text(config: dict, leave_out: tuple[str, ...] = ()) -> str:
+    """ "15 epochs · batch size 64 · adam · learning rate 0.01 · one-cycle schedule · label smoothing 0.1 · seed 0":
+    every setting but those switched off by default (no weight decay, no torch.compile)."""
+    return " · ".join(text for key, text in setting_texts(config).items()
+                      if key not in leave_out and not (key in SWITCHED_OFF_AT_ZERO and not config[key]))

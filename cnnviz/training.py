@@ -92,9 +92,9 @@ class TrainConfig:
         number("momentum", self.momentum, below_one=True)
         number("weight decay", self.weight_decay)
         number("label smoothing", self.label_smoothing, below_one=True)
-        # torch.manual_seed takes 0 .. 2**64 − 1 (a negative seed wraps around; larger ones overflow)
+        # torch.manual_seed takes 0 .. 2⁶⁴ − 1 (a negative seed wraps around; larger ones overflow)
         if isinstance(self.seed, bool) or not isinstance(self.seed, numbers.Integral) or not 0 <= self.seed < 2**64:
-            raise ConfigError(f"seed must be a whole number from 0 to 2**64 − 1 ({2**64 - 1}), got {quoted(self.seed)}")
+            raise ConfigError(f"seed must be a whole number from 0 to 2⁶⁴ − 1 ({2**64 - 1}), got {quoted(self.seed)}")
         self.seed = int(self.seed)
         for name in ("nesterov", "compile"):
             if not isinstance(getattr(self, name), bool):

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from cnnviz.cpu_share import threads_text
-from cnnviz.run_notes import loss_text, no_device_text, time_text
+from cnnviz.run_notes import loss_text, no_device_text, setting_texts, settings_text, time_text
 from cnnviz.runs import MetricRecord, RunRecord
 from cnnviz.training import smoothed_loss_floor
 
@@ -166,44 +166,6 @@ def runs_table(runs: list[RunRecord]) -> pd.DataFrame:
         "settings": settings_text(run.config, leave_out=("epochs",)),
     } for run in runs], columns=["run", "status", "architecture", "dataset", "epochs", "test accuracy", "duration",
                                  "device", "settings"])
-
-
-def setting_texts(config: dict) -> dict[str, str]:
-    """A run's settings in the Training form's words, by key: {"lr": "learning rate 0.01", …}.
-    Momentum and Nesterov are part of "optimizer", as only SGD uses them; what the config lacks
-    (a run recorded before the setting existed) is left out."""
-    texts = {}
-    if "epochs" in config:
-        texts["epochs"] = f"{config['epochs']:,} epoch{'s' * (config['epochs'] != 1)}"
-    if "batch_size" in config:
-        texts["batch_size"] = f"batch size {config['batch_size']:,}"
-    if "optimizer" in config:
-        momentum = config.get("momentum", 0.0) if config["optimizer"] == "sgd" else 0.0
-        texts["optimizer"] = config["optimizer"] + (f", momentum {momentum:g}" if momentum else "") + \
-            (", Nesterov" if momentum and config.get("nesterov") else "")
-    if "lr" in config:
-        texts["lr"] = f"learning rate {config['lr']:g}"
-    if "schedule" in config:
-        texts["schedule"] = {"onecycle": "one-cycle schedule"}.get(config["schedule"], f"{config['schedule']} schedule")
-    if "weight_decay" in config:
-        texts["weight_decay"] = f"weight decay {config['weight_decay']:g}"
-    if "label_smoothing" in config:
-        texts["label_smoothing"] = f"label smoothing {config['label_smoothing']:g}"
-    if "seed" in config:
-        texts["seed"] = f"seed {config['seed']}"
-    if "compile" in config:
-        texts["compile"] = "torch.compile" if config["compile"] else "no torch.compile"
-    return texts
-
-
-SWITCHED_OFF_AT_ZERO = ("weight_decay", "label_smoothing", "compile")  # left out of settings_text when 0 / False
-
-
-def settings_text(config: dict, leave_out: tuple[str, ...] = ()) -> str:
-    """ "15 epochs · batch size 64 · adam · learning rate 0.01 · one-cycle schedule · label smoothing 0.1 · seed 0":
-    every setting but those switched off (no weight decay, no label smoothing, no torch.compile)."""
-    return " · ".join(text for key, text in setting_texts(config).items()
-                      if key not in leave_out and not (key in SWITCHED_OFF_AT_ZERO and not config[key]))
 
 
 def comparison_names(runs: list[RunRecord]) -> dict[int, str]:

@@ -5,7 +5,7 @@ import os
 import streamlit as st
 
 from cnnviz import training_figures as tf
-from cnnviz.run_notes import chance_note
+from cnnviz.run_notes import chance_note, settings_text
 from cnnviz.runs import RunStore, StoreUnavailable, launch_run, prepare_worker
 from cnnviz.training import (
     ConfigError,
@@ -93,6 +93,12 @@ with launch_col.container(border=True):
                                                 format="%g", key=f"label_smoothing_{generation}")
             weight_decay = col8.number_input("weight decay", value=float(settings.weight_decay), step=1e-4,
                                              format="%g", key=f"weight_decay_{generation}")
+            momentum = col7.number_input("SGD momentum", value=float(settings.momentum), step=0.05, format="%g",
+                                         key=f"momentum_{generation}",
+                                         help="sgd only: Adam and AdamW keep their own running averages")
+            nesterov = col8.checkbox("Nesterov momentum (sgd)", value=settings.nesterov,
+                                     key=f"nesterov_{generation}",
+                                     help="sgd only: the gradient is taken after the momentum step")
             compiled = st.checkbox("torch.compile", value=settings.compile, key=f"compile_{generation}",
                                    help="compiles the model before the first step (tens of seconds); whether "
                                         "the steps get faster depends on the network and the device (LeNet's on "
@@ -111,7 +117,7 @@ with launch_col.container(border=True):
                              lr=float(lr), optimizer=optimizer, device=device, precision=precision,
                              schedule=schedule, label_smoothing=float(label_smoothing),
                              weight_decay=float(weight_decay), seed=int(seed), compile=compiled,
-                             momentum=settings.momentum, nesterov=settings.nesterov)
+                             momentum=float(momentum), nesterov=nesterov)
         try:
             run_id = launch_run(config, store)
         except (ConfigError, StoreUnavailable) as error:
@@ -160,7 +166,7 @@ def live_view(run_id: int) -> None:
     frame = tf.metrics_frame(run_metrics(store, run_id))
     with st.container(key=f"live-run-{run_id}"):  # a stable name: the browser tests find this run's view
         st.markdown(f"**Run {run.id}** · {tf.run_line(run)}")
-        st.caption(tf.settings_text(run.config))
+        st.caption(settings_text(run.config))
         if run.stopping:
             st.info("Stopping: the run saves its results and the weights so far, then ends as cancelled.")
         elif run.active:

@@ -178,23 +178,28 @@ def test_more_settings_reach_the_run():
     form["learning-rate schedule"].set_value("constant")
     form["label smoothing"].set_value(0.0)
     form["weight decay"].set_value(0.001)
+    form["optimizer"].set_value("sgd")
+    form["SGD momentum"].set_value(0.7)
+    at.checkbox(key="nesterov_0").check()
     at.button[0].click().run()
     store = RunStore()
     [run] = store.list_runs()
     try:
         assert at.query_params["run"] == str(run.id)
-        assert {k: run.config[k] for k in ("precision", "schedule", "label_smoothing", "weight_decay")} == \
-            {"precision": "float32", "schedule": "constant", "label_smoothing": 0.0, "weight_decay": 0.001}
+        assert {k: run.config[k] for k in ("precision", "schedule", "label_smoothing", "weight_decay", "optimizer",
+                                           "momentum", "nesterov")} == \
+            {"precision": "float32", "schedule": "constant", "label_smoothing": 0.0, "weight_decay": 0.001,
+             "optimizer": "sgd", "momentum": 0.7, "nesterov": True}
         # the run's view says what it was started with (the device and precision are in the line above)
-        assert "15 epochs · batch size 64 · adam · learning rate 0.01 · constant schedule · weight decay 0.001 · " \
-            "seed 0" in [caption.value for caption in at.caption]
+        assert "15 epochs · batch size 64 · sgd, momentum 0.7, Nesterov · learning rate 0.01 · constant schedule · " \
+            "weight decay 0.001 · label smoothing 0 · seed 0" in [caption.value for caption in at.caption]
     finally:
         store.cancel(run.id)
 
 
 def test_a_new_run_from_a_run_s_settings_starts_with_them():
-    """The form takes every setting of the chosen run, SGD's momentum (not on the form) included,
-    and Start launches a run with exactly those; a changed field changes only that setting."""
+    """The form takes every setting of the chosen run, SGD's momentum and Nesterov included, and
+    Start launches a run with exactly those; a changed field changes only that setting."""
     store = RunStore()
     source = store.create_run(TrainConfig(arch="lenet5", dataset="digits", epochs=2, batch_size=32, lr=0.05,
                                           optimizer="sgd", momentum=0.5, nesterov=True, schedule="constant",
@@ -210,6 +215,7 @@ def test_a_new_run_from_a_run_s_settings_starts_with_them():
         "Dataset": "digits", "Architecture": "lenet5", "epochs": 2, "batch size": 32, "learning rate": 0.05,
         "optimizer": "sgd", "seed": 5, "precision": "float32", "learning-rate schedule": "constant",
         "label smoothing": 0.0, "weight decay": 0.001}
+    assert (form["SGD momentum"], at.checkbox(key="nesterov_1").value) == (0.5, True)
     assert "run " + str(source) in at.toast[0].value
     next(widget for widget in at.number_input if widget.label == "seed").set_value(6)
     next(button for button in at.button if button.label == "Start").click().run()
@@ -222,7 +228,7 @@ def test_a_new_run_from_a_run_s_settings_starts_with_them():
 
 
 def test_a_seed_larger_than_the_form_holds_is_not_copied_and_the_message_says_so():
-    """The command line takes seeds up to 2**64 − 1; a browser's number field, 2**53 − 1."""
+    """The command line takes seeds up to 2⁶⁴ − 1; a browser's number field, 2⁵³ − 1."""
     store = RunStore()
     source = store.create_run(TrainConfig(arch="lenet5", epochs=3, seed=2**60))
     store.cancel(source)

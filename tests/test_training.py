@@ -140,9 +140,9 @@ def test_images_are_adapted_to_the_network():
     ({"momentum": float("nan")}, "momentum must be finite, got nan"),
     ({"label_smoothing": float("nan")}, "label smoothing must be finite, got nan"),
     ({"label_smoothing": 1.0}, r"label smoothing must be in \[0, 1\), got 1.0"),
-    ({"seed": 99999999999999999999999}, r"seed must be a whole number from 0 to 2\*\*64 − 1 "
+    ({"seed": 99999999999999999999999}, r"seed must be a whole number from 0 to 2⁶⁴ − 1 "
                                         r"\(18446744073709551615\), got 99999999999999999999999"),
-    ({"seed": -1}, r"seed must be a whole number from 0 to 2\*\*64 − 1 .*got -1"),
+    ({"seed": -1}, r"seed must be a whole number from 0 to 2⁶⁴ − 1 .*got -1"),
     ({"seed": 1.5}, "seed must be a whole number"),
     ({"compile": "yes"}, "compile must be true or false, got 'yes'"),
     # a pasted blob is quoted by its start: 80 characters with the quotes and an ellipsis
@@ -687,6 +687,8 @@ def test_cli_train_json_events(cnnviz_home):
                           env={**os.environ, "CNNVIZ_HOME": str(cnnviz_home)}).stdout.splitlines()
     assert text[0] == f"run {events[0]['run_id']} · completed · lenet5 on digits"
     assert text[2] == "      images: 1×8×8 → 1×32×32 (resized) · 1,437 training, 360 test"
+    assert text[5] == ("    settings: 2 epochs · batch size 64 · adam · learning rate 0.01 · one-cycle schedule · "
+                       "label smoothing 0 · seed 0")  # the page's words: no momentum for adam, no Python reprs
     table = text[text.index("epoch  train loss  train accuracy  test loss  test accuracy") + 1:]
     epochs = [e for e in events if e["event"] == "epoch"]
     assert [row.split() for row in table] == [
@@ -709,7 +711,8 @@ def test_cli_train_help_shows_the_defaults_a_run_takes():
     defaults = TrainConfig()
     for option, value in [("--epochs", defaults.epochs), ("--batch-size", defaults.batch_size), ("--lr", defaults.lr),
                           ("--optimizer", defaults.optimizer), ("--schedule", defaults.schedule),
-                          ("--label-smoothing", defaults.label_smoothing), ("--seed", defaults.seed)]:
+                          ("--label-smoothing", defaults.label_smoothing), ("--seed", defaults.seed),
+                          ("--momentum", defaults.momentum)]:
         assert options[option].endswith(f"; default {value}"), options[option]
     assert (defaults.epochs, defaults.optimizer, defaults.label_smoothing) == (15, "adam", 0.1)  # as the README says
     assert "default" not in options["--arch"] + options["--compile"] + options["--json"]
@@ -728,7 +731,7 @@ def test_cli_refuses_a_bad_config_in_one_line(cnnviz_home):
     ("--weight-decay", "inf", "error: weight decay must be finite, got inf"),
     ("--weight-decay", "-inf", "error: weight decay must be finite, got -inf"),  # a value, not an option
     ("--lr", "-1e-3", "error: learning rate must be positive, got -0.001"),
-    ("--seed", "99999999999999999999999", "error: seed must be a whole number from 0 to 2**64 − 1 "
+    ("--seed", "99999999999999999999999", "error: seed must be a whole number from 0 to 2⁶⁴ − 1 "
                                           "(18446744073709551615), got 99999999999999999999999"),
 ])
 def test_cli_refuses_values_that_torch_would_choke_on_before_a_run_is_saved(cnnviz_home, option, value, message):
@@ -737,6 +740,35 @@ def test_cli_refuses_values_that_torch_would_choke_on_before_a_run_is_saved(cnnv
                             env={**os.environ, "CNNVIZ_HOME": str(cnnviz_home)})
     assert (result.returncode, result.stderr.strip()) == (2, message)
     assert RunStore().list_runs() == []  # nothing was started, so nothing "failed" is saved
+
+
+def test_cli_trains_sgd_with_the_momentum_and_nesterov_asked_for(cnnviz_home):
+    result = subprocess.run([sys.executable, "-m", "cnnviz", "train", "--arch", "lenet5", "--optimizer", "sgd",
+                             "--momentum", "0.8", "--nesterov", "--lr", "0.05", "--epochs", "1", "--json"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "CNNVIZ_HOME": str(cnnviz_home)})
+    assert result.returncode == 0, result.stderr
+    config = RunStore().list_runs()[0].config
+    assert (config["optimizer"], config["momentum"], config["nesterov"]) == ("sgd", 0.8, True)
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--momentum", "0.5"], "error: --momentum and --nesterov are sgd's settings (adam keeps its own running "
+                            "averages): add --optimizer sgd, or leave them out"),
+    (["--optimizer", "adamw", "--nesterov"], "error: --momentum and --nesterov are sgd's settings (adamw keeps "
+                                             "its own running averages): add --optimizer sgd, or leave them out"),
+    (["--optimizer", "sgd", "--nesterov", "--momentum", "0"],
+     "error: --nesterov needs a momentum above 0 (Nesterov momentum without momentum is plain sgd)"),
+    (["--optimizer", "sgd", "--momentum", "1"], "error: momentum must be in [0, 1), got 1.0"),
+])
+def test_cli_refuses_momentum_that_would_be_ignored(cnnviz_home, options, message):
+    """Adam has no momentum setting, and torch's SGD takes Nesterov only with a momentum: silently
+    ignoring the option would record a run that is not what was asked for."""
+    result = subprocess.run([sys.executable, "-m", "cnnviz", "train", "--arch", "lenet5", *options], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "CNNVIZ_HOME": str(cnnviz_home)})
+    assert (result.returncode, result.stderr.strip()) == (2, message)
+    assert RunStore().list_runs() == []
 
 
 # --------------------------------------------------------------------------- Ctrl-C and SIGTERM

@@ -3,7 +3,7 @@
 import pytest
 
 from cnnviz import training_figures as tf
-from cnnviz.run_notes import chance_note
+from cnnviz.run_notes import chance_note, setting_texts, settings_text
 from cnnviz.runs import MetricRecord, RunRecord
 from cnnviz.training import TrainConfig
 
@@ -62,19 +62,21 @@ def test_runs_table_shows_accuracy_and_duration():
         "batch size 64 · adam · learning rate 0.01 · one-cycle schedule · label smoothing 0.1 · seed 3"
 
 
-def test_settings_text_says_every_setting_the_form_sets_but_those_switched_off():
-    assert tf.settings_text(TrainConfig().to_dict()) == \
+def test_settings_text_says_every_setting_the_form_sets_but_those_switched_off_by_default():
+    assert settings_text(TrainConfig().to_dict()) == \
         "15 epochs · batch size 64 · adam · learning rate 0.01 · one-cycle schedule · label smoothing 0.1 · seed 0"
     sgd = TrainConfig(epochs=1, batch_size=1024, optimizer="sgd", momentum=0.95, nesterov=True, lr=3e-4,
                       schedule="constant", weight_decay=5e-4, label_smoothing=0.0, seed=7, compile=True)
-    assert tf.settings_text(sgd.to_dict()) == ("1 epoch · batch size 1,024 · sgd, momentum 0.95, Nesterov · "
+    assert settings_text(sgd.to_dict()) == ("1 epoch · batch size 1,024 · sgd, momentum 0.95, Nesterov · "
                                                "learning rate 0.0003 · constant schedule · weight decay 0.0005 · "
-                                               "seed 7 · torch.compile")
+                                               "label smoothing 0 · seed 7 · torch.compile")
+    # label smoothing is on by default (0.1): runs that differ only there must not read the same
+    assert settings_text(TrainConfig(label_smoothing=0.0).to_dict()).endswith("label smoothing 0 · seed 0")
     # momentum belongs to SGD only; Nesterov without momentum is plain SGD (as the engine builds it)
-    assert "momentum" not in tf.settings_text(TrainConfig(momentum=0.5, nesterov=True).to_dict())
-    assert tf.setting_texts(TrainConfig(optimizer="sgd", momentum=0.0, nesterov=True).to_dict())["optimizer"] == "sgd"
+    assert "momentum" not in settings_text(TrainConfig(momentum=0.5, nesterov=True).to_dict())
+    assert setting_texts(TrainConfig(optimizer="sgd", momentum=0.0, nesterov=True).to_dict())["optimizer"] == "sgd"
     # a run recorded before some settings existed shows what it has
-    assert tf.settings_text({"arch": "lenet5", "dataset": "digits", "epochs": 4}) == "4 epochs"
+    assert settings_text({"arch": "lenet5", "dataset": "digits", "epochs": 4}) == "4 epochs"
 
 
 def test_comparison_names_say_what_sets_each_run_apart():

@@ -13,7 +13,7 @@ import time
 
 from cnnviz.commands import CliError
 from cnnviz.cpu_share import threads_text
-from cnnviz.run_notes import chance_level_note, chance_note, loss_text, no_device_text, time_text
+from cnnviz.run_notes import chance_level_note, chance_note, loss_text, no_device_text, settings_text, time_text
 from cnnviz.training_choices import DATASET_NAMES, DEVICES, OPTIMIZERS, PRECISIONS, SCHEDULES
 
 
@@ -44,6 +44,8 @@ def register(subparsers) -> None:
     train.add_argument("--precision",
                        help=f"one of {', '.join(PRECISIONS)}; auto: bfloat16 autocast where the hardware has it")
     train.add_argument("--schedule", help=f"one of {', '.join(SCHEDULES)}")
+    train.add_argument("--momentum", type=float, help="sgd's momentum, from 0 to below 1")
+    train.add_argument("--nesterov", action="store_true", help="sgd with Nesterov momentum")
     train.add_argument("--label-smoothing", type=float, help="from 0 to below 1")
     train.add_argument("--weight-decay", type=float, help="L2 penalty (decoupled for adamw)")
     train.add_argument("--seed", type=int, help="for a reproducible run")
@@ -82,6 +84,11 @@ def run_train(args) -> int:
         config.validate()
     except ConfigError as error:
         raise CliError(str(error)) from None
+    if config.optimizer != "sgd" and (args.momentum is not None or args.nesterov):
+        raise CliError(f"--momentum and --nesterov are sgd's settings ({config.optimizer} keeps its own running "
+                       "averages): add --optimizer sgd, or leave them out")
+    if args.nesterov and config.momentum == 0:
+        raise CliError("--nesterov needs a momentum above 0 (Nesterov momentum without momentum is plain sgd)")
     store = _store()
     try:  # offline, a missing dataset is refused here, before a run is created (a download, else the message)
         fetch_dataset(config.dataset)
@@ -169,7 +176,7 @@ def _run_text(record, metrics) -> str:
     lines += [f"         pid: {record.pid or '—'}",
               f"     created: {_when(record.created_at)} · started {_when(record.started_at)} · finished "
               f"{_when(record.finished_at)}",
-              "      config: " + " ".join(f"{key}={value}" for key, value in record.config.items())]
+              f"    settings: {settings_text(record.config)}"]
     if "test_accuracy" in final:
         lines.append(f"      result: test accuracy {final['test_accuracy']:.2%}, "
                      f"test loss {loss_text(final['test_loss'])}, "

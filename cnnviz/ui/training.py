@@ -67,9 +67,8 @@ FORM_SEED_LIMIT = 2**53 - 1  # the largest whole number a browser's number field
 
 def fill_launch_form(config: dict, run_id: int) -> None:
     """on_click of "New run from these settings": the form above starts from run ``run_id``'s
-    settings (those of a recorded run that the form cannot show, such as SGD's momentum, come along
-    too). A seed past what the form's field holds (the command line takes up to 2**64 − 1) is not
-    copied, and the message says so."""
+    settings (those the form cannot show, such as log_every, come along too). A seed past what the
+    form's field holds (the command line takes up to 2⁶⁴ − 1) is not copied, and the message says so."""
     settings = TrainConfig.from_dict(config)
     note = ""
     if settings.seed > FORM_SEED_LIMIT:
