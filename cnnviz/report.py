@@ -76,8 +76,9 @@ def _hyper_text(row: LayerRow) -> str:
     """f, s, p, n of a conv or pool; a linear layer's features as "400 → 120" (short: the column fits)."""
     if set(row.hyper) == {"in features", "out features"}:
         return f"{row.hyper['in features']} → {row.hyper['out features']} features"
-    names = {"kernel": "f", "stride": "s", "padding": "p", "filters": "n", "dilation": "d"}
-    return ", ".join(f"{names.get(key, key)}={value}" for key, value in row.hyper.items())
+    names = {"kernel": "f", "stride": "s", "padding": "p", "filters": "n", "dilation": "d"}  # the column's order
+    ordered = sorted(row.hyper.items(), key=lambda item: list(names).index(item[0]) if item[0] in names else len(names))
+    return ", ".join(f"{names.get(key, key)}={value}" for key, value in ordered)
 
 
 def _rf_text(row: LayerRow) -> str:
@@ -101,7 +102,8 @@ def receptive_field_note(analysis: Analysis) -> str | None:
 
 def layer_table(analysis: Analysis, depth: int | None = None, order: str = "pytorch",
                 with_input: bool = True) -> pd.DataFrame:
-    """The layer table as a DataFrame, one row per layer (plus an 'Input' row, as on the slides)."""
+    """The layer table as a DataFrame, one row per layer (plus an 'Input' row, as on the slides):
+    the slides' columns first, up to the receptive field, then weights, biases and buffers."""
     shape_column = "activation shape (C×H×W)" if order == "pytorch" else "activation shape (H, W, C)"
     records = []
     if with_input:
@@ -110,8 +112,8 @@ def layer_table(analysis: Analysis, depth: int | None = None, order: str = "pyto
             size *= value
         records.append({"layer": "Input", "type": "", "f, s, p, n": "",
                         shape_column: shape_text(analysis.input_shape, order), "activation size": size,
-                        "# parameters": 0, "weights": 0, "biases": 0, "formula": "", "MACs": 0,
-                        "receptive field": "1", "buffers": 0})
+                        "# parameters": 0, "formula": "", "MACs": 0, "receptive field": "1",
+                        "weights": 0, "biases": 0, "buffers": 0})
     for row in analysis.rows_at_depth(depth):
         name = row.name if row.call_index == 0 else f"{row.name} (call {row.call_index + 1})"
         numbers = numbers_at_depth(row, depth)
@@ -122,11 +124,12 @@ def layer_table(analysis: Analysis, depth: int | None = None, order: str = "pyto
             shape_column: activation_shape_text(row, order),
             "activation size": numbers["activation_size"],
             "# parameters": numbers["params"],
-            "weights": numbers["weights"],
-            "biases": numbers["biases"],
             "formula": row.formula or (f"shared with {row.shared_with}" if row.shared_with else ""),
             "MACs": numbers["macs"],
             "receptive field": _rf_text(row),
+            # after the slides' columns: the formula already splits the # parameters
+            "weights": numbers["weights"],
+            "biases": numbers["biases"],
             "buffers": numbers["buffers"],
         })
     return pd.DataFrame.from_records(records)

@@ -230,8 +230,8 @@ def test_the_latex_table_is_ascii_so_pdflatex_takes_it_with_the_symbols_as_math(
         "MACs": "r"}
     conv2 = next(line for line in lines if line.startswith("conv2 &"))
     assert [cell.strip() for cell in conv2.removesuffix(r"\\").split("&")] == [
-        "conv2", "Conv2d", "n=16, f=5, s=1, p=0", r"16$\times$10$\times$10", "1,600", "2,416", "2,400", "16",
-        r"(5$\cdot$5$\cdot$6+1)$\cdot$16 = 2,416", "240,000", "14", "0"]
+        "conv2", "Conv2d", "f=5, s=1, p=0, n=16", r"16$\times$10$\times$10", "1,600", "2,416",
+        r"(5$\cdot$5$\cdot$6+1)$\cdot$16 = 2,416", "240,000", "14", "2,400", "16", "0"]  # f, s, p, n as the header
     fc1 = next(line for line in lines if line.startswith("fc1 &"))
     assert r"400 $\to$ 120 features" in fc1
     batch_norm = latex_table(layer_table(analyze_model(

@@ -255,25 +255,23 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
-# Column -> (short label, help). The course's words are kept in the help; the labels are short so
-# that every number of a small network's table fits a 1400-px-wide window without scrolling.
+# Column -> (label, help): the course's words ("activation shape", "# parameters"), as in the CLI's
+# table and the CSV; the help says what each means.
 _LAYER_COLUMNS = {
-    "layer": ("layer", None),
-    "type": ("type", None),
     "f, s, p, n": ("f, s, p, n", "kernel (f), stride (s), padding (p), filters (n); for a linear layer, "
                                  "its in and out features"),
-    "activation shape (C×H×W)": ("shape (C×H×W)", "activation shape, in PyTorch's order C×H×W"),
-    "activation shape (H, W, C)": ("shape (H, W, C)", "activation shape, in the slides' order (H, W, C)"),
-    "activation size": ("size", "activation size: how many numbers the layer outputs (C·H·W)"),
-    "# parameters": ("# params", "# parameters = weights + biases"),
-    "weights": ("weights", None),
-    "biases": ("biases", None),
+    "activation shape (C×H×W)": ("activation shape", "in PyTorch's order C×H×W (the toggle above switches to "
+                                                     "the slides' (H, W, C))"),
+    "activation shape (H, W, C)": ("activation shape", "in the slides' order (H, W, C) (the toggle above "
+                                                       "switches to PyTorch's C×H×W)"),
+    "activation size": ("activation size", "how many numbers the layer outputs (C·H·W)"),
+    "# parameters": ("# parameters", "weights + biases"),
     "formula": ("formula", "how the # parameters are computed: (f·f·channels in + 1)·filters for a conv, "
                            "(in features + 1)·out features for a linear layer"),
     "MACs": ("MACs", "multiply-accumulates per image; FLOPs = 2 × MACs"),
-    "receptive field": ("RF", "receptive field: how many input pixels (per side) one unit of this "
-                              "layer's output depends on, zero padding included; after a global pooling "
-                              "or a flatten, the whole image"),
+    "receptive field": ("receptive field", "how many input pixels (per side) one unit of this layer's output "
+                                           "depends on, zero padding included; after a global pooling or a "
+                                           "flatten, the whole image"),
     "buffers": ("buffers", "batch-norm running statistics: stored with the model, not parameters"),
 }
 _NUMBER_COLUMNS = ("activation size", "# parameters", "weights", "biases", "MACs", "buffers")
@@ -281,13 +279,10 @@ _NUMBER_COLUMNS = ("activation size", "# parameters", "weights", "biases", "MACs
 
 def layer_table_columns(frame) -> tuple[list[str], dict[str, Any]]:
     """The column order and ``st.column_config`` of the layer table: every column as wide as its
-    widest cell (so no number is cut off), short labels with the full words in their help, the
-    layer's name pinned; the columns of the slides' tables first (up to the receptive field), then
-    weights, biases and — for a network that has them — buffers. Every zoo table but GoogLeNet's
-    fits a 1400-px window whole."""
-    breakdown = ("weights", "biases", "buffers")  # after the receptive field: the formula shows the split
-    order = [c for c in frame.columns if c not in breakdown] + [c for c in breakdown if c in frame.columns]
-    order = [c for c in order if c != "buffers" or frame[c].astype(bool).any()]
+    widest cell (so no number is cut off), the course's words with what they mean in their help, the
+    layer's name pinned, buffers only for a network that has them. The slides' columns fit a
+    1400-px window; the course's networks fit it whole."""
+    order = [c for c in frame.columns if c != "buffers" or frame[c].astype(bool).any()]
     config: dict[str, Any] = {}
     for column in order:
         label, help = _LAYER_COLUMNS.get(column, (column, None))
