@@ -66,7 +66,7 @@ with launch_col.container(border=True):
                            help="digits: 1,797 real 8×8 handwritten digits bundled with scikit-learn (no "
                                 "download). The others come through torchvision into CNNVIZ_HOME/data.")
     architectures = cached_trainable_architectures(dataset)
-    with st.form("launch"):
+    with st.form("launch", enter_to_submit=False):  # only Start launches: Enter in a field made stray runs
         chosen_arch = settings.arch if settings.arch in architectures else TrainConfig.arch
         arch = st.selectbox("Architecture", architectures, index=architectures.index(chosen_arch),
                             format_func=lambda arch_id: get_architecture(arch_id).label, key=f"arch_{generation}")

@@ -163,6 +163,18 @@ def test_one_timer_watches_the_store_while_no_run_trains(monkeypatch):
     assert fragment_timers(monkeypatch) == {"live_view": 1.0, "all_runs": 1.0}
 
 
+def test_only_start_launches_a_run_not_enter_in_a_field():
+    """Enter in the epochs field submitted the form: three stray runs in front of a class."""
+    def forms(node):
+        if getattr(node, "type", None) == "form":
+            yield node.proto.form
+        for child in getattr(node, "children", {}).values():
+            yield from forms(child)
+
+    [launch] = [form for form in forms(open_page()._tree) if form.form_id == "launch"]
+    assert launch.enter_to_submit is False
+
+
 def test_bad_values_are_refused_before_anything_starts():
     at = open_page()
     at.number_input[2].set_value(0.0)  # learning rate
