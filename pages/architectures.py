@@ -11,6 +11,7 @@ from cnnviz.spec import EXAMPLE_SPECS, SpecError, build_model, loads_spec, spec_
 from cnnviz.ui.architectures import (
     CLASSES_RANGE,
     CUSTOM,
+    EVERY_LAYER,
     INPUT_RANGE,
     apply_spec_input,
     architecture_label,
@@ -19,6 +20,7 @@ from cnnviz.ui.architectures import (
     open_architecture,
     read_url_state,
     reset_input_to_defaults,
+    settle_depths,
     spec_input_problem,
     write_url_state,
 )
@@ -95,7 +97,10 @@ else:
     classes_col.text_input("classes", report.shape_text(analysis.output_shape), disabled=True,
                            help="A custom network's last layer sets its classes: edit the spec to change them.")
 
-if link_note := write_url_state(None if arch is not None else spec_data):
+depth_defaults, depth_notes = settle_depths(analysis.max_depth, figures.default_diagram_depth(analysis))
+for note in depth_notes:
+    st.warning(note)
+if link_note := write_url_state(depth_defaults, None if arch is not None else spec_data):
     st.warning(link_note)
 
 # ---------------------------------------------------------------- totals and diagnosis
@@ -149,11 +154,9 @@ table_tab, charts_tab, diagram_tab, check_tab, compare_tab, torchinfo_tab = st.t
 
 with table_tab:
     if table_tab.open:
-        depth_options = ["every layer", *range(1, analysis.max_depth + 1)]
-        depth_choice = st.select_slider("Depth of nested blocks", depth_options,
-                                               value="every layer" if analysis.max_depth > 1 else 1,
-                                               disabled=analysis.max_depth == 1)
-        depth = None if depth_choice == "every layer" else int(depth_choice)
+        depth_choice = st.select_slider("Depth of nested blocks", [EVERY_LAYER, *range(1, analysis.max_depth + 1)],
+                                        key="depth", disabled=analysis.max_depth == 1)
+        depth = None if depth_choice == EVERY_LAYER else int(depth_choice)
         frame = report.layer_table(analysis, depth, order)
         column_order, column_config = layer_table_columns(frame)
         st.dataframe(frame, hide_index=True, width="stretch", height=min(40 + 35 * len(frame), 1400),
@@ -177,8 +180,8 @@ with charts_tab:
 
 with diagram_tab:
     if diagram_tab.open:
-        diagram_depth = st.slider("Diagram depth", 1, max(analysis.max_depth, 2),
-                                  figures.default_diagram_depth(analysis), disabled=analysis.max_depth == 1)
+        diagram_depth = st.slider("Diagram depth", 1, max(analysis.max_depth, 2), key="diagram_depth",
+                                  disabled=analysis.max_depth == 1)
         if note := figures.unfollowed_blocks_note(analysis, diagram_depth):
             st.caption(note)
         st.plotly_chart(figures.diagram_figure(analysis, diagram_depth, order), key="diagram")

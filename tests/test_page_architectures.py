@@ -60,6 +60,49 @@ def test_switching_architecture_resets_the_input_and_the_url():
     assert at.query_params["arch"] == "vgg16"
 
 
+def test_the_link_holds_the_order_and_the_depths_and_opens_them():
+    """A shared ResNet-18 view in textbook order, cut at depth 2, its diagram at depth 3."""
+    at = open_page(arch="resnet18")
+    assert {"order", "depth", "diagram_depth"}.isdisjoint(at.query_params)  # the defaults stay out of the link
+    at.toggle(key="textbook_order").set_value(True).run()
+    at.select_slider(key="depth").set_value(2).run()
+    at.query_params["view"] = "Diagram"
+    at.run()
+    at.slider(key="diagram_depth").set_value(3).run()
+    link = {key: at.query_params[key] for key in ("arch", "order", "depth", "diagram_depth", "view")}
+    assert link == {"arch": "resnet18", "order": "textbook", "depth": "2", "diagram_depth": "3", "view": "Diagram"}
+
+    diagram = open_page(**link)
+    assert not diagram.warning
+    assert (diagram.toggle(key="textbook_order").value, diagram.slider(key="diagram_depth").value) == (True, 3)
+    shared = open_page(**{**link, "view": "Layer table"})
+    assert shared.select_slider(key="depth").value == 2
+    rows = shared.dataframe[0].value
+    assert list(rows["layer"].str.strip())[:8] == ["Input", "conv1", "bn1", "relu", "maxpool", "layer1.0",
+                                                   "layer1.1", "layer2.0"]  # cut at depth 2: the blocks
+    assert rows.loc[rows["layer"].str.strip() == "layer1.0", "activation shape (H, W, C)"].item() == "(56, 56, 64)"
+
+    shared.selectbox(key="arch").set_value("vgg16").run()  # another network: its own default depths
+    assert "depth" not in shared.query_params and "diagram_depth" not in shared.query_params
+    assert shared.select_slider(key="depth").value == "every layer"
+
+
+@pytest.mark.parametrize("params, warning", [
+    ({"arch": "lenet5", "depth": "3"}, "Depth 3 is more than the 1 level of this network's layer table: showing "
+                                       "depth 1."),
+    ({"arch": "resnet18", "diagram_depth": "7", "view": "Diagram"},
+     "Diagram depth 7 is more than this network's 4 levels: showing depth 2."),
+    ({"arch": "resnet18", "depth": "deep"}, "Ignoring the link's depth 'deep': give a whole number from 1 to 99."),
+    ({"arch": "resnet18", "order": "hwc"}, "Ignoring the link's order 'hwc': give order=textbook for the slides' "
+                                           "(H, W, C), or leave it out for PyTorch's C×H×W."),
+])
+def test_a_link_with_a_depth_or_order_the_network_cannot_show_says_so(params, warning):
+    at = open_page(**params)
+    assert not at.exception
+    assert warning in [w.value for w in at.warning]
+    assert "depth" not in at.query_params and "diagram_depth" not in at.query_params and "order" not in at.query_params
+
+
 def test_changing_the_input_updates_everything():
     at = open_page(arch="resnet18")
     at.number_input(key="in_h").set_value(64).run()

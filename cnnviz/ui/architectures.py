@@ -1,5 +1,6 @@
 """State of the Architectures page: widgets <-> URL
-(``?arch=ID&input=C,H,W&classes=N&compare=a,b``; a custom network adds ``spec=`` or ``example=``).
+(``?arch=ID&input=C,H,W&classes=N&compare=a,b``; a custom network adds ``spec=`` or ``example=``;
+the view adds ``order=textbook``, ``depth=N`` and ``diagram_depth=N`` where they are not the defaults).
 
 The URL is read once per session (a shared link opens the page in its state) and written after
 every run, so the address bar always holds a link to what is on the screen.
@@ -31,7 +32,10 @@ CLASSES_RANGE = (1, 100_000)
 # Widgets drawn only in some runs (in a tab, for the custom network only, or after a spec that
 # stopped the page with its error): Streamlit drops the state of a widget that was not drawn, so
 # these are written back at the start of every run.
-KEPT_KEYS = ("compare", "example", "spec_text", *(key for key, _ in INPUT_FIELDS), "classes")
+KEPT_KEYS = ("compare", "example", "spec_text", *(key for key, _ in INPUT_FIELDS), "classes", "textbook_order",
+             "depth", "diagram_depth")
+EVERY_LAYER = "every layer"  # the layer table's deepest cut, the first choice of its depth slider
+LINK_DEPTHS = (1, 99)  # what a link's depth may say; the network's own levels are checked once it is built
 
 
 def architecture_label(architectures: dict[str, Architecture], arch_id: str) -> str:
@@ -58,9 +62,11 @@ def _set_defaults(arch: Architecture | None) -> None:
 
 
 def reset_input_to_defaults(architectures: dict[str, Architecture]) -> None:
-    """on_change of the architecture: its own default input and classes (a custom network's input
-    comes from its spec, applied when the spec is read)."""
+    """on_change of the architecture: its own default input, classes and depths (a custom network's
+    input comes from its spec, applied when the spec is read)."""
     _set_defaults(architectures.get(st.session_state.arch))
+    for key in ("depth", "diagram_depth"):  # another network has other levels of blocks
+        st.session_state.pop(key, None)
     if st.session_state.arch == CUSTOM:
         st.session_state.pop("spec_input", None)
 
@@ -178,6 +184,15 @@ def read_url_state(architectures: dict[str, Architecture]) -> list[str]:
         _read_input(params["input"], warnings)
     if "classes" in params:
         _read_number("classes", "classes", params["classes"], CLASSES_RANGE, warnings)
+    if "order" in params:
+        if params["order"] in ("textbook", "pytorch"):
+            st.session_state.textbook_order = params["order"] == "textbook"
+        else:
+            warnings.append(f"Ignoring the link's order {quoted(params['order'])}: give order=textbook for the "
+                            "slides' (H, W, C), or leave it out for PyTorch's C×H×W.")
+    for key in ("depth", "diagram_depth"):
+        if key in params:
+            _read_number(key, key.replace("_", " "), params[key], LINK_DEPTHS, warnings)
     if "compare" in params:
         wanted = list(dict.fromkeys(id.strip() for id in params["compare"].split(",") if id.strip()))
         unknown = [id for id in wanted if id not in architectures]
@@ -198,11 +213,38 @@ def _as_json_data(value: Any) -> Any:
     return json.loads(json.dumps(value))
 
 
-def write_url_state(spec_data: Any = None) -> str | None:
-    """The address bar follows the page: a link to exactly this view. ``spec_data`` is the custom
-    network's spec as parsed JSON. Returns a note when the link cannot hold the view."""
+def settle_depths(max_depth: int, diagram_default: int) -> tuple[dict[str, Any], list[str]]:
+    """Put the depths of the layer table and the diagram in this network's range before their
+    sliders are drawn: the defaults where none was chosen; where a link (or another input, at which
+    the network stopped sooner) asks for levels it does not have, the default, and a note why.
+    Returns the defaults (which the link leaves out) and the notes."""
+    state, notes = st.session_state, []
+    table_default = EVERY_LAYER if max_depth > 1 else 1
+    if state.get("depth") not in (EVERY_LAYER, *range(1, max_depth + 1)):
+        if "depth" in state:
+            notes.append(f"Depth {state.depth} is more than the {max_depth} level{'s' * (max_depth > 1)} of "
+                         f"this network's layer table: showing {table_default if max_depth > 1 else 'depth 1'}.")
+        state.depth = table_default
+    diagram_levels = max(max_depth, 2)
+    if state.get("diagram_depth") not in range(1, diagram_levels + 1):
+        if "diagram_depth" in state:
+            notes.append(f"Diagram depth {state.diagram_depth} is more than this network's {diagram_levels} "
+                         f"levels: showing depth {diagram_default}.")
+        state.diagram_depth = diagram_default
+    return {"depth": table_default, "diagram_depth": diagram_default}, notes
+
+
+def write_url_state(depth_defaults: dict[str, Any], spec_data: Any = None) -> str | None:
+    """The address bar follows the page: a link to exactly this view (the depths where they are not
+    ``depth_defaults``). ``spec_data`` is the custom network's spec as parsed JSON. Returns a note
+    when the link cannot hold the view."""
     state = st.session_state
     wanted = {"arch": state.arch, "input": f"{state.in_c},{state.in_h},{state.in_w}"}
+    if state.get("textbook_order"):
+        wanted["order"] = "textbook"
+    for key, default in depth_defaults.items():
+        if state.get(key) != default:
+            wanted[key] = str(state[key])
     note = None
     if state.arch != CUSTOM:
         wanted["classes"] = str(state.classes)
@@ -215,7 +257,8 @@ def write_url_state(spec_data: Any = None) -> str | None:
             note = f"The address bar cannot hold this network: {error}."
     if state.get("compare"):
         wanted["compare"] = ",".join(state.compare)
-    for key in ("arch", "input", "classes", "compare", "example", "spec"):  # others (the tab) stay
+    for key in ("arch", "input", "classes", "compare", "example", "spec", "order", "depth",
+                "diagram_depth"):  # others (the tab) stay
         if key not in wanted and key in st.query_params:
             del st.query_params[key]
         elif key in wanted and st.query_params.get(key) != wanted[key]:
