@@ -60,14 +60,15 @@ def per_layer_figure(analysis: Analysis, depth: int | None = None, log: bool = T
 
 
 def comparison_figure(analyses: list[Analysis]) -> go.Figure:
-    """Parameters, MACs and activation memory of several networks, on a log scale; a network that
-    does not fit is named with how far it ran ("lenet5 (until fc1)"): its MACs stop there."""
+    """Parameters, MACs and activation sizes (of every layer, summed: the activation memory ÷ 4 bytes)
+    of several networks, on a log scale; a network that does not fit is named with how far it ran
+    ("lenet5 (until fc1)"): its MACs stop there."""
     names = [a.model_id if a.fits else f"{a.model_id} ({ran_until(a)})" for a in analyses]
     figure = go.Figure()
     bars = (
         ("# parameters", [a.total_params for a in analyses], PARAMS_COLOR),
         ("MACs per image", [a.total_macs for a in analyses], "#2f9e44"),
-        ("activation values", [a.activation_memory_bytes // 4 for a in analyses], ACTIVATION_COLOR),
+        ("activation size (all layers)", [a.activation_memory_bytes // 4 for a in analyses], ACTIVATION_COLOR),
     )
     for label, values, color in bars:
         figure.add_bar(x=names, y=values, name=label, marker_color=color,

@@ -391,14 +391,15 @@ def stage_shapes(analysis: Analysis) -> list[tuple[int, ...]]:
     return stages
 
 
-def comparison_table(analyses: list[Analysis]) -> pd.DataFrame:
+def comparison_table(analyses: list[Analysis], order: str = "pytorch") -> pd.DataFrame:
     """One column per network: the numbers a student compares, then one row per stage (the shape
-    each network has reached there), so the ways they shrink the image read side by side."""
+    each network has reached there, in ``order`` as the layer table), so the ways they shrink the
+    image read side by side."""
     stages = {a.model_id: stage_shapes(a) for a in analyses}
     most = max((len(shapes) for shapes in stages.values()), default=0)
     data = {
         a.model_id: {
-            "input": shape_text(a.input_shape),
+            "input": shape_text(a.input_shape, order),
             "# parameters": f"{a.total_params:,} ({human_count(a.total_params)})",
             "MACs per image": _of_layers_that_ran(a, f"{a.total_macs:,} ({human_count(a.total_macs)})"),
             "activation memory": _of_layers_that_ran(a, human_bytes(a.activation_memory_bytes)),
@@ -406,8 +407,8 @@ def comparison_table(analyses: list[Analysis]) -> pd.DataFrame:
             "depth": str(a.network_depth) if a.fits else "—",
             "weight layers": str(a.weight_layers),
             "receptive field": _of_layers_that_ran(a, receptive_field_text(a)),
-            "output": shape_text(a.output_shape) if a.fits else "does not fit",
-            **{f"stage {i + 1}": shape_text(shapes[i]) if i < len(shapes) else ""
+            "output": shape_text(a.output_shape, order) if a.fits else "does not fit",
+            **{f"stage {i + 1}": shape_text(shapes[i], order) if i < len(shapes) else ""
                for i, shapes in ((i, stages[a.model_id]) for i in range(most))},
         }
         for a in analyses

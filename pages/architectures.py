@@ -217,7 +217,7 @@ with compare_tab:
                                 format_func=lambda id: architecture_label(architectures, id))
         compared = [analysis] + [analyze_architecture(other) for other in others]
         if others:
-            comparison = report.comparison_table(compared)
+            comparison = report.comparison_table(compared, order)
             st.dataframe(comparison, width="stretch", height=40 + 35 * len(comparison))  # every row in view
             st.caption("Depth: the conv and linear layers on the longest path from input to output, as the "
                        "papers count it (ResNet-18: 18, GoogLeNet: 22); weight layers: all of them, shortcut "

@@ -356,6 +356,9 @@ def test_the_comparison_chart_names_a_network_that_does_not_fit_with_how_far_it_
     assert list(macs.y) == [2_162_400, 416_520]
     assert list(params.y) == [61_706, 61_706]
     assert list(activations.y) == [partial.activation_memory_bytes // 4, 15_002]
+    # the course's word for a count of activations, as the layer table's column
+    assert [bar.name for bar in (params, macs, activations)] == ["# parameters", "MACs per image",
+                                                                 "activation size (all layers)"]
 
 
 def test_layers_after_the_failure_are_drawn_dotted_as_not_reached_and_left_out_of_the_chart():

@@ -240,6 +240,9 @@ def test_compare_from_a_link():
         "18", "21")
     assert [w.value for w in typed.warning if "Not comparing" in w.value] == [
         "Not comparing unknown architectures: nope."]
+    slides = open_page(arch="lenet5", compare="vgg16", view="Compare", order="textbook")
+    slides_comparison = next(d.value for d in slides.dataframe if "vgg16" in d.value.columns)
+    assert slides_comparison.loc["input"].tolist() == ["(32, 32, 1)", "(224, 224, 3)"]  # as the toggle asks
 
 
 def test_custom_network_valid_and_invalid():

@@ -184,6 +184,11 @@ def test_the_comparison_lines_up_the_stages_of_each_network():
     assert stages["resnet18"].tolist() == ["64×112×112", "64×56×56", "128×28×28", "256×14×14", "512×7×7",
                                            "512×1×1"]
     assert table.loc["output"].tolist() == ["10", "1000"]
+    textbook_order = comparison_table([analyze_architecture("lenet5"), analyze_architecture("resnet18")], "textbook")
+    assert textbook_order["lenet5"].tolist()[-6:] == ["(28, 28, 6)", "(14, 14, 6)", "(10, 10, 16)", "(5, 5, 16)", "",
+                                                      ""]  # the layer table's order, as the toggle asks
+    assert (textbook_order.loc["input"].tolist(), textbook_order.loc["output"].tolist()) == (
+        ["(32, 32, 1)", "(224, 224, 3)"], ["(10, 1)", "(1000, 1)"])
 
 
 def test_an_inception_stage_ends_with_the_blocks_concat_not_its_last_branch():
