@@ -440,6 +440,18 @@ def claim_text(check) -> str:
     return text if check.tolerance == EXACT else f"{text} ({check.tolerance})"
 
 
+def check_input_text(default: Analysis, shown: Analysis, order: str = "pytorch") -> str:
+    """At which input the textbook check computed (``default``: the network at its own input, the
+    documents'), and, where the page shows another (``shown``), that the check did not use it."""
+    text = f"Computed at {default.model_id}'s own input {shape_text(default.input_shape, order)}, the one the " \
+           "documents use"
+    if (shown.input_shape, shown.output_shape) != (default.input_shape, default.output_shape):
+        classes = shown.output_shape if shown.output_shape != default.output_shape else None
+        text += f", not at the input above: {shape_text(shown.input_shape, order)}" + (
+            f" with {classes[0]:,} classes" if classes and len(classes) == 1 else "")
+    return text + "."
+
+
 def checks_table(checks) -> pd.DataFrame:
     """The textbook check as a table: claimed vs computed, and why a claim is wrong."""
     return pd.DataFrame.from_records([

@@ -192,6 +192,13 @@ def test_textbook_check_lists_the_wrong_rows():
     assert mistakes.count("- ✗") == 4
     assert ("- ✗ CONV2(f=5, s=1) · \\# parameters\\: claimed 416, computed 2,416  \n"  # '#' and ':' as written
             "  → input channels forgotten\\: (5·5+1)·16 = 416 instead of (5·5·6+1)·16 = 2,416") in mistakes
+    captions = [c.value for c in at.caption]
+    assert "Computed at lenet5's own input 1×32×32, the one the documents use." in captions
+    # at another input, the claims are still checked at the documents' (LeNet-5 at 28×28 does not even fit)
+    other = open_page(arch="lenet5", input="1,28,28", view="Textbook check")
+    assert other.dataframe[0].value.equals(checks)
+    assert ("Computed at lenet5's own input 1×32×32, the one the documents use, not at the input above: 1×28×28."
+            in [c.value for c in other.caption])
 
 
 def test_the_textbook_check_shows_a_printed_summary_line_as_d2l_prints_it():

@@ -327,3 +327,15 @@ def test_markdown_literal_keeps_a_claims_symbols_as_written():
     assert markdown_literal("25 * c^2 and 3 * 9 * c^2") == "25 \\* c^2 and 3 \\* 9 \\* c^2"
     assert markdown_literal("$5 :x: a_b [link](u) #1 | ~") == "\\$5 \\:x\\: a\\_b \\[link\\](u) \\#1 \\| \\~"
     assert markdown_literal("(5·5+1)·16 = 416") == "(5·5+1)·16 = 416"
+
+
+def test_the_textbook_check_says_at_which_input_it_computed():
+    from cnnviz.report import check_input_text
+
+    own = analyze_architecture("lenet5")
+    assert check_input_text(own, analyze_architecture("lenet5")) == \
+        "Computed at lenet5's own input 1×32×32, the one the documents use."
+    assert check_input_text(own, analyze_architecture("lenet5", (1, 32, 32), 7), "textbook") == (
+        "Computed at lenet5's own input (32, 32, 1), the one the documents use, not at the input above: "
+        "(32, 32, 1) with 7 classes.")
+
