@@ -1364,8 +1364,8 @@ def _features_into(model: nn.Module, input_shape: Shape, linear: nn.Module) -> i
 
 
 def _input_for_features(model: nn.Module, input_shape: Shape, linear: nn.Linear) -> Shape | None:
-    """The square input nearest to ``input_shape`` that gives ``linear`` its in_features, found by
-    bisection however far it is (LeNet-5 at 2000×2000 needs 32×32 to 35×35): the maps after convs
+    """The smallest square input that gives ``linear`` its in_features, found by bisection however
+    far ``input_shape`` is from it (LeNet-5 at 2000×2000 needs 32×32 to 35×35): the maps after convs
     and pools grow with the input, and so do the features they flatten into. Checked by a probe,
     so a network where they do not grow (an adaptive pool) gets no suggestion rather than a wrong one."""
     channels, height = input_shape[0], input_shape[1]
@@ -1379,9 +1379,7 @@ def _input_for_features(model: nn.Module, input_shape: Shape, linear: nn.Linear)
         else:
             low = middle + 1
     smallest = (channels, low, low)
-    if not _fits(model, smallest):
-        return None
-    return smallest if height < low else _largest_fitting(model, smallest) or smallest
+    return smallest if _fits(model, smallest) else None
 
 
 def _largest_fitting(model: nn.Module, smallest: Shape, reach: int = 64) -> Shape | None:
@@ -1438,9 +1436,10 @@ def diagnose_failure(model: nn.Module, input_shape: Shape, rows: list[LayerRow],
                 detail = f" gives {_map(before)} = {_prod(before):,}" if before else ""
                 if shape:
                     fixes.append(f"padding=0 in the convs{detail}")
-        better = _input_for_features(model, input_shape, module) or _fitting_input(model, input_shape)
-        if better:
-            fixes.append(f"an input of {_map(better)}")
+        if smallest := _input_for_features(model, input_shape, module):
+            fixes.append(_inputs_text(smallest, _largest_fitting(model, smallest)))
+        elif nearest := _fitting_input(model, input_shape):
+            fixes.append(f"an input of {_map(nearest)}")
         return _diagnosis(layer, message, "Fix: " + ", or ".join(fixes) + ".")
 
     if isinstance(module, _NEEDS_A_FEATURE_MAP) and got and len(got) != 3:
@@ -1545,16 +1544,18 @@ def _too_small(model: nn.Module, input_shape: Shape, layer: str, module: nn.Modu
     # The smaller side is the one to grow: 1×1024×3 is too narrow, not too small everywhere.
     smaller = (input_shape[0], *[min(input_shape[1:])] * 2)
     better = _fitting_input(model, smaller, larger=True) if smaller[1] < 1024 else None
-    largest = _largest_fitting(model, better) if better else None
-    if better is None:
-        fix = "a larger input"
-    elif largest == better:
-        fix = f"an input of {_map(better)} (the one size near it that fits)"
-    elif largest:
-        fix = f"an input from {_map(better)} to {_map(largest)}"
-    else:
-        fix = f"an input of at least {_map(better)}"
+    fix = _inputs_text(better, _largest_fitting(model, better)) if better else "a larger input"
     return _diagnosis(layer, message, f"Fix: {fix}, more padding, or fewer downsampling layers before {layer}.")
+
+
+def _inputs_text(smallest: Shape, largest: Shape | None) -> str:
+    """The square inputs that fit from ``smallest`` on, in a suggestion: one range for a network,
+    whatever made it not fit (LeNet-5: 32×32 to 35×35, at 1×4×4 as at 1×2000×2000)."""
+    if largest == smallest:
+        return f"an input of {_map(smallest)} (the one size near it that fits)"
+    if largest:
+        return f"an input from {_map(smallest)} to {_map(largest)}"
+    return f"an input of at least {_map(smallest)}"
 
 
 def parse_shape(text: str) -> Shape:

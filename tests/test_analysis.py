@@ -368,9 +368,9 @@ def test_the_diagnosis_writes_maps_and_inputs_in_either_order():
     diagnosis = analyze_architecture("lenet5", (1, 36, 36)).diagnosis
     assert diagnosis.worded("pytorch") == (diagnosis.message, diagnosis.suggestion) == (
         "fc1 expects 400 input features but receives 576 = 16×6×6.",
-        "Fix: set in_features=576 in fc1, or an input of 1×35×35.")
+        "Fix: set in_features=576 in fc1, or an input from 1×32×32 to 1×35×35.")
     assert diagnosis.worded("textbook") == ("fc1 expects 400 input features but receives 576 = 6×6×16.",
-                                            "Fix: set in_features=576 in fc1, or an input of 35×35×1.")
+                                            "Fix: set in_features=576 in fc1, or an input from 32×32×1 to 35×35×1.")
     channels = analyze_model(nn.Sequential(nn.Conv2d(3, 4, 3)), (2, 5, 7)).diagnosis
     assert channels.worded("textbook")[0] == "0 expects 3 input channels but receives 2 (input 5×7×2)."
 
@@ -391,16 +391,18 @@ def test_a_window_that_does_not_fit_suggests_the_inputs_that_do(arch_id, channel
                 in analysis.diagnosis.suggestion)
 
 
-@pytest.mark.parametrize("arch_id, given, largest", [
-    ("lenet5", 36, 35), ("lenet5", 2000, 35), ("lenet5", 99999, 35), ("alexnet-d2l", 2000, 224),
-    ("vgg11-d2l", 1000, 255)])
-def test_a_linear_layer_that_does_not_fit_suggests_the_input_that_does_however_far(arch_id, given, largest):
-    """LeNet-5 at 1×2000×2000 gives fc1 16×497×497 features, not 400: 1×35×35 is the nearest input
-    that fits (the fitting sizes are checked in the test above), not only "set in_features"."""
+@pytest.mark.parametrize("arch_id, given, smallest, largest", [
+    ("lenet5", 28, 32, 35), ("lenet5", 36, 32, 35), ("lenet5", 2000, 32, 35), ("lenet5", 99999, 32, 35),
+    ("alexnet-d2l", 2000, 193, 224), ("vgg11-d2l", 1000, 224, 255)])
+def test_a_linear_layer_that_does_not_fit_suggests_the_inputs_that_do_however_far(arch_id, given, smallest, largest):
+    """LeNet-5 at 1×2000×2000 gives fc1 16×497×497 features, not 400: 1×32×32 to 1×35×35 fit (the
+    fitting sizes are checked in the test above), the same range as for a window that does not fit,
+    not only "set in_features"."""
     analysis = analyze_architecture(arch_id, (1, given, given))
     assert analysis.diagnosis.message.split(" expects ")[1].startswith(
         f"{get_architecture(arch_id).build().get_submodule(analysis.diagnosis.layer).in_features:,} input features")
-    assert analysis.diagnosis.suggestion.endswith(f", or an input of 1×{largest}×{largest}.")
+    assert analysis.diagnosis.suggestion.endswith(f", or an input from 1×{smallest}×{smallest} to "
+                                                  f"1×{largest}×{largest}.")
 
 
 def test_a_linear_layer_that_no_input_can_fit_gets_no_suggested_input():

@@ -155,7 +155,7 @@ def test_the_diagnosis_follows_the_tables_order():
     table = cli("summary", "lenet5", "--input", "1,36,36", "--order", "textbook")
     assert table.returncode == 3
     assert table.stdout.endswith("fc1 expects 400 input features but receives 576 = 6×6×16.\n"
-                                 "Fix: set in_features=576 in fc1, or an input of 35×35×1.\n")
+                                 "Fix: set in_features=576 in fc1, or an input from 32×32×1 to 35×35×1.\n")
     csv = cli("summary", "lenet5", "--input", "1,36,36", "--order", "textbook", "--format", "csv")
     assert "activation shape (H, W, C)" in csv.stdout and "receives 576 = 6×6×16." in csv.stderr
 

@@ -135,11 +135,11 @@ def test_textbook_order_shows_h_w_c():
 def test_the_diagnosis_writes_shapes_in_the_tables_order():
     """LeNet-5 at 1×36×36: fc1 receives a 16×6×6 map, written (6, 6, 16) in the table beside it."""
     at = open_page(arch="lenet5", input="1,36,36")
-    assert "receives 576 = 16×6×6." in at.error[0].value and "an input of 1×35×35." in at.error[0].value
+    assert "receives 576 = 16×6×6." in at.error[0].value and "an input from 1×32×32 to 1×35×35." in at.error[0].value
     at.toggle(key="textbook_order").set_value(True).run()
     assert at.dataframe[0].value.loc[lambda t: t["layer"] == "pool2", "activation shape (H, W, C)"].item() \
         == "(6, 6, 16)"
-    assert "receives 576 = 6×6×16." in at.error[0].value and "an input of 35×35×1." in at.error[0].value
+    assert "receives 576 = 6×6×16." in at.error[0].value and "an input from 32×32×1 to 35×35×1." in at.error[0].value
 
 
 def test_simple_cnn_shows_its_diagnosis_not_an_exception():
