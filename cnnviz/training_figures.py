@@ -44,11 +44,12 @@ LOG_LOSS_SPAN = 1000  # largest / smallest loss from which the loss axis is loga
 
 def loss_axis(losses: pd.Series) -> dict:
     """A log y-axis where the losses span three orders of magnitude or more (a run whose loss shot
-    to 1e17 and came back to 2.3: on a linear axis everything after the spike reads 0)."""
+    to 1e17 and came back to 2.3: on a linear axis everything after the spike reads 0); else a
+    linear one that never reads below 0, as no loss does (plotly's empty axis reads −1 to 4)."""
     positive = losses[losses > 0]
     if len(positive) and positive.max() / positive.min() >= LOG_LOSS_SPAN:
         return {"type": "log", "exponentformat": "power"}
-    return {}
+    return {"rangemode": "nonnegative"} if len(losses) else {"range": [0, 1]}
 
 
 def live_figure(frame: pd.DataFrame, loss_floor: float = 0.0, epochs: int = 1) -> go.Figure:

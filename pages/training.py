@@ -230,9 +230,12 @@ def all_runs(drawn: list) -> None:
     write_compared_runs(compare)
     if compare:
         x_col, metric_col = st.columns(2)
-        x = x_col.segmented_control("x axis", list(tf.X_AXES), default="epoch", key="compare_x") or "epoch"
+        # in the link too (?x_axis=time&curve=test+loss), as the compared runs are
+        x = x_col.segmented_control("x axis", list(tf.X_AXES), default="epoch", key="x_axis",
+                                    bind="query-params") or "epoch"
         metric = metric_col.segmented_control("curve", ["test accuracy", "test loss", "train loss"],
-                                              default="test accuracy", key="compare_metric") or "test accuracy"
+                                              default="test accuracy", key="curve",
+                                              bind="query-params") or "test accuracy"
         names = tf.comparison_names([next(r for r in runs if r.id == i) for i in compare])
         frames = {names[i]: tf.metrics_frame(run_metrics(store, i)) for i in compare}
         st.plotly_chart(tf.comparison_figure(frames, x, metric), key="comparison")

@@ -307,6 +307,11 @@ def test_compare_two_runs_and_the_url_follows():
                 for run_id, seed in ((first, 0), (second, 1))]
     assert comparison_curves(at) == expected and all(len(values) == 2 for _, values in expected)
     assert at.query_params["compare"] == f"{first},{second}"
+    # a link opens the chart as it was shared (the browser test checks that the address bar follows)
+    shared = open_page(run=str(first), compare=f"{first},{second}", x_axis="step", curve="test loss")
+    figure = next(chart for chart in shared.get("plotly_chart") if "comparison" in chart.proto.id)
+    layout = json.loads(figure.proto.spec)["layout"]
+    assert (layout["xaxis"]["title"]["text"], layout["yaxis"]["title"]["text"]) == ("step", "test loss")
     compare_box(at).set_value([]).run()
     assert "compare" not in at.query_params
 
@@ -517,11 +522,16 @@ def test_browser_compare_two_runs(app: StreamlitPage):
         expect(curves).to_have_count(chosen, timeout=60_000)
         app.wait_idle()
     expect(page).to_have_url(re.compile(rf"compare={run_ids[0]}%2C{run_ids[1]}"))
+    page.locator('.st-key-curve [data-testid="stButtonGroup"]').get_by_text("test loss", exact=True).click()
+    # the curve shown is in the link too
+    expect(page).to_have_url(re.compile(r"curve=test(\+|%20)loss"))
+    app.wait_idle()
     link = page.url  # the same comparison in a new tab: a fresh session that only has the link
     page.goto("about:blank")
     app.open(link.removeprefix(app.server.url))
     expect(curves).to_have_count(2, timeout=60_000)
     expect(page.locator('[data-testid="stMultiSelect"]').first).to_contain_text(f"{run_ids[1]}: lenet5")
+    expect(page.locator(".st-key-comparison .g-ytitle")).to_have_text("test loss")
 
 
 @pytest.mark.browser

@@ -101,8 +101,11 @@ def test_an_empty_live_figure_spans_the_run_s_epochs_and_0_to_100_percent():
     empty = tf.live_figure(tf.metrics_frame([]), epochs=15)
     assert empty.layout.xaxis.range == (0, 15) and empty.layout.xaxis2.range == (0, 15)
     assert empty.layout.yaxis2.range == (0, 1)
+    assert empty.layout.yaxis.range == (0, 1)  # a loss axis never reads below 0 (plotly's empty one: −1 to 4)
     drawn = tf.live_figure(tf.metrics_frame(metrics((10, 1.0, "test", "accuracy", 0.5, 1.0))), epochs=15)
     assert drawn.layout.xaxis.range is None and drawn.layout.yaxis2.range is None  # the points decide
+    losses = tf.live_figure(tf.metrics_frame(metrics((10, 0.4, "train", "loss", 2.1, 0.5))), epochs=15)
+    assert (losses.layout.yaxis.range, losses.layout.yaxis.rangemode) == (None, "nonnegative")
 
 
 def test_live_figure_draws_the_loss_floor_of_label_smoothing():
