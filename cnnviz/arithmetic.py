@@ -16,6 +16,7 @@ with zeros and divides by the full window size, padding included (torch's defaul
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -569,6 +570,25 @@ def _pool_step(problem: Problem, x: np.ndarray, ch: int, cells, index, r, c, top
     return Step(index, ch, r, c, top, left, (term,), None, float(value), expression, winner)
 
 
+def how_to_compute(result: Result, step: Step) -> str:
+    """How to get this output cell by hand, in the words of its operation: the hint after a wrong guess."""
+    count = len(step.terms[0].values)
+    padded = any(result.is_padding(row, col) for row, col in step.terms[0].cells)
+    if result.problem.op == "max":
+        return (f"Take the largest of the window's {count} values"
+                + (" (the −∞ padding never wins)." if padded else "."))
+    if result.problem.op == "avg":
+        return (f"Take the mean of the window's {count} values: add them and divide by {count}"
+                + (" (the padding zeros count)." if padded else "."))
+    multiply = ("multiply the window value by the kernel value on top of it" if count == 1 else
+                f"multiply each window value by the kernel value on top of it and add the {count} products")
+    bias = f"the bias {format_number(step.bias)}" if step.bias is not None else ""
+    if len(step.terms) == 1:
+        return multiply[0].upper() + multiply[1:] + (f", then add {bias}." if bias else ".")
+    return (f"For each of the {len(step.terms)} input channels, {multiply}; then add the channels' results"
+            + (f" and {bias}." if bias else "."))
+
+
 # --------------------------------------------------------------------------- the course's examples
 
 
@@ -581,8 +601,23 @@ class Preset:
     name: str  # stable: used in links /arithmetic?preset=NAME
     title: str
     source: str
-    note: str  # what to notice
+    note: str  # what to notice; no output value, so it shows while a student finds them
     problem: Problem
+    worked: str = ""  # a worked example: it states the values of the steps in worked_steps
+    worked_steps: tuple[int, ...] = ()
+
+    def description(self, found: Collection[int] | None = None) -> str:
+        """The note and its worked example. ``found``: while a student tries the example, the steps
+        found so far; the worked example waits until every value it states is among them."""
+        if not self.worked:
+            return self.note
+        if found is None or set(self.worked_steps) <= set(found):
+            return f"{self.note} {self.worked}"
+        result = compute(self.problem)
+        cells = [output_cell_name(result.steps[index], self.problem.output_channels)
+                 for index in self.worked_steps if index not in found]
+        listed = cells[0] if len(cells) == 1 else f"{', '.join(cells[:-1])} and {cells[-1]}"
+        return f"{self.note} *(Its worked example shows once you have found {listed}.)*"
 
 
 X_0_8 = _counting(0, 3, 3)
@@ -604,12 +639,13 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
            "Padding adds rows and columns of zeros around the input: the 3×3 input gives a 4×4 output.",
            Problem("conv", [X_0_8], [[K_0_3]], padding=(1, 1))),
     Preset("cs540-stride", "Strides of 3 and 2 for height and width", f"{CS540}, Stride",
-           "The window jumps 3 rows down and 2 columns right: 0×0+0×1+1×2+2×3 = 8 and "
-           "0×0+6×1+0×2+0×3 = 6.",
-           Problem("conv", [X_0_8], [[K_0_3]], padding=(1, 1), stride=(3, 2))),
+           "The window jumps 3 rows down and 2 columns right.",
+           Problem("conv", [X_0_8], [[K_0_3]], padding=(1, 1), stride=(3, 2)),
+           "Output[0, 1] is 0×0+0×1+1×2+2×3 = 8 and output[1, 0] is 0×0+6×1+0×2+0×3 = 6.", (1, 2)),
     Preset("multi-channel", "Two input channels, summed", f"{D2L}",
-           "One kernel per input channel; the channels' results are added: 19 + 37 = 56.",
-           Problem("conv", [X_0_8, X_1_9], [[K_0_3, K_1_4]])),
+           "One kernel per input channel; the channels' results are added.",
+           Problem("conv", [X_0_8, X_1_9], [[K_0_3, K_1_4]]),
+           "The first output: 19 + 37 = 56.", (0,)),
     Preset("multi-output", "Three filters: three output channels", f"{D2L}",
            "Each filter (its kernels K, K+1, K+2) gives one output channel.",
            Problem("conv", [X_0_8, X_1_9], [[K_0_3, K_1_4],
@@ -621,18 +657,21 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
            "here 1×input₁ + 2×input₂, and the mean 0.5×input₁ + 0.5×input₂.",
            Problem("conv", [X_0_8, X_1_9], [[[[1.0]], [[2.0]]], [[[0.5]], [[0.5]]]])),
     Preset("maxpool-2x2", "2-D max pooling, 2×2 window, stride 1", f"{CS540}, Review: 2-D Max Pooling",
-           "Each output is the maximal value in the window: max(0, 1, 3, 4) = 4.",
-           Problem("max", [X_0_8], pool_size=(2, 2), stride=(1, 1))),
+           "Each output is the maximal value in the window.",
+           Problem("max", [X_0_8], pool_size=(2, 2), stride=(1, 1)),
+           "The first window: max(0, 1, 3, 4) = 4.", (0,)),
     Preset("ufv-max-4x4", "Max pooling f = 2, s = 2", f"{UFV}, Max pooling",
            "Max pooling keeps the largest value of each 2×2 region; no weights to learn.",
            Problem("max", [UFV_4X4], pool_size=(2, 2), stride=(2, 2))),
     Preset("ufv-avg-4x4", "Average pooling f = 2, s = 2", f"{UFV}, Average pooling",
-           "Average pooling keeps the mean of each 2×2 region: (1 + 3 + 2 + 9) / 4 = 3.75.",
-           Problem("avg", [UFV_4X4], pool_size=(2, 2), stride=(2, 2))),
+           "Average pooling keeps the mean of each 2×2 region.",
+           Problem("avg", [UFV_4X4], pool_size=(2, 2), stride=(2, 2)),
+           "The first region: (1 + 3 + 2 + 9) / 4 = 3.75.", (0,)),
     Preset("ufv-exercise-5x5", "Exercise: max pooling f = 3, s = 1 on 5×5", f"{UFV}, exercise",
-           "Overlapping windows: the 9 in the second row is the largest of four windows, the 9 in the "
-           "corner of one. Output size ⌊(5 − 3)/1⌋ + 1 = 3.",
-           Problem("max", [UFV_5X5], pool_size=(3, 3), stride=(1, 1))),
+           "Overlapping windows: one value can be the largest of several. Output size ⌊(5 − 3)/1⌋ + 1 = 3.",
+           Problem("max", [UFV_5X5], pool_size=(3, 3), stride=(1, 1)),
+           "The 9 in the second row is the largest of four windows, the 9 in the corner of one.",
+           (0, 1, 3, 4, 8)),
     Preset("pool-volume", "Pooling over volumes: 5×5×3", f"{UFV}, Pooling layers over volumes; the "
            "second and third channels are chosen by cnnviz (the slide shows only the shape)",
            "Pooling works on each channel independently: 5×5×3 in, 3×3×3 out — the number of "

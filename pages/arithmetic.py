@@ -4,7 +4,7 @@ import math
 
 import streamlit as st
 
-from cnnviz.arithmetic import LIMITS, OPS, PRESETS, InvalidSettings, compute, format_number
+from cnnviz.arithmetic import OPS, PRESETS, InvalidSettings, compute, format_number, how_to_compute
 from cnnviz.arithmetic_figures import MAX_FRAMES, arithmetic_figure, cell_name, step_lines
 from cnnviz.messages import quoted
 from cnnviz.ui.arithmetic import (
@@ -12,10 +12,12 @@ from cnnviz.ui.arithmetic import (
     ensure_defaults,
     load_selected_preset,
     mark_custom,
+    number_box,
     parse_guess,
     preset_label,
     problem_from_state,
     read_url_state,
+    settle_step,
     write_url_state,
 )
 from cnnviz.ui.navigation import run_through_app
@@ -25,8 +27,9 @@ st.title("Conv arithmetic")
 st.caption("Slide the kernel over the input and write every product out, as on the slides. "
            "Pick an example of the course or type your own matrices; press ▶ Play, or step by hand.")
 
+link_warnings = st.container()  # what a link holds that the page cannot use
 for warning in read_url_state():
-    st.warning(warning)
+    link_warnings.warning(warning)
 ensure_defaults()
 state = st.session_state
 
@@ -35,7 +38,8 @@ preset_name = st.selectbox("Example", [*PRESETS, CUSTOM], key="preset", format_f
                            on_change=load_selected_preset)
 if preset_name != CUSTOM:
     preset = PRESETS[preset_name]
-    st.markdown(f"**{preset.title}** — {preset.note}  \n*Source:* {preset.source}")
+    found = state.get("revealed", set()) if state.get("try_mode") else None  # its worked example waits
+    st.markdown(f"**{preset.title}** — {preset.description(found)}  \n*Source:* {preset.source}")
 else:
     st.markdown("**Your own example.** One row a line (or rows separated by `;`), numbers by spaces, "
                 "channels separated by a line with `|`. Change anything below and the animation follows.")
@@ -47,27 +51,25 @@ with st.container(border=True):
                                   on_change=mark_custom, required=True)
         pad_col, stride_col, third_col = st.columns(3)
         with pad_col:
-            st.number_input("padding (p) rows", *LIMITS["pad"], key="pad_h", on_change=mark_custom,
-                            help="Zero rows added above and below (−∞ for max pooling).")
-            st.number_input("padding (p) columns", *LIMITS["pad"], key="pad_w", on_change=mark_custom)
+            number_box("pad_h", "Zero rows added above and below (−∞ for max pooling).")
+            number_box("pad_w")
         with stride_col:
-            st.number_input("stride (s) rows", *LIMITS["stride"], key="stride_h", on_change=mark_custom,
-                            help="How many rows the window moves down per step.")
-            st.number_input("stride (s) columns", *LIMITS["stride"], key="stride_w", on_change=mark_custom)
+            number_box("stride_h", "How many rows the window moves down per step.")
+            number_box("stride_w")
         with third_col:
             if op == "conv":
-                st.number_input("dilation rows", *LIMITS["dil"], key="dil_h", on_change=mark_custom,
-                                help="1: the kernel's cells touch; 2: one cell gap between them.")
-                st.number_input("dilation columns", *LIMITS["dil"], key="dil_w", on_change=mark_custom)
+                number_box("dil_h", "1: the kernel's cells touch; 2: one cell gap between them.")
+                number_box("dil_w")
             else:
-                st.number_input("pool size (f)", *LIMITS["pool_f"], key="pool_f", on_change=mark_custom,
-                                help="The f×f window. PyTorch's default stride is f.")
+                number_box("pool_f", "The f×f window. PyTorch's default stride is f.")
         if op == "conv":
             filters_col, bias_col = st.columns(2)
-            filters_col.number_input("filters (n)", *LIMITS["filters"], key="filters", on_change=mark_custom,
-                                     help="Each filter gives one output channel.")
+            with filters_col:
+                number_box("filters", "Each filter gives one output channel.")
             bias_col.text_input("bias (b)", key="bias_text", on_change=mark_custom, placeholder="none",
                                 help="One number per filter (or one for all), e.g. 1, -2.")
+        if "range_note" in state:
+            st.warning(state.range_note)
     with matrices:
         st.text_area("Input", key="input_text", on_change=mark_custom, height="content",
                      help="e.g. 0 1 2; 3 4 5; 6 7 8 — two channels: 0 1; 2 3 | 4 5; 6 7")
@@ -77,15 +79,21 @@ with st.container(border=True):
                 st.text_area(label, key=f"kernel_{index}", on_change=mark_custom, height="content",
                              help="One matrix per input channel, separated by |")
 
-write_url_state()
-
 # ---------------------------------------------------------------- the computation, or why not
 problem, errors = problem_from_state()
+result = None
 if problem is not None:
     try:
         result = compute(problem)
     except InvalidSettings as error:  # impossible settings, or an output past the largest float
         errors = error.messages
+if result is not None:
+    signature = (repr(problem), len(result.steps))
+    if state.get("signature") != signature:  # a new example: nothing revealed yet
+        state.signature, state.revealed, state.feedback = signature, set(), {}
+    if step_warning := settle_step(len(result.steps)):
+        link_warnings.warning(step_warning)
+write_url_state()
 if errors:
     for message in errors:
         st.error(message, icon=":material/block:")
@@ -93,19 +101,14 @@ if errors:
     st.stop()
 
 steps = result.steps
-signature = (repr(problem), len(steps))
-if state.get("signature") != signature:  # a new example starts at its first step
-    state.signature, state.revealed, state.feedback = signature, set(), {}
-    state.step = min(max(int(state.get("step", 1)), 1), len(steps))
-state.step = min(max(int(state.get("step", 1)), 1), len(steps))
 
 
 def move(delta: int) -> None:
     state.step = min(max(state.step + delta, 1), len(steps))
 
 
-def check_guess(step) -> None:
-    """on_click of Check (before the rerun draws anything): right reveals the cell."""
+def check_guess(step, hint: str) -> None:
+    """on_click of Check (before the rerun draws anything): right reveals the cell, wrong gives the hint."""
     value = parse_guess(state.guess)
     feedback = state.setdefault("feedback", {})
     if value is None:
@@ -115,9 +118,7 @@ def check_guess(step) -> None:
         state.revealed.add(step.index)
         feedback[step.index] = ("right", f"Right! {step.expression}")
     else:
-        feedback[step.index] = ("wrong", f"Not quite: {format_number(value)} is not the value. Multiply "
-                                         "each window value by the kernel value on top of it and add them "
-                                         "(pooling: take the max, or the mean).")
+        feedback[step.index] = ("wrong", f"Not quite: {format_number(value)} is not the value. {hint}")
     state.guess = ""
 
 
@@ -173,7 +174,8 @@ with picture:
         with st.form("guess_form", border=True):
             guess_col, check_col = st.columns([3, 1], vertical_alignment="bottom")
             guess_col.text_input(f"Your value for {cell_name(result, current)}", key="guess")
-            check_col.form_submit_button("Check", width="stretch", on_click=check_guess, args=(current,))
+            check_col.form_submit_button("Check", width="stretch", on_click=check_guess,
+                                         args=(current, how_to_compute(result, current)))
         kind, text = state.get("feedback", {}).get(current.index, (None, None))
         if kind == "right":
             st.success(text, icon=":material/check_circle:")

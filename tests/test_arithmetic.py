@@ -1,6 +1,7 @@
 """The conv-arithmetic engine against PyTorch (property-based) and against the course's examples."""
 
 import math
+import re
 
 import pytest
 import torch
@@ -16,6 +17,7 @@ from cnnviz.arithmetic import (
     Problem,
     compute,
     format_number,
+    how_to_compute,
     matrices_text,
     output_shape,
     parse_bias,
@@ -182,6 +184,55 @@ def test_multi_channel_and_pooling_expressions():
     assert compute(PRESETS["ufv-avg-4x4"].problem).steps[0].expression == "(1 + 3 + 2 + 9) / 4 = 3.75"
     winner = compute(PRESETS["ufv-max-4x4"].problem).steps[0].winner
     assert winner == (1, 1)  # the 9
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_a_presets_note_states_no_output_value_and_its_worked_example_names_its_steps(name):
+    """The note shows while a student tries the example: only the worked example may give values away,
+    and worked_steps must list every step whose value it states."""
+    preset = PRESETS[name]
+    result = compute(preset.problem)
+    values = {format_number(v) for channel in result.output for row in channel for v in row}
+    assert not [value for value in values if re.search(rf"= {re.escape(value)}\b", preset.note)]
+    stated = [format_number(result.steps[i].value) for i in preset.worked_steps]
+    if name == "ufv-exercise-5x5":  # in words: "the 9 in the second row is the largest of four windows, ..."
+        stated = []
+    assert re.findall(r"= (-?\d+(?:\.\d+)?)", preset.worked) == stated
+
+
+def test_a_presets_worked_example_waits_for_the_values_it_states():
+    exercise = PRESETS["ufv-exercise-5x5"]
+    note = "Overlapping windows: one value can be the largest of several. Output size ⌊(5 − 3)/1⌋ + 1 = 3."
+    worked = "The 9 in the second row is the largest of four windows, the 9 in the corner of one."
+    assert exercise.description() == f"{note} {worked}"
+    assert [compute(exercise.problem).steps[i].value for i in exercise.worked_steps] == [9] * 5
+    assert exercise.description(found=set()) == (
+        f"{note} *(Its worked example shows once you have found output[0, 0], output[0, 1], output[1, 0], "
+        "output[1, 1] and output[2, 2].)*")
+    assert exercise.description(found={0, 1, 2, 3, 4, 5, 6, 7}) == (
+        f"{note} *(Its worked example shows once you have found output[2, 2].)*")
+    assert exercise.description(found=range(9)) == f"{note} {worked}"
+    basic = PRESETS["cs540-basic"]  # no worked example: the note alone, tried or not
+    assert basic.description(found=set()) == basic.description() == basic.note
+
+
+@pytest.mark.parametrize(("problem", "step", "hint"), [
+    (Problem("conv", [[[0, 1], [3, 4]]], [[[[-1, 0.5], [2, 3]]]], bias=[-1.5]), 0,
+     "Multiply each window value by the kernel value on top of it and add the 4 products, then add the bias -1.5."),
+    (PRESETS["multi-channel"].problem, 0, "For each of the 2 input channels, multiply each window value by the "
+     "kernel value on top of it and add the 4 products; then add the channels' results."),
+    (Problem("conv", [[[1, 2]], [[3, 4]]], [[[[1]], [[2]]]], bias=[7]), 1, "For each of the 2 input channels, "
+     "multiply the window value by the kernel value on top of it; then add the channels' results and the bias 7."),
+    (PRESETS["ufv-exercise-5x5"].problem, 0, "Take the largest of the window's 9 values."),
+    (Problem("max", [[[0, 1], [3, 4]]], pool_size=(2, 2), padding=(1, 1), stride=(2, 2)), 0,
+     "Take the largest of the window's 4 values (the −∞ padding never wins)."),
+    (PRESETS["ufv-avg-4x4"].problem, 3, "Take the mean of the window's 4 values: add them and divide by 4."),
+    (Problem("avg", [[[0, 1], [3, 4]]], pool_size=(2, 2), padding=(1, 1), stride=(2, 2)), 3,
+     "Take the mean of the window's 4 values: add them and divide by 4 (the padding zeros count)."),
+])
+def test_how_to_compute_a_cell_speaks_of_its_operation(problem, step, hint):
+    result = compute(problem)
+    assert how_to_compute(result, result.steps[step]) == hint
 
 
 def test_bias_negative_numbers_and_padding_in_expressions():

@@ -9,8 +9,9 @@ import torch.nn.functional as F
 from playwright.sync_api import expect
 from streamlit.testing.v1 import AppTest
 
-from cnnviz.arithmetic import LIMITS, PRESETS, compute, matrices_text
-from cnnviz.ui.arithmetic import parse_guess
+from cnnviz.arithmetic import LIMITS, PRESETS, compute, format_number, matrices_text
+from cnnviz.messages import quoted
+from cnnviz.ui.arithmetic import NUMBER_BOXES, parse_guess
 from tests.live_app import ROOT, StreamlitPage
 
 PAGE = str(ROOT / "pages" / "arithmetic.py")
@@ -133,14 +134,34 @@ def test_a_link_with_too_many_kernels_says_so_and_shows_the_first_four():
     assert at.query_params["kernel"] == ["1", "2", "3", "4"]  # the address now holds what is shown
 
 
-def test_the_controls_bounds_are_the_engines_limits():
-    """One rule: the controls stop where validate() (and so the CLI) stops."""
+@pytest.mark.parametrize(("key", "label", "limit"), [(key, *box) for key, box in NUMBER_BOXES.items()])
+def test_a_number_outside_the_limits_is_brought_in_and_said(key, label, limit):
+    """One rule: the boxes stop where validate() (and so the CLI) stops, and a value typed past it
+    is not left in the box while the formulas use another (Streamlit's own bounds did that)."""
+    low, high = LIMITS[limit]
+    at = open_page(preset="ufv-exercise-5x5" if key == "pool_f" else "cs540-basic")
+    for typed, kept in ((low - 3, low), (high + 1, high)):
+        at.number_input(key=key).set_value(typed).run()
+        assert not at.exception
+        assert at.number_input(key=key).value == kept  # a dilation or pool of 8 may not fit: an error says so
+        shown = str(typed).replace("-", "−")
+        assert [w.value for w in at.warning] == [
+            f"{label} must be from {low} to {high}: {shown} is out of range, so the page uses {kept}."]
+    at.text_area(key="input_text").set_value("1 2 3; 4 5 6; 7 8 9").run()  # the next change: the note goes
+    assert not at.warning
+
+
+def test_the_formulas_use_the_number_the_box_shows():
     at = open_page(preset="cs540-basic")
-    for key, limit in [("pad_h", "pad"), ("pad_w", "pad"), ("stride_h", "stride"), ("stride_w", "stride"),
-                       ("dil_h", "dil"), ("dil_w", "dil"), ("filters", "filters")]:
-        assert (at.number_input(key=key).min, at.number_input(key=key).max) == LIMITS[limit], key
-    at.segmented_control(key="op").set_value("max").run()
-    assert (at.number_input(key="pool_f").min, at.number_input(key="pool_f").max) == LIMITS["pool_f"]
+    at.number_input(key="pad_h").set_value(-3).run()
+    assert at.number_input(key="pad_h").value == 0
+    assert at.warning[0].value == "padding (p) rows must be from 0 to 8: −3 is out of range, so the page uses 0."
+    assert "⌊(3 + 2×0 − 1×(2−1) − 1)/1⌋ + 1 = 2" in codes(at)[0]
+    at.number_input(key="stride_w").set_value(0).run()
+    assert at.number_input(key="stride_w").value == 1
+    assert at.warning[0].value == "stride (s) columns must be from 1 to 8: 0 is out of range, so the page uses 1."
+    assert (at.query_params["p"], at.query_params["s"]) == ("0,0", "1,1")
+    assert codes(at)[-1] == "19 25\n37 43"
 
 
 def result_numbers(at: AppTest, channels: int) -> list[list[float]]:
@@ -231,6 +252,103 @@ def test_try_it_yourself_right_and_wrong():
     assert not [c.value for c in at.caption if c.value.startswith("▶ Play")]
     at.button(key="next_cell").click().run()
     assert expression(at) == "1×0 + 2×1 + 4×2 + 5×3 = ?"
+
+
+def check(at: AppTest, guess: str) -> AppTest:
+    at.text_input(key="guess").input(guess)
+    return next(b for b in at.button if b.label == "Check").click().run()
+
+
+def about(at: AppTest) -> str:
+    """The preset's title, note and source, as the page writes them above the controls."""
+    title = PRESETS[at.selectbox(key="preset").value].title
+    return next(m.value for m in at.markdown if m.value.startswith(f"**{title}**"))
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_trying_an_example_its_note_gives_no_value_away(name):
+    at = open_page(preset=name)
+    at.toggle(key="try_mode").set_value(True).run()
+    shown, preset = about(at).split(" — ", 1)[1].split("  \n*Source:*")[0], PRESETS[name]  # the title says f = 2
+    values = {format_number(v) for channel in compute(preset.problem).output for row in channel for v in row}
+    assert not [value for value in values if re.search(rf"= {re.escape(value)}\b", shown)], shown
+    assert preset.note in shown
+    assert not preset.worked or preset.worked not in shown
+
+
+def test_the_worked_example_comes_back_once_its_values_are_found():
+    at = open_page(preset="ufv-avg-4x4")
+    note = "**Average pooling f = 2, s = 2** — Average pooling keeps the mean of each 2×2 region."
+    worked = "The first region: (1 + 3 + 2 + 9) / 4 = 3.75."
+    source = "  \n*Source:* UFV Deep Learning L11: CNNs part II, Average pooling"
+    assert about(at) == f"{note} {worked}{source}"
+    at.toggle(key="try_mode").set_value(True).run()
+    assert about(at) == f"{note} *(Its worked example shows once you have found output[0, 0].)*{source}"
+    check(at, "3.75")
+    assert about(at).endswith(f"{worked}{source}")
+    at = open_page(preset="cs540-stride")  # two values in its worked example: both must be found
+    at.toggle(key="try_mode").set_value(True).run()
+    at.button(key="next").click().run()
+    check(at, "8")
+    assert "*(Its worked example shows once you have found output[1, 0].)*" in about(at)
+    at.button(key="next_cell").click().run()
+    at.button(key="reveal").click().run()
+    assert "Output[0, 1] is 0×0+0×1+1×2+2×3 = 8 and output[1, 0] is 0×0+6×1+0×2+0×3 = 6." in about(at)
+
+
+@pytest.mark.parametrize(("preset", "hint"), [
+    ("cs540-basic", "Multiply each window value by the kernel value on top of it and add the 4 products."),
+    ("multi-channel", "For each of the 2 input channels, multiply each window value by the kernel value on top of "
+                      "it and add the 4 products; then add the channels' results."),
+    ("maxpool-2x2", "Take the largest of the window's 4 values."),
+    ("ufv-avg-4x4", "Take the mean of the window's 4 values: add them and divide by 4."),
+])
+def test_a_wrong_guess_gets_the_hint_of_its_operation(preset, hint):
+    at = open_page(preset=preset)
+    at.toggle(key="try_mode").set_value(True).run()
+    check(at, "3")
+    assert [e.value for e in at.error] == [f"Not quite: 3 is not the value. {hint}"]
+
+
+def test_the_step_is_in_the_link():
+    at = open_page(preset="cs540-padding")
+    assert "step" not in at.query_params
+    at.button(key="next").click().run()
+    at.button(key="next").click().run()
+    assert at.query_params["step"] == "3"
+    at.slider(key="step").set_value(16).run()
+    assert at.query_params["step"] == "16"
+    at.button(key="previous").click().run()
+    assert dict(at.query_params) == {"preset": "cs540-padding", "step": "15"}
+    at.slider(key="step").set_value(1).run()
+    assert dict(at.query_params) == {"preset": "cs540-padding"}  # step 1: the plain link
+    at.text_area(key="input_text").set_value("1 1 1; 1 1 1; 1 1 1").run()  # a new example starts at step 1
+    at.button(key="next").click().run()
+    assert at.query_params["preset"] == "custom" and at.query_params["step"] == "2"
+
+
+def test_a_link_reopens_at_its_step():
+    expected = compute(PRESETS["cs540-padding"].problem).steps[4]
+    at = open_page(preset="cs540-padding", step="5")
+    assert not at.warning
+    assert expression(at) == expected.expression == "0×0 + 0×1 + 0×2 + 3×3 = 9"
+    assert any(m.value.startswith("**Step 5 of 16** · output[1, 0]") for m in at.markdown)
+    assert at.slider(key="step").value == 5 and at.query_params["step"] == "5"
+    at = open_page(preset="custom", op="avg", input="1 3 2 1; 2 9 1 1; 1 3 2 3; 5 6 1 2", f="2", s="2", step="4")
+    assert not at.warning and expression(at) == "(2 + 3 + 1 + 2) / 4 = 2"  # the last region
+    assert at.query_params["step"] == "4"
+
+
+@pytest.mark.parametrize("step", ["0", "17", "two", "-1", "9" * 5000])
+def test_a_links_bad_step_is_named_and_the_page_starts_at_step_1(step):
+    at = open_page(preset="cs540-padding", step=step)
+    assert not at.exception
+    assert [w.value for w in at.warning] == [
+        f"Ignoring the link's step={quoted(step)}: this example has 16 steps; use a whole number from 1 to 16."]
+    assert expression(at) == "0×0 + 0×1 + 0×2 + 0×3 = 0"
+    assert "step" not in at.query_params
+    at.button(key="next").click().run()  # said once, when the link is read
+    assert not at.warning and expression(at) == "0×0 + 0×1 + 0×2 + 1×3 = 3"
 
 
 # --------------------------------------------------------------------------- in a real browser

@@ -2,7 +2,8 @@
 
 A preset fills the controls; editing any control turns the example into "custom" (the student's
 own, starting from the preset). The URL holds ``?preset=NAME``, or for a custom example every
-setting (``op, input, kernel (one per filter), p, s, d, f, bias``), so a link reopens exactly it.
+setting (``op, input, kernel (one per filter), p, s, d, f, bias``), and the step written out
+(``step``, from 2 on), so a link reopens exactly it.
 """
 
 from __future__ import annotations
@@ -30,6 +31,13 @@ DEFAULT_PRESET = "cs540-basic"
 # the widgets' and links' bounds are cnnviz.arithmetic.LIMITS, the rule validate() (and so the CLI)
 # applies too: every value inside them must give a result or a message, never an exception
 MAX_FILTERS = LIMITS["filters"][1]  # a kernel box is kept for each
+# the number boxes: key -> (label, the LIMITS entry that bounds it)
+NUMBER_BOXES: dict[str, tuple[str, str]] = {
+    "pad_h": ("padding (p) rows", "pad"), "pad_w": ("padding (p) columns", "pad"),
+    "stride_h": ("stride (s) rows", "stride"), "stride_w": ("stride (s) columns", "stride"),
+    "dil_h": ("dilation rows", "dil"), "dil_w": ("dilation columns", "dil"),
+    "pool_f": ("pool size (f)", "pool_f"), "filters": ("filters (n)", "filters"),
+}
 
 
 def preset_label(name: str) -> str:
@@ -49,8 +57,17 @@ def _load_problem(problem: Problem) -> None:
     for index in range(MAX_FILTERS):
         state[f"kernel_{index}"] = matrices_text(kernels[min(index, len(kernels) - 1)], "\n", "\n|\n")
     state.bias_text = ", ".join(f"{b:g}" for b in problem.bias) if problem.bias else ""
+    _start_over()
+
+
+def _start_over() -> None:
+    """A new example: its first step, nothing revealed; a link's step and an out-of-range note no
+    longer apply."""
+    state = st.session_state
     state.step = 1
     state.revealed = set()
+    state.pop("link_step", None)
+    state.pop("range_note", None)
 
 
 def load_selected_preset() -> None:
@@ -63,8 +80,28 @@ def load_selected_preset() -> None:
 def mark_custom() -> None:
     """on_change of a control: the example is now the student's own."""
     st.session_state.preset = CUSTOM
-    st.session_state.step = 1
-    st.session_state.revealed = set()
+    _start_over()
+
+
+def number_box(key: str, help_text: str | None = None) -> None:
+    """A whole-number box bounded by keep_in_range, not by Streamlit's min_value/max_value: with
+    those the browser refuses a value typed outside them (a red box, the old value kept and computed
+    with, said only in a tooltip), so the page could never say so."""
+    st.number_input(NUMBER_BOXES[key][0], step=1, key=key, on_change=keep_in_range, args=(key,), help=help_text)
+
+
+def keep_in_range(key: str) -> None:
+    """on_change of a number box: the example is the student's own; a value outside LIMITS becomes
+    the nearest allowed one, in the box too, with a note saying so (shown until the next change)."""
+    mark_custom()
+    state = st.session_state
+    label, limit = NUMBER_BOXES[key]
+    low, high = LIMITS[limit]
+    typed = state[key]
+    state[key] = min(max(typed, low), high)
+    if state[key] != typed:
+        state.range_note = (f"{label} must be from {low} to {high}: {str(typed).replace('-', '−')} is out of "
+                            f"range, so the page uses {state[key]}.")
 
 
 CONTROLS = ("op", "input_text", "pad_h", "pad_w", "stride_h", "stride_w", "dil_h", "dil_w", "pool_f",
@@ -104,10 +141,13 @@ def read_url_state() -> list[str]:
         return [f"There is no preset '{name}' — showing {DEFAULT_PRESET}. Presets: {', '.join(PRESETS)}."]
     st.session_state.preset = name if name in PRESETS else DEFAULT_PRESET
     load_selected_preset()
-    if name != CUSTOM:
-        return []
-    st.session_state.preset = CUSTOM
-    return _read_custom(params)
+    warnings = []
+    if name == CUSTOM:
+        st.session_state.preset = CUSTOM
+        warnings = _read_custom(params)
+    if "step" in params:  # checked by settle_step, once the example's number of steps is known
+        st.session_state.link_step = params["step"]
+    return warnings
 
 
 def _read_custom(params) -> list[str]:
@@ -148,8 +188,24 @@ def _read_custom(params) -> list[str]:
     return warnings
 
 
+def settle_step(step_count: int) -> str | None:
+    """Keep the step within the example's 1..step_count, taking a link's step the first time the
+    example is computed; a warning when the link's step is not one of the example's."""
+    state = st.session_state
+    link_step = state.pop("link_step", None)
+    if link_step is not None:
+        step = whole_number(link_step)
+        if step is None or not 1 <= step <= step_count:
+            state.step = 1
+            return (f"Ignoring the link's step={quoted(link_step)}: this example has {step_count} "
+                    f"step{'s' if step_count > 1 else ''}; use a whole number from 1 to {step_count}.")
+        state.step = step
+    state.step = min(max(int(state.get("step", 1)), 1), step_count)
+    return None
+
+
 def write_url_state() -> None:
-    """The address bar follows the page: a link to exactly this example."""
+    """The address bar follows the page: a link to exactly this example, at this step."""
     state = st.session_state
     if state.preset != CUSTOM:
         wanted = {"preset": state.preset}
@@ -163,6 +219,8 @@ def write_url_state() -> None:
                 wanted["bias"] = state.bias_text
         else:
             wanted["f"] = str(state.pool_f)
+    if state.step > 1:
+        wanted["step"] = str(state.step)
     current = {key: st.query_params.get_all(key) for key in st.query_params}
     normalized = {key: value if isinstance(value, list) else [value] for key, value in wanted.items()}
     if current != normalized:
