@@ -101,6 +101,11 @@ class TrainConfig:
                 raise ConfigError(f"{name} must be true or false, got {quoted(getattr(self, name))}")
         if self.optimizer not in OPTIMIZERS:
             raise ConfigError(f"unknown optimizer {quoted(self.optimizer)}; choose one of {', '.join(OPTIMIZERS)}")
+        if self.nesterov and self.optimizer != "sgd":  # torch's Adam would ignore it: the run would not be that
+            raise ConfigError(f"Nesterov momentum is sgd's ({self.optimizer} keeps its own running averages): "
+                              "choose sgd, or leave Nesterov off")
+        if self.nesterov and self.momentum == 0:
+            raise ConfigError("Nesterov momentum needs a momentum above 0 (without it, it is plain sgd)")
         if self.schedule not in SCHEDULES:
             raise ConfigError(f"unknown schedule {quoted(self.schedule)}; choose one of {', '.join(SCHEDULES)}")
         if self.device not in DEVICES:

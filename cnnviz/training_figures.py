@@ -13,6 +13,7 @@ from cnnviz.runs import MetricRecord, RunRecord
 from cnnviz.training import smoothed_loss_floor
 
 X_AXES = {"step": "step", "epoch": "epoch", "time": "time (s)"}
+CURVES = ["test accuracy", "test loss", "train loss"]  # what the comparison draws against them
 # Accuracy ticks with a decimal where one is needed: ".0%" wrote 10% on every tick of a run stuck
 # between 9.8% and 10.6%; this writes 9.8%, 10%, 10.2% and, on a wide range, 20%, 40%.
 ACCURACY_TICKS = ".1~%"

@@ -22,6 +22,7 @@ from cnnviz.ui.training import (
     cached_trainable_architectures,
     choose_compared_runs,
     compared_runs_box,
+    comparison_link_note,
     fill_launch_form,
     follow_run_choice,
     launch_form,
@@ -117,7 +118,9 @@ with launch_col.container(border=True):
                              lr=float(lr), optimizer=optimizer, device=device, precision=precision,
                              schedule=schedule, label_smoothing=float(label_smoothing),
                              weight_decay=float(weight_decay), seed=int(seed), compile=compiled,
-                             momentum=float(momentum), nesterov=nesterov)
+                             # SGD's momentum field means nothing to adam and adamw: they get the default
+                             momentum=float(momentum) if optimizer == "sgd" else TrainConfig.momentum,
+                             nesterov=nesterov)
         try:
             run_id = launch_run(config, store)
         except (ConfigError, StoreUnavailable) as error:
@@ -230,12 +233,13 @@ def all_runs(drawn: list) -> None:
     write_compared_runs(compare)
     if compare:
         x_col, metric_col = st.columns(2)
-        # in the link too (?x_axis=time&curve=test+loss), as the compared runs are
-        x = x_col.segmented_control("x axis", list(tf.X_AXES), default="epoch", key="x_axis",
-                                    bind="query-params") or "epoch"
-        metric = metric_col.segmented_control("curve", ["test accuracy", "test loss", "train loss"],
-                                              default="test accuracy", key="curve",
-                                              bind="query-params") or "test accuracy"
+        # in the link too (?x_axis=time&curve=test+loss), as the compared runs are; one always chosen
+        if note := comparison_link_note():
+            st.warning(note)
+        x = x_col.segmented_control("x axis", list(tf.X_AXES), default="epoch", key="x_axis", required=True,
+                                    bind="query-params")
+        metric = metric_col.segmented_control("curve", tf.CURVES, default="test accuracy", key="curve",
+                                              required=True, bind="query-params")
         names = tf.comparison_names([next(r for r in runs if r.id == i) for i in compare])
         frames = {names[i]: tf.metrics_frame(run_metrics(store, i)) for i in compare}
         st.plotly_chart(tf.comparison_figure(frames, x, metric), key="comparison")

@@ -183,6 +183,32 @@ def test_bad_values_are_refused_before_anything_starts():
     assert RunStore().list_runs() == []
 
 
+def test_momentum_settings_that_adam_would_ignore_are_not_recorded():
+    """The form, as `train`, refuses Nesterov with adam or without momentum; adam's run keeps the
+    default momentum whatever the SGD field says (the field is sgd's)."""
+    at = open_page()
+    at.checkbox(key="nesterov_0").check()
+    at.button[0].click().run()
+    assert at.error[0].value == ("Not started: Nesterov momentum is sgd's (adam keeps its own running averages): "
+                                 "choose sgd, or leave Nesterov off")
+    form = {widget.label: widget for widget in [*at.selectbox, *at.number_input]}
+    form["optimizer"].set_value("sgd")
+    form["SGD momentum"].set_value(0.0)
+    at.button[0].click().run()
+    assert at.error[0].value == "Not started: Nesterov momentum needs a momentum above 0 (without it, it is plain sgd)"
+    assert RunStore().list_runs() == []
+    form = {widget.label: widget for widget in [*at.selectbox, *at.number_input]}
+    form["optimizer"].set_value("adam")
+    form["SGD momentum"].set_value(0.5)
+    at.checkbox(key="nesterov_0").uncheck()
+    at.button[0].click().run()
+    [run] = RunStore().list_runs()
+    try:
+        assert (run.config["optimizer"], run.config["momentum"], run.config["nesterov"]) == ("adam", 0.9, False)
+    finally:
+        RunStore().cancel(run.id)
+
+
 def test_more_settings_reach_the_run():
     at = open_page()
     form = {widget.label: widget for widget in [*at.selectbox, *at.number_input]}
@@ -312,6 +338,10 @@ def test_compare_two_runs_and_the_url_follows():
     figure = next(chart for chart in shared.get("plotly_chart") if "comparison" in chart.proto.id)
     layout = json.loads(figure.proto.spec)["layout"]
     assert (layout["xaxis"]["title"]["text"], layout["yaxis"]["title"]["text"]) == ("step", "test loss")
+    bad = open_page(run=str(first), compare=f"{first},{second}", x_axis="Time", curve="test loss")
+    assert "Ignoring the link's x_axis 'Time' (x_axis: step, epoch, time): the chart shows epoch." in [
+        w.value for w in bad.warning]
+    assert {c.key: c.value for c in bad.get("button_group")} == {"x_axis": "epoch", "curve": "test loss"}
     compare_box(at).set_value([]).run()
     assert "compare" not in at.query_params
 
@@ -526,6 +556,9 @@ def test_browser_compare_two_runs(app: StreamlitPage):
     # the curve shown is in the link too
     expect(page).to_have_url(re.compile(r"curve=test(\+|%20)loss"))
     app.wait_idle()
+    page.locator('.st-key-curve [data-testid="stButtonGroup"]').get_by_text("test loss", exact=True).click()
+    app.wait_idle()  # a second click leaves it chosen: a chart always shows one curve
+    expect(page).to_have_url(re.compile(r"curve=test(\+|%20)loss"))
     link = page.url  # the same comparison in a new tab: a fresh session that only has the link
     page.goto("about:blank")
     app.open(link.removeprefix(app.server.url))

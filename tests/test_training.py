@@ -753,12 +753,12 @@ def test_cli_trains_sgd_with_the_momentum_and_nesterov_asked_for(cnnviz_home):
 
 
 @pytest.mark.parametrize("options, message", [
-    (["--momentum", "0.5"], "error: --momentum and --nesterov are sgd's settings (adam keeps its own running "
-                            "averages): add --optimizer sgd, or leave them out"),
-    (["--optimizer", "adamw", "--nesterov"], "error: --momentum and --nesterov are sgd's settings (adamw keeps "
-                                             "its own running averages): add --optimizer sgd, or leave them out"),
+    (["--momentum", "0.5"], "error: --momentum is sgd's setting (adam keeps its own running averages): add "
+                            "--optimizer sgd, or leave it out"),
+    (["--optimizer", "adamw", "--nesterov"], "error: Nesterov momentum is sgd's (adamw keeps its own running "
+                                             "averages): choose sgd, or leave Nesterov off"),
     (["--optimizer", "sgd", "--nesterov", "--momentum", "0"],
-     "error: --nesterov needs a momentum above 0 (Nesterov momentum without momentum is plain sgd)"),
+     "error: Nesterov momentum needs a momentum above 0 (without it, it is plain sgd)"),
     (["--optimizer", "sgd", "--momentum", "1"], "error: momentum must be in [0, 1), got 1.0"),
 ])
 def test_cli_refuses_momentum_that_would_be_ignored(cnnviz_home, options, message):

@@ -84,11 +84,9 @@ def run_train(args) -> int:
         config.validate()
     except ConfigError as error:
         raise CliError(str(error)) from None
-    if config.optimizer != "sgd" and (args.momentum is not None or args.nesterov):
-        raise CliError(f"--momentum and --nesterov are sgd's settings ({config.optimizer} keeps its own running "
-                       "averages): add --optimizer sgd, or leave them out")
-    if args.nesterov and config.momentum == 0:
-        raise CliError("--nesterov needs a momentum above 0 (Nesterov momentum without momentum is plain sgd)")
+    if config.optimizer != "sgd" and args.momentum is not None:  # TrainConfig keeps one for every optimizer
+        raise CliError(f"--momentum is sgd's setting ({config.optimizer} keeps its own running averages): "
+                       "add --optimizer sgd, or leave it out")
     store = _store()
     try:  # offline, a missing dataset is refused here, before a run is created (a download, else the message)
         fetch_dataset(config.dataset)

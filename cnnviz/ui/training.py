@@ -107,6 +107,21 @@ def read_compared_runs(runs: list[RunRecord]) -> str | None:
     return _compare_choice()[2]
 
 
+def comparison_link_note() -> str | None:
+    """What a link's x_axis= or curve= that the chart does not have was replaced by (Streamlit drops
+    such a value of a widget bound to the address silently), once per session."""
+    if st.session_state.get("comparison_link_read"):
+        return None
+    st.session_state.comparison_link_read = True
+    bad = [(f"{key} {quoted(st.query_params[key])}", f"{key}: {', '.join(choices)}", default)
+           for key, choices, default in (("x_axis", list(tf.X_AXES), "epoch"), ("curve", tf.CURVES, "test accuracy"))
+           if key in st.query_params and st.query_params[key] not in choices]
+    if not bad:
+        return None
+    return (f"Ignoring the link's {' and '.join(b[0] for b in bad)} ({'; '.join(b[1] for b in bad)}): "
+            f"the chart shows {' and '.join(b[2] for b in bad)}.")
+
+
 def compared_runs_box(runs: list[RunRecord]) -> list[int]:
     """The "Compare runs" box. The student's changes are kept beside it, so the box comes back with
     them after a visit to another page (Streamlit forgets a widget that is not on screen)."""
