@@ -144,7 +144,7 @@ def test_a_number_outside_the_limits_is_brought_in_and_said(key, label, limit):
         at.number_input(key=key).set_value(typed).run()
         assert not at.exception
         assert at.number_input(key=key).value == kept  # a dilation or pool of 8 may not fit: an error says so
-        shown = str(typed).replace("-", "−")
+        shown = str(typed).replace("-", "−") if typed else "an empty box or 0"  # a box emptied reads 0
         assert [w.value for w in at.warning] == [
             f"{label} must be from {low} to {high}: {shown} is out of range, so the page uses {kept}."]
     at.text_area(key="input_text").set_value("1 2 3; 4 5 6; 7 8 9").run()  # the next change: the note goes
@@ -159,7 +159,8 @@ def test_the_formulas_use_the_number_the_box_shows():
     assert "⌊(3 + 2×0 − 1×(2−1) − 1)/1⌋ + 1 = 2" in codes(at)[0]
     at.number_input(key="stride_w").set_value(0).run()
     assert at.number_input(key="stride_w").value == 1
-    assert at.warning[0].value == "stride (s) columns must be from 1 to 8: 0 is out of range, so the page uses 1."
+    assert at.warning[0].value == ("stride (s) columns must be from 1 to 8: an empty box or 0 is out of range, so "
+                                   "the page uses 1.")
     assert (at.query_params["p"], at.query_params["s"]) == ("0,0", "1,1")
     assert codes(at)[-1] == "19 25\n37 43"
 
@@ -327,6 +328,19 @@ def test_the_step_is_in_the_link():
     assert at.query_params["preset"] == "custom" and at.query_params["step"] == "2"
 
 
+def test_try_it_yourself_is_in_the_link_so_a_refresh_keeps_the_answers_hidden():
+    at = open_page(preset="cs540-stride")
+    at.toggle(key="try_mode").set_value(True).run()
+    assert at.query_params["try"] == "1"
+    refreshed = open_page(**{key: at.query_params[key] for key in at.query_params})
+    assert refreshed.toggle(key="try_mode").value is True
+    assert "= 8" not in " ".join(m.value for m in refreshed.markdown)  # the worked example waits
+    refreshed.toggle(key="try_mode").set_value(False).run()
+    assert "try" not in refreshed.query_params
+    assert [w.value for w in open_page(preset="cs540-stride", **{"try": "yes"}).warning] == [
+        "Ignoring the link's try 'yes': try=1 opens the example to try yourself; leave it out to see every value."]
+
+
 def test_a_link_reopens_at_its_step():
     expected = compute(PRESETS["cs540-padding"].problem).steps[4]
     at = open_page(preset="cs540-padding", step="5")
@@ -344,7 +358,7 @@ def test_a_links_bad_step_is_named_and_the_page_starts_at_step_1(step):
     at = open_page(preset="cs540-padding", step=step)
     assert not at.exception
     assert [w.value for w in at.warning] == [
-        f"Ignoring the link's step={quoted(step)}: this example has 16 steps; use a whole number from 1 to 16."]
+        f"Ignoring the link's step {quoted(step)}: this example has 16 steps; use a whole number from 1 to 16."]
     assert expression(at) == "0×0 + 0×1 + 0×2 + 0×3 = 0"
     assert "step" not in at.query_params
     at.button(key="next").click().run()  # said once, when the link is read

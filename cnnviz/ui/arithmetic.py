@@ -3,7 +3,7 @@
 A preset fills the controls; editing any control turns the example into "custom" (the student's
 own, starting from the preset). The URL holds ``?preset=NAME``, or for a custom example every
 setting (``op, input, kernel (one per filter), p, s, d, f, bias``), and the step written out
-(``step``, from 2 on), so a link reopens exactly it.
+(``step``, from 2 on) and "Try it yourself" (``try=1``), so a link reopens exactly it.
 """
 
 from __future__ import annotations
@@ -98,10 +98,11 @@ def keep_in_range(key: str) -> None:
     label, limit = NUMBER_BOXES[key]
     low, high = LIMITS[limit]
     typed = state[key]
-    state[key] = min(max(typed, low), high)
+    state[key] = min(max(typed or 0, low), high)  # an emptied box reads 0 (or None)
     if state[key] != typed:
-        state.range_note = (f"{label} must be from {low} to {high}: {str(typed).replace('-', '−')} is out of "
-                            f"range, so the page uses {state[key]}.")
+        shown = "an empty box or 0" if not typed else str(typed).replace("-", "−")
+        state.range_note = (f"{label} must be from {low} to {high}: {shown} is out of range, so the page uses "
+                            f"{state[key]}.")
 
 
 CONTROLS = ("op", "input_text", "pad_h", "pad_w", "stride_h", "stride_w", "dil_h", "dil_w", "pool_f",
@@ -147,6 +148,12 @@ def read_url_state() -> list[str]:
         warnings = _read_custom(params)
     if "step" in params:  # checked by settle_step, once the example's number of steps is known
         st.session_state.link_step = params["step"]
+    if "try" in params:  # "Try it yourself": a refresh must not show the answers
+        if params["try"] == "1":
+            st.session_state.try_mode = True
+        else:
+            warnings.append(f"Ignoring the link's try {quoted(params['try'])}: try=1 opens the example to try "
+                            "yourself; leave it out to see every value.")
     return warnings
 
 
@@ -197,7 +204,7 @@ def settle_step(step_count: int) -> str | None:
         step = whole_number(link_step)
         if step is None or not 1 <= step <= step_count:
             state.step = 1
-            return (f"Ignoring the link's step={quoted(link_step)}: this example has {step_count} "
+            return (f"Ignoring the link's step {quoted(link_step)}: this example has {step_count} "
                     f"step{'s' if step_count > 1 else ''}; use a whole number from 1 to {step_count}.")
         state.step = step
     state.step = min(max(int(state.get("step", 1)), 1), step_count)
@@ -221,6 +228,8 @@ def write_url_state() -> None:
             wanted["f"] = str(state.pool_f)
     if state.step > 1:
         wanted["step"] = str(state.step)
+    if state.get("try_mode"):
+        wanted["try"] = "1"
     current = {key: st.query_params.get_all(key) for key in st.query_params}
     normalized = {key: value if isinstance(value, list) else [value] for key, value in wanted.items()}
     if current != normalized:
