@@ -1463,10 +1463,10 @@ def diagnose_failure(model: nn.Module, input_shape: Shape, rows: list[LayerRow],
                 f"Fix: set in_channels={got[0]} in {layer}, or give the network "
                 f"{module.in_channels}-channel input.",
             )
-        return _too_small(model, input_shape, layer, module, got)
+        return _too_small(model, input_shape, rows, layer, module, got)
 
     if isinstance(module, (nn.MaxPool2d, nn.AvgPool2d)) and got:
-        return _too_small(model, input_shape, layer, module, got)
+        return _too_small(model, input_shape, rows, layer, module, got)
 
     if tracker.failed_op is not None:
         op, shapes = tracker.failed_op
@@ -1525,17 +1525,19 @@ def _prod(shape: Shape) -> int:
     return result
 
 
-def _too_small(model: nn.Module, input_shape: Shape, layer: str, module: nn.Module, got: Shape) -> Diagnosis:
+def _too_small(model: nn.Module, input_shape: Shape, rows: list[LayerRow], layer: str, module: nn.Module,
+               got: Shape) -> Diagnosis:
     kernel = _pair(module.kernel_size)
     padding = _pair(module.padding) if not isinstance(module.padding, str) else (0, 0)
     dilation = _pair(getattr(module, "dilation", 1))
     effective = tuple(d * (k - 1) + 1 for d, k in zip(dilation, kernel))
     padded = tuple(n + 2 * p for n, p in zip(got[1:3], padding))
-    short = [(side, n) for side, n, k in zip(("taller than its {} rows", "wider than its {} columns"),
-                                              padded, effective) if n < k]
+    short = [(side, n) for side, n, k in zip(("row", "column"), padded, effective) if n < k]
     if len(short) == 1:  # 1024×3: the input is not small, one side of it is
+        side, n = short[0]
         message = (f"{layer} has a {_times(kernel)} kernel but its input is {_times(got[1:3])} (padded: "
-                   f"{_times(padded)}): the window is {short[0][0].format(short[0][1])}.")
+                   f"{_times(padded)}): the window is {'taller' if side == 'row' else 'wider'} than its "
+                   f"{n} {side}{'s' * (n != 1)}.")
     else:
         message = (f"{layer} has a {_times(kernel)} kernel but its input is only {_times(got[1:3])} "
                    f"(padded: {_times(padded)}): the window does not fit.")
@@ -1545,7 +1547,12 @@ def _too_small(model: nn.Module, input_shape: Shape, layer: str, module: nn.Modu
     smaller = (input_shape[0], *[min(input_shape[1:])] * 2)
     better = _fitting_input(model, smaller, larger=True) if smaller[1] < 1024 else None
     fix = _inputs_text(better, _largest_fitting(model, better)) if better else "a larger input"
-    return _diagnosis(layer, message, f"Fix: {fix}, more padding, or fewer downsampling layers before {layer}.")
+    before = rows[:next((i for i, row in enumerate(rows) if row.name == layer), len(rows))]
+    shrinking = any(row.is_leaf and row.input_shape and row.output_shape and len(row.output_shape) == 3
+                    and any(o < i for o, i in zip(row.output_shape[1:], row.input_shape[-2:])) for row in before)
+    if not shrinking:  # the first conv, or only padded ones before it: no layer to take away
+        return _diagnosis(layer, message, f"Fix: {fix}, or more padding.")
+    return _diagnosis(layer, message, f"Fix: {fix}, more padding, or fewer layers that shrink the map before {layer}.")
 
 
 def _inputs_text(smallest: Shape, largest: Shape | None) -> str:

@@ -440,15 +440,25 @@ def claim_text(check) -> str:
     return text if check.tolerance == EXACT else f"{text} ({check.tolerance})"
 
 
+def check_count_text(checks) -> str:
+    """'**26 claims** about this network in the course documents: 22 correct, **4 wrong**:' (Markdown)."""
+    wrong = sum(not c.matches for c in checks)
+    return (f"**{len(checks)} claim{'s' * (len(checks) != 1)}** about this network in the course documents: "
+            f"{len(checks) - wrong} correct, **{wrong} wrong**" + (":" if wrong else "."))
+
+
 def check_input_text(default: Analysis, shown: Analysis, order: str = "pytorch") -> str:
     """At which input the textbook check computed (``default``: the network at its own input, the
     documents'), and, where the page shows another (``shown``), that the check did not use it."""
     text = f"Computed at {default.model_id}'s own input {shape_text(default.input_shape, order)}, the one the " \
            "documents use"
-    if (shown.input_shape, shown.output_shape) != (default.input_shape, default.output_shape):
-        classes = shown.output_shape if shown.output_shape != default.output_shape else None
+    classes = shown.output_shape if shown.output_shape != default.output_shape and shown.output_shape \
+        and len(shown.output_shape) == 1 else None  # a network that does not fit has none to compare
+    if shown.input_shape != default.input_shape:
         text += f", not at the input above: {shape_text(shown.input_shape, order)}" + (
-            f" with {classes[0]:,} classes" if classes and len(classes) == 1 else "")
+            f" with {classes[0]:,} classes" if classes else "")
+    elif classes:
+        text += f", with its own classes, not the {classes[0]:,} above"
     return text + "."
 
 

@@ -195,8 +195,7 @@ with check_tab:
             checks = []
         if checks:
             wrong = [c for c in checks if not c.matches]
-            st.markdown(f"**{len(checks)} claims** about this network in the course documents: "
-                        f"{len(checks) - len(wrong)} correct, **{len(wrong)} wrong**" + (":" if wrong else "."))
+            st.markdown(report.check_count_text(checks))
             st.caption(report.check_input_text(analyze_architecture(arch_id), analysis, order))
             if wrong:  # the mistakes first, with why: the lesson of the check
                 st.markdown("\n".join(f"- ✗ {markdown_literal(report.claim_text(c))}  \n"

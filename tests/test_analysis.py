@@ -353,14 +353,24 @@ def test_kernel_larger_than_its_input_is_diagnosed():
 
 
 @pytest.mark.parametrize("shape, side", [((1, 1024, 3), "wider than its 3 columns"),
-                                         ((1, 3, 1024), "taller than its 3 rows")])
+                                         ((1, 3, 1024), "taller than its 3 rows"),
+                                         ((1, 1, 1024), "taller than its 1 row")])
 def test_a_window_that_does_not_fit_one_side_names_that_side_and_the_inputs_that_fit(shape, side):
     """1×1024×3 is not too small everywhere, so "a larger input" would mislead: the search starts from
     its smaller side and finds LeNet-5's 32 to 35 (checked by the test below)."""
     diagnosis = analyze_architecture("lenet5", shape).diagnosis
     assert diagnosis.message == (f"conv1 has a 5×5 kernel but its input is {shape[1]}×{shape[2]} "
                                  f"(padded: {shape[1]}×{shape[2]}): the window is {side}.")
-    assert diagnosis.suggestion.startswith("Fix: an input from 1×32×32 to 1×35×35,")
+    assert diagnosis.suggestion == "Fix: an input from 1×32×32 to 1×35×35, or more padding."  # conv1 is first
+
+
+def test_fewer_shrinking_layers_are_suggested_only_where_some_come_before():
+    """LeNet-5 at 8×8 stops at conv2, after conv1 and pool1 shrank the map; at 4×4 it stops at conv1,
+    the first layer, and padded convs (d2l's LeNet keeps 28×28) shrink nothing."""
+    assert analyze_architecture("lenet5", (1, 8, 8)).diagnosis.suggestion == (
+        "Fix: an input from 1×32×32 to 1×35×35, more padding, or fewer layers that shrink the map before conv2.")
+    padded = nn.Sequential(nn.Conv2d(1, 2, 3, padding=1), nn.Conv2d(2, 2, 5))
+    assert analyze_model(padded, (1, 3, 3)).diagnosis.suggestion.endswith(", or more padding.")
 
 
 def test_the_diagnosis_writes_maps_and_inputs_in_either_order():
@@ -417,7 +427,7 @@ def test_a_network_that_takes_one_input_size_says_so():
     assert suggestion.startswith("Fix: an input of 1×4×4 (the one size near it that fits),")
     assert [n for n in range(2, 80) if analyze_model(model, (1, n, n), diagnose=False).diagnosis is None] == [4]
     never = nn.Sequential(nn.Conv2d(1, 1, 3), nn.Flatten(), nn.Linear(5, 2))  # (n-2)² is never 5
-    assert analyze_model(never, (1, 2, 2)).diagnosis.suggestion.startswith("Fix: a larger input, more padding")
+    assert analyze_model(never, (1, 2, 2)).diagnosis.suggestion == "Fix: a larger input, or more padding."
 
 
 @pytest.mark.parametrize("arch", list_architectures(), ids=lambda a: a.id)

@@ -88,18 +88,23 @@ def test_the_link_holds_the_order_and_the_depths_and_opens_them():
 
 
 @pytest.mark.parametrize("params, warning", [
-    ({"arch": "lenet5", "depth": "3"}, "Depth 3 is more than the 1 level of this network's layer table: showing "
+    ({"arch": "lenet5", "depth": "3"}, "Depth 3 is not a level of this network's layer table (one level): showing "
                                        "depth 1."),
+    ({"arch": "resnet18", "depth": "100"}, "Depth 100 is not a level of this network's layer table (levels 1 to 4): "
+                                           "showing every layer."),
+    ({"arch": "resnet18", "depth": "0"}, "Depth 0 is not a level of this network's layer table (levels 1 to 4): "
+                                         "showing every layer."),
     ({"arch": "resnet18", "diagram_depth": "7", "view": "Diagram"},
-     "Diagram depth 7 is more than this network's 4 levels: showing depth 2."),
-    ({"arch": "resnet18", "depth": "deep"}, "Ignoring the link's depth 'deep': give a whole number from 1 to 99."),
+     "Diagram depth 7 is not a level of this network's diagram (levels 1 to 4): showing depth 2."),
+    ({"arch": "resnet18", "depth": "deep"}, "Ignoring the link's depth 'deep': give a whole number of levels, "
+                                            "e.g. depth=2."),
     ({"arch": "resnet18", "order": "hwc"}, "Ignoring the link's order 'hwc': give order=textbook for the slides' "
                                            "(H, W, C), or leave it out for PyTorch's C×H×W."),
 ])
 def test_a_link_with_a_depth_or_order_the_network_cannot_show_says_so(params, warning):
     at = open_page(**params)
     assert not at.exception
-    assert warning in [w.value for w in at.warning]
+    assert [w.value for w in at.warning] == [warning]  # one note a value, not a clamp and then a fallback
     assert "depth" not in at.query_params and "diagram_depth" not in at.query_params and "order" not in at.query_params
 
 

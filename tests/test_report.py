@@ -335,7 +335,21 @@ def test_the_textbook_check_says_at_which_input_it_computed():
     own = analyze_architecture("lenet5")
     assert check_input_text(own, analyze_architecture("lenet5")) == \
         "Computed at lenet5's own input 1×32×32, the one the documents use."
-    assert check_input_text(own, analyze_architecture("lenet5", (1, 32, 32), 7), "textbook") == (
+    assert check_input_text(own, analyze_architecture("lenet5", (1, 28, 28), 7), "textbook") == (
         "Computed at lenet5's own input (32, 32, 1), the one the documents use, not at the input above: "
-        "(32, 32, 1) with 7 classes.")
+        "(28, 28, 1).")  # at 28×28 LeNet-5 does not fit: no classes to speak of
+    assert check_input_text(own, analyze_architecture("lenet5", (1, 33, 33), 7)) == (
+        "Computed at lenet5's own input 1×32×32, the one the documents use, not at the input above: 1×33×33 with "
+        "7 classes.")
+    assert check_input_text(own, analyze_architecture("lenet5", (1, 32, 32), 7)) == (
+        "Computed at lenet5's own input 1×32×32, the one the documents use, with its own classes, not the 7 above.")
+
+
+def test_the_check_counts_its_claims_in_words():
+    from cnnviz import textbook
+    from cnnviz.report import check_count_text
+
+    assert check_count_text(textbook.check("lenet5")) == \
+        "**26 claims** about this network in the course documents: 22 correct, **4 wrong**:"
+    assert check_count_text(textbook.check("lenet5-padded")).startswith("**1 claim** about this network")
 

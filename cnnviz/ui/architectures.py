@@ -35,7 +35,6 @@ CLASSES_RANGE = (1, 100_000)
 KEPT_KEYS = ("compare", "example", "spec_text", *(key for key, _ in INPUT_FIELDS), "classes", "textbook_order",
              "depth", "diagram_depth")
 EVERY_LAYER = "every layer"  # the layer table's deepest cut, the first choice of its depth slider
-LINK_DEPTHS = (1, 99)  # what a link's depth may say; the network's own levels are checked once it is built
 
 
 def architecture_label(architectures: dict[str, Architecture], arch_id: str) -> str:
@@ -190,9 +189,13 @@ def read_url_state(architectures: dict[str, Architecture]) -> list[str]:
         else:
             warnings.append(f"Ignoring the link's order {quoted(params['order'])}: give order=textbook for the "
                             "slides' (H, W, C), or leave it out for PyTorch's C×H×W.")
-    for key in ("depth", "diagram_depth"):
+    for key in ("depth", "diagram_depth"):  # the network's own levels are checked by settle_depths
         if key in params:
-            _read_number(key, key.replace("_", " "), params[key], LINK_DEPTHS, warnings)
+            if (depth := whole_number(params[key])) is None:
+                warnings.append(f"Ignoring the link's {key.replace('_', ' ')} {quoted(params[key])}: give a whole "
+                                "number of levels, e.g. depth=2.")
+            else:
+                st.session_state[key] = depth
     if "compare" in params:
         wanted = list(dict.fromkeys(id.strip() for id in params["compare"].split(",") if id.strip()))
         unknown = [id for id in wanted if id not in architectures]
@@ -222,14 +225,15 @@ def settle_depths(max_depth: int, diagram_default: int) -> tuple[dict[str, Any],
     table_default = EVERY_LAYER if max_depth > 1 else 1
     if state.get("depth") not in (EVERY_LAYER, *range(1, max_depth + 1)):
         if "depth" in state:
-            notes.append(f"Depth {state.depth} is more than the {max_depth} level{'s' * (max_depth > 1)} of "
-                         f"this network's layer table: showing {table_default if max_depth > 1 else 'depth 1'}.")
+            levels = f"levels 1 to {max_depth}" if max_depth > 1 else "one level"
+            notes.append(f"Depth {state.depth:,} is not a level of this network's layer table ({levels}): showing "
+                         f"{table_default if max_depth > 1 else 'depth 1'}.")
         state.depth = table_default
     diagram_levels = max(max_depth, 2)
     if state.get("diagram_depth") not in range(1, diagram_levels + 1):
         if "diagram_depth" in state:
-            notes.append(f"Diagram depth {state.diagram_depth} is more than this network's {diagram_levels} "
-                         f"levels: showing depth {diagram_default}.")
+            notes.append(f"Diagram depth {state.diagram_depth:,} is not a level of this network's diagram (levels 1 "
+                         f"to {diagram_levels}): showing depth {diagram_default}.")
         state.diagram_depth = diagram_default
     return {"depth": table_default, "diagram_depth": diagram_default}, notes
 
