@@ -17,6 +17,7 @@ from cnnviz.ui.architectures import (
     architecture_label,
     keep_hidden_widgets,
     layer_table_columns,
+    number_box,
     open_architecture,
     read_url_state,
     reset_input_to_defaults,
@@ -78,13 +79,13 @@ else:
                        file_name=f"{spec.name}.json", mime="application/json")
 
 c_col, h_col, w_col, classes_col = st.columns(4)
-channels = c_col.number_input("channels (C)", *INPUT_RANGE, key="in_c", disabled=fixed)
-height = h_col.number_input("height (H)", *INPUT_RANGE, key="in_h")
-width = w_col.number_input("width (W)", *INPUT_RANGE, key="in_w")
+channels = number_box(c_col, "channels (C)", "in_c", INPUT_RANGE, disabled=fixed)
+height = number_box(h_col, "height (H)", "in_h", INPUT_RANGE)
+width = number_box(w_col, "width (W)", "in_w", INPUT_RANGE)
 input_shape = (int(channels), int(height), int(width))
 
 if arch is not None:
-    classes = classes_col.number_input("classes", *CLASSES_RANGE, key="classes", disabled=fixed)
+    classes = number_box(classes_col, "classes", "classes", CLASSES_RANGE, disabled=fixed)
     analysis = analyze_architecture(arch.id, input_shape, None if fixed else int(classes))
 else:
     try:
@@ -97,6 +98,8 @@ else:
     classes_col.text_input("classes", report.shape_text(analysis.output_shape), disabled=True,
                            help="A custom network's last layer sets its classes: edit the spec to change them.")
 
+if input_note := st.session_state.get("input_note"):
+    st.warning(input_note)
 depth_defaults, depth_notes = settle_depths(analysis.max_depth, figures.default_diagram_depth(analysis))
 for note in depth_notes:
     st.warning(note)

@@ -108,6 +108,26 @@ def test_a_link_with_a_depth_or_order_the_network_cannot_show_says_so(params, wa
     assert "depth" not in at.query_params and "diagram_depth" not in at.query_params and "order" not in at.query_params
 
 
+@pytest.mark.parametrize("key, typed, kept, note", [
+    ("in_h", 2000, 1024, "height (H) must be from 1 to 1,024: 2,000 is out of range, so the page uses 1,024."),
+    ("in_w", -3, 1, "width (W) must be from 1 to 1,024: −3 is out of range, so the page uses 1."),
+    ("in_c", 0, 1, "channels (C) must be from 1 to 1,024: an empty box or 0 is out of range, so the page uses 1."),
+    ("classes", 200_000, 100_000,
+     "classes must be from 1 to 100,000: 200,000 is out of range, so the page uses 100,000."),
+])
+def test_a_number_typed_out_of_range_is_brought_in_and_said(key, typed, kept, note):
+    """Streamlit's own bounds left 2000 in a red box while the table stayed at the old input."""
+    at = open_page(arch="lenet5")
+    at.number_input(key=key).set_value(typed).run()
+    assert not at.exception
+    assert at.number_input(key=key).value == kept
+    assert note in [w.value for w in at.warning]
+    shape = tuple(at.number_input(key=k).value for k in ("in_c", "in_h", "in_w"))
+    assert at.query_params["input"] == ",".join(map(str, shape))  # the table and the link use what the box shows
+    at.number_input(key="in_h").set_value(33).run()  # the next change: the note goes
+    assert note not in [w.value for w in at.warning]
+
+
 def test_changing_the_input_updates_everything():
     at = open_page(arch="resnet18")
     at.number_input(key="in_h").set_value(64).run()

@@ -14,7 +14,7 @@ from typing import Any
 
 import streamlit as st
 
-from cnnviz.messages import cut_short, quoted
+from cnnviz.messages import cut_short, into_range, quoted
 from cnnviz.spec import EXAMPLE_SPECS, SpecError, parse_spec, spec_json
 from cnnviz.speclink import SpecLinkError, decode_spec, encode_spec
 from cnnviz.ui.links import HUGE, whole_number
@@ -60,11 +60,26 @@ def _set_defaults(arch: Architecture | None) -> None:
     st.session_state.classes = max(arch.num_classes, 1)
 
 
+def number_box(column, label: str, key: str, limits: tuple[int, int], disabled: bool = False) -> int:
+    """A whole-number box of the input or the classes, bounded by keep_in_range rather than by
+    Streamlit's min/max, which leave a value typed past them in a red box while the page goes on
+    with the old one."""
+    return column.number_input(label, step=1, key=key, disabled=disabled, on_change=keep_in_range,
+                               args=(label, key, limits))
+
+
+def keep_in_range(label: str, key: str, limits: tuple[int, int]) -> None:
+    """on_change of a number box: a value outside ``limits`` becomes the nearest allowed one, in the
+    box too, with a note (shown until the next change)."""
+    st.session_state[key], note = into_range(label, st.session_state[key], *limits)
+    st.session_state.input_note = note
+
+
 def reset_input_to_defaults(architectures: dict[str, Architecture]) -> None:
     """on_change of the architecture: its own default input, classes and depths (a custom network's
     input comes from its spec, applied when the spec is read)."""
     _set_defaults(architectures.get(st.session_state.arch))
-    for key in ("depth", "diagram_depth"):  # another network has other levels of blocks
+    for key in ("depth", "diagram_depth", "input_note"):  # another network has other levels of blocks
         st.session_state.pop(key, None)
     if st.session_state.arch == CUSTOM:
         st.session_state.pop("spec_input", None)

@@ -23,7 +23,7 @@ from cnnviz.arithmetic import (
     parse_matrices,
     plain_minus,
 )
-from cnnviz.messages import quoted
+from cnnviz.messages import into_range, quoted
 from cnnviz.ui.links import whole_number
 
 CUSTOM = "custom"
@@ -97,12 +97,9 @@ def keep_in_range(key: str) -> None:
     state = st.session_state
     label, limit = NUMBER_BOXES[key]
     low, high = LIMITS[limit]
-    typed = state[key]
-    state[key] = min(max(typed or 0, low), high)  # an emptied box reads 0 (or None)
-    if state[key] != typed:
-        shown = "an empty box or 0" if not typed else str(typed).replace("-", "−")
-        state.range_note = (f"{label} must be from {low} to {high}: {shown} is out of range, so the page uses "
-                            f"{state[key]}.")
+    state[key], note = into_range(label, state[key], low, high)
+    if note:
+        state.range_note = note
 
 
 CONTROLS = ("op", "input_text", "pad_h", "pad_w", "stride_h", "stride_w", "dil_h", "dil_w", "pool_f",
