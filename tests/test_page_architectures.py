@@ -625,6 +625,29 @@ def test_the_slides_columns_of_every_layer_table_fit_a_1400_px_window():
 
 
 @pytest.mark.browser
+def test_browser_back_and_forward_show_the_earlier_views(app: StreamlitPage):
+    """The link was read once a session, and the page wrote its state over the address Back brought."""
+    page = app.open("/architectures?arch=lenet5")
+    expect(page).to_have_url(re.compile(r"classes=10"))
+    app.wait_idle()
+    page.get_by_text("Textbook order (H, W, C)").click()
+    expect(page).to_have_url(re.compile(r"order=textbook"))
+    app.wait_idle()
+    toggle = page.locator('.st-key-textbook_order input')
+    expect(toggle).to_be_checked()
+    page.go_back()
+    expect(page).not_to_have_url(re.compile(r"order=textbook"))
+    app.wait_idle()
+    expect(toggle).not_to_be_checked()
+    page.wait_for_timeout(1500)  # the page's own rerun must not write the order back
+    expect(page).not_to_have_url(re.compile(r"order=textbook"))
+    page.go_forward()
+    expect(page).to_have_url(re.compile(r"order=textbook"))
+    app.wait_idle()
+    expect(toggle).to_be_checked()
+
+
+@pytest.mark.browser
 def test_browser_a_layer_table_fits_a_1400_px_window(app: StreamlitPage):
     app.page.set_viewport_size({"width": 1400, "height": 1000})
     page = app.open("/architectures?arch=lenet5")

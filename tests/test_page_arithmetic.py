@@ -410,6 +410,19 @@ def test_browser_step_by_hand(app: StreamlitPage):
     page.get_by_role("button", name="◀ Previous").click()
     expect(code.filter(has_text="0×0 + 1×1 + 3×2 + 4×3 = 19")).to_have_count(1)
     app.wait_idle()
+    # Back and Forward: the steps as the address had them (the page wrote its state over them)
+    page.get_by_role("button", name="Next ▶").click()
+    expect(page).to_have_url(re.compile(r"step=2"))
+    app.wait_idle()
+    page.get_by_role("button", name="Next ▶").click()
+    expect(page).to_have_url(re.compile(r"step=3"))
+    app.wait_idle()
+    page.go_back()
+    expect(code.filter(has_text="1×0 + 2×1 + 4×2 + 5×3 = 25")).to_have_count(1)
+    app.wait_idle()
+    expect(page).to_have_url(re.compile(r"step=2"))
+    page.go_forward()
+    expect(code.filter(has_text="3×0 + 4×1 + 6×2 + 7×3 = 37")).to_have_count(1)
 
 
 @pytest.mark.browser

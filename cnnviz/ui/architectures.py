@@ -2,8 +2,9 @@
 (``?arch=ID&input=C,H,W&classes=N&compare=a,b``; a custom network adds ``spec=`` or ``example=``;
 the view adds ``order=textbook``, ``depth=N`` and ``diagram_depth=N`` where they are not the defaults).
 
-The URL is read once per session (a shared link opens the page in its state) and written after
-every run, so the address bar always holds a link to what is on the screen.
+The URL is read when the session opens (a shared link opens the page in its state) and when Back
+or Forward brings an address the page did not write, and it is written after every run, so the
+address bar always holds a link to what is on the screen.
 """
 
 from __future__ import annotations
@@ -171,14 +172,25 @@ def _read_custom(params, warnings: list[str]) -> None:
         state.in_c, state.in_h, state.in_w = state.spec_input
 
 
+LINK_KEYS = ("arch", "input", "classes", "compare", "example", "spec", "order", "depth", "diagram_depth")
+
+
+def _link_now() -> dict[str, str]:
+    """The page's own part of the address (the open tab is Streamlit's)."""
+    return {key: st.query_params[key] for key in LINK_KEYS if key in st.query_params}
+
+
 def read_url_state(architectures: dict[str, Architecture]) -> list[str]:
-    """Fill the widgets' state from the URL, once per session; warnings for invalid values.
+    """Fill the widgets' state from the URL when the session opens, and again when Back or Forward
+    brings another address than the page last wrote; warnings for invalid values.
 
     What is valid in the link is kept; a value out of a widget's range is clamped to it, and the
     warning says so."""
-    if st.session_state.get("url_read"):
+    state = st.session_state
+    link = _link_now()  # empty after a switch from another page: the state the page had stays
+    if "architectures_link" in state and (not link or link == state.architectures_link):
         return []
-    st.session_state.url_read = True
+    state.architectures_link = link  # a page stopped before it writes (a bad spec) does not read it again
     params = st.query_params
     warnings: list[str] = []
     custom_keys = [key for key in ("spec", "example") if key in params]
@@ -198,12 +210,11 @@ def read_url_state(architectures: dict[str, Architecture]) -> list[str]:
         _read_input(params["input"], warnings)
     if "classes" in params:
         _read_number("classes", "classes", params["classes"], CLASSES_RANGE, warnings)
-    if "order" in params:
-        if params["order"] in ("textbook", "pytorch"):
-            st.session_state.textbook_order = params["order"] == "textbook"
-        else:
-            warnings.append(f"Ignoring the link's order {quoted(params['order'])}: give order=textbook for the "
-                            "slides' (H, W, C), or leave it out for PyTorch's C×H×W.")
+    state.textbook_order = params.get("order") == "textbook"  # what the link leaves out is the default
+    state.compare = []
+    if params.get("order", "pytorch") not in ("textbook", "pytorch"):
+        warnings.append(f"Ignoring the link's order {quoted(params['order'])}: give order=textbook for the "
+                        "slides' (H, W, C), or leave it out for PyTorch's C×H×W.")
     for key in ("depth", "diagram_depth"):  # the network's own levels are checked by settle_depths
         if key in params:
             if (depth := whole_number(params[key])) is None:
@@ -276,12 +287,13 @@ def write_url_state(depth_defaults: dict[str, Any], spec_data: Any = None) -> st
             note = f"The address bar cannot hold this network: {error}."
     if state.get("compare"):
         wanted["compare"] = ",".join(state.compare)
-    for key in ("arch", "input", "classes", "compare", "example", "spec", "order", "depth",
-                "diagram_depth"):  # others (the tab) stay
+    for key in LINK_KEYS:
         if key not in wanted and key in st.query_params:
             del st.query_params[key]
-        elif key in wanted and st.query_params.get(key) != wanted[key]:
-            st.query_params[key] = wanted[key]
+    changed = {key: value for key, value in wanted.items() if st.query_params.get(key) != value}
+    if changed:  # in one message: one entry in the browser's history, not one a parameter
+        st.query_params.update(changed)
+    state.architectures_link = _link_now()
     return note
 
 

@@ -126,11 +126,19 @@ def ensure_defaults() -> None:
         state.setdefault(f"kernel_{index}", state.get("kernel_0", "1 0; 0 1"))
 
 
+def _link_now() -> dict[str, list[str]]:
+    """The address's parameters, as the page last wrote them or Back and Forward brought them."""
+    return {key: st.query_params.get_all(key) for key in st.query_params}
+
+
 def read_url_state() -> list[str]:
-    """Fill the controls from the URL, once per session; warnings for what cannot be used."""
-    if st.session_state.get("url_read"):
+    """Fill the controls from the URL when the session opens, and again when Back or Forward brings
+    another address than the page last wrote; warnings for what cannot be used."""
+    link = _link_now()  # empty after a switch from another page: the state the page had stays
+    if "arithmetic_link" in st.session_state and (not link or link == st.session_state.arithmetic_link):
         return []
-    st.session_state.url_read = True
+    st.session_state.arithmetic_link = link  # a page stopped before it writes does not read it again
+    st.session_state.try_mode = False  # what the link leaves out is the default
     params = st.query_params
     name = params.get("preset", DEFAULT_PRESET)
     if name not in PRESETS and name != CUSTOM:
@@ -227,10 +235,10 @@ def write_url_state() -> None:
         wanted["step"] = str(state.step)
     if state.get("try_mode"):
         wanted["try"] = "1"
-    current = {key: st.query_params.get_all(key) for key in st.query_params}
     normalized = {key: value if isinstance(value, list) else [value] for key, value in wanted.items()}
-    if current != normalized:
+    if _link_now() != normalized:
         st.query_params.from_dict(wanted)
+    st.session_state.arithmetic_link = _link_now()
 
 
 def problem_from_state() -> tuple[Problem | None, list[str]]:
