@@ -535,6 +535,7 @@ def test_browser_a_typo_fixed_in_the_spec_keeps_its_input(app: StreamlitPage):
     editor.fill(spec_text.replace(",", "", 1))
     editor.press("Control+Enter")
     expect(page.get_by_text("Invalid spec — invalid JSON")).to_be_visible(timeout=30_000)
+    app.wait_idle()  # a fix typed while that run still draws can be lost on a busy machine
     editor.fill(spec_text)
     editor.press("Control+Enter")
     app.wait_idle()
