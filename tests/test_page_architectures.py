@@ -531,6 +531,7 @@ def test_browser_a_typo_fixed_in_the_spec_keeps_its_input(app: StreamlitPage):
     (AppTest keeps the values of widgets a run did not draw; only a real server shows this.)"""
     page = app.open("/architectures?arch=custom")
     editor = page.get_by_role("textbox", name="Network spec (JSON)")
+    expect(editor).to_have_value(re.compile(r'"layers"'))  # drawn, and filled: an empty read made the typo ""
     spec_text = editor.input_value()
     editor.fill(spec_text.replace(",", "", 1))
     editor.press("Control+Enter")

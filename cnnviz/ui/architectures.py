@@ -18,7 +18,7 @@ import streamlit as st
 from cnnviz.messages import cut_short, into_range, quoted
 from cnnviz.spec import EXAMPLE_SPECS, SpecError, parse_spec, spec_json
 from cnnviz.speclink import SpecLinkError, decode_spec, encode_spec
-from cnnviz.ui.links import HUGE, whole_number
+from cnnviz.ui.links import HUGE, came_by_back_or_forward, whole_number
 from cnnviz.zoo import Architecture
 
 CUSTOM = "custom"
@@ -188,7 +188,8 @@ def read_url_state(architectures: dict[str, Architecture]) -> list[str]:
     warning says so."""
     state = st.session_state
     link = _link_now()  # empty after a switch from another page: the state the page had stays
-    if "architectures_link" in state and (not link or link == state.architectures_link):
+    back = came_by_back_or_forward() and link and link != state.get("architectures_link")
+    if "architectures_link" in state and not back:
         return []
     state.architectures_link = link  # a page stopped before it writes (a bad spec) does not read it again
     params = st.query_params

@@ -24,7 +24,7 @@ from cnnviz.arithmetic import (
     plain_minus,
 )
 from cnnviz.messages import into_range, quoted
-from cnnviz.ui.links import whole_number
+from cnnviz.ui.links import came_by_back_or_forward, whole_number
 
 CUSTOM = "custom"
 DEFAULT_PRESET = "cs540-basic"
@@ -135,7 +135,8 @@ def read_url_state() -> list[str]:
     """Fill the controls from the URL when the session opens, and again when Back or Forward brings
     another address than the page last wrote; warnings for what cannot be used."""
     link = _link_now()  # empty after a switch from another page: the state the page had stays
-    if "arithmetic_link" in st.session_state and (not link or link == st.session_state.arithmetic_link):
+    back = came_by_back_or_forward() and link and link != st.session_state.get("arithmetic_link")
+    if "arithmetic_link" in st.session_state and not back:
         return []
     st.session_state.arithmetic_link = link  # a page stopped before it writes does not read it again
     st.session_state.try_mode = False  # what the link leaves out is the default
