@@ -17,7 +17,6 @@ from cnnviz.ui.architectures import (
     architecture_label,
     keep_hidden_widgets,
     layer_table_columns,
-    number_box,
     open_architecture,
     read_url_state,
     reset_input_to_defaults,
@@ -26,6 +25,7 @@ from cnnviz.ui.architectures import (
     write_url_state,
 )
 from cnnviz.ui.navigation import run_through_app
+from cnnviz.ui.number_box import number_box
 from cnnviz.zoo import list_architectures
 
 run_through_app()
@@ -79,13 +79,13 @@ else:
                        file_name=f"{spec.name}.json", mime="application/json")
 
 c_col, h_col, w_col, classes_col = st.columns(4)
-channels = number_box(c_col, "channels (C)", "in_c", INPUT_RANGE, disabled=fixed)
-height = number_box(h_col, "height (H)", "in_h", INPUT_RANGE)
-width = number_box(w_col, "width (W)", "in_w", INPUT_RANGE)
+channels = number_box("channels (C)", "in_c", INPUT_RANGE, "input_note", container=c_col, disabled=fixed)
+height = number_box("height (H)", "in_h", INPUT_RANGE, "input_note", container=h_col)
+width = number_box("width (W)", "in_w", INPUT_RANGE, "input_note", container=w_col)
 input_shape = (int(channels), int(height), int(width))
 
 if arch is not None:
-    classes = number_box(classes_col, "classes", "classes", CLASSES_RANGE, disabled=fixed)
+    classes = number_box("classes", "classes", CLASSES_RANGE, "input_note", container=classes_col, disabled=fixed)
     analysis = analyze_architecture(arch.id, input_shape, None if fixed else int(classes))
 else:
     try:

@@ -10,9 +10,9 @@ from cnnviz.messages import quoted
 from cnnviz.ui.arithmetic import (
     CUSTOM,
     ensure_defaults,
+    limited_box,
     load_selected_preset,
     mark_custom,
-    number_box,
     parse_guess,
     preset_label,
     problem_from_state,
@@ -51,25 +51,25 @@ with st.container(border=True):
                                   on_change=mark_custom, required=True)
         pad_col, stride_col, third_col = st.columns(3)
         with pad_col:
-            number_box("pad_h", "Zero rows added above and below (−∞ for max pooling).")
-            number_box("pad_w")
+            limited_box("pad_h", "Zero rows added above and below (−∞ for max pooling).")
+            limited_box("pad_w")
         with stride_col:
-            number_box("stride_h", "How many rows the window moves down per step.")
-            number_box("stride_w")
+            limited_box("stride_h", "How many rows the window moves down per step.")
+            limited_box("stride_w")
         with third_col:
             if op == "conv":
-                number_box("dil_h", "1: the kernel's cells touch; 2: one cell gap between them.")
-                number_box("dil_w")
+                limited_box("dil_h", "1: the kernel's cells touch; 2: one cell gap between them.")
+                limited_box("dil_w")
             else:
-                number_box("pool_f", "The f×f window. PyTorch's default stride is f.")
+                limited_box("pool_f", "The f×f window. PyTorch's default stride is f.")
         if op == "conv":
             filters_col, bias_col = st.columns(2)
             with filters_col:
-                number_box("filters", "Each filter gives one output channel.")
+                limited_box("filters", "Each filter gives one output channel.")
             bias_col.text_input("bias (b)", key="bias_text", on_change=mark_custom, placeholder="none",
                                 help="One number per filter (or one for all), e.g. 1, -2.")
-        if "range_note" in state:
-            st.warning(state.range_note)
+        if note := state.get("range_note"):
+            st.warning(note)
     with matrices:
         st.text_area("Input", key="input_text", on_change=mark_custom, height="content",
                      help="e.g. 0 1 2; 3 4 5; 6 7 8 — two channels: 0 1; 2 3 | 4 5; 6 7")

@@ -15,7 +15,7 @@ from typing import Any
 
 import streamlit as st
 
-from cnnviz.messages import cut_short, into_range, quoted
+from cnnviz.messages import cut_short, quoted
 from cnnviz.spec import EXAMPLE_SPECS, SpecError, parse_spec, spec_json
 from cnnviz.speclink import SpecLinkError, decode_spec, encode_spec
 from cnnviz.ui.links import HUGE, came_by_back_or_forward, whole_number
@@ -59,21 +59,6 @@ def _set_defaults(arch: Architecture | None) -> None:
         return
     st.session_state.in_c, st.session_state.in_h, st.session_state.in_w = arch.input_shape
     st.session_state.classes = max(arch.num_classes, 1)
-
-
-def number_box(column, label: str, key: str, limits: tuple[int, int], disabled: bool = False) -> int:
-    """A whole-number box of the input or the classes, bounded by keep_in_range rather than by
-    Streamlit's min/max, which leave a value typed past them in a red box while the page goes on
-    with the old one."""
-    return column.number_input(label, step=1, key=key, disabled=disabled, on_change=keep_in_range,
-                               args=(label, key, limits))
-
-
-def keep_in_range(label: str, key: str, limits: tuple[int, int]) -> None:
-    """on_change of a number box: a value outside ``limits`` becomes the nearest allowed one, in the
-    box too, with a note (shown until the next change)."""
-    st.session_state[key], note = into_range(label, st.session_state[key], *limits)
-    st.session_state.input_note = note
 
 
 def reset_input_to_defaults(architectures: dict[str, Architecture]) -> None:

@@ -23,8 +23,9 @@ from cnnviz.arithmetic import (
     parse_matrices,
     plain_minus,
 )
-from cnnviz.messages import into_range, quoted
+from cnnviz.messages import quoted
 from cnnviz.ui.links import came_by_back_or_forward, whole_number
+from cnnviz.ui.number_box import number_box
 
 CUSTOM = "custom"
 DEFAULT_PRESET = "cs540-basic"
@@ -83,23 +84,11 @@ def mark_custom() -> None:
     _start_over()
 
 
-def number_box(key: str, help_text: str | None = None) -> None:
-    """A whole-number box bounded by keep_in_range, not by Streamlit's min_value/max_value: with
-    those the browser refuses a value typed outside them (a red box, the old value kept and computed
-    with, said only in a tooltip), so the page could never say so."""
-    st.number_input(NUMBER_BOXES[key][0], step=1, key=key, on_change=keep_in_range, args=(key,), help=help_text)
-
-
-def keep_in_range(key: str) -> None:
-    """on_change of a number box: the example is the student's own; a value outside LIMITS becomes
-    the nearest allowed one, in the box too, with a note saying so (shown until the next change)."""
-    mark_custom()
-    state = st.session_state
+def limited_box(key: str, help_text: str | None = None) -> None:
+    """One of NUMBER_BOXES, bounded by LIMITS (the engine's own); changing it makes the example the
+    student's own."""
     label, limit = NUMBER_BOXES[key]
-    low, high = LIMITS[limit]
-    state[key], note = into_range(label, state[key], low, high)
-    if note:
-        state.range_note = note
+    number_box(label, key, LIMITS[limit], "range_note", help=help_text, then=mark_custom)
 
 
 CONTROLS = ("op", "input_text", "pad_h", "pad_w", "stride_h", "stride_w", "dil_h", "dil_w", "pool_f",
